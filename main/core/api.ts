@@ -1,0 +1,60 @@
+import type { ErrorCode } from '../../protocol/errors.js';
+import type { ClientPolicy } from '../../protocol/schemas/policy.js';
+import type { Evidence } from '../../protocol/schemas/evidence.js';
+import type { ChatMessage, Usage } from '../../protocol/schemas/chat.js';
+
+/**
+ * What the client core offers the Electron shell (and, through it, the renderer). Nothing here
+ * carries a secret: no private key, no access token, no invite code after enrollment.
+ */
+export type ClientState =
+  | { kind: 'not-enrolled' }
+  | { kind: 'enrolling'; step: 'challenge' | 'attest' | 'enroll' | 'session' }
+  | { kind: 'enrolled'; gateway: string; deviceId: string; tester: string; policy: ClientPolicy; sessionExpiresAt: string | null; connected: boolean }
+  | { kind: 'revoked'; gateway: string; reason: string; code: 'device_revoked' | 'tester_suspended' | 'key_moved'; at: string }
+  | { kind: 'error'; code: ErrorCode | 'keychain_unavailable' | 'network_error'; message: string };
+
+export interface InvitePreview {
+  gateway: string;
+  host: string;
+  pins: string[];
+}
+
+export interface ModelInfo {
+  id: string;
+  demo: boolean;
+}
+
+export type ChatDelta =
+  | { type: 'delta'; content: string }
+  | { type: 'done'; finishReason: string | null; usage: Usage | null }
+  | { type: 'error'; code: ErrorCode | 'network_error' | 'cancelled'; message: string };
+
+export interface DeviceStatus {
+  gateway: string;
+  deviceId: string;
+  tester: string;
+  pins: string[];
+  /** What the gateway was told at the last session. */
+  evidence: Evidence;
+  sessionExpiresAt: string | null;
+  /** DESIGN.md trust levels, said plainly. */
+  trustLevel: { keyStorage: Evidence['keyStorage']; summary: string };
+  policy: ClientPolicy;
+}
+
+export interface AirlockClient {
+  state(): ClientState;
+  /** Called on every state change; returns an unsubscribe function. */
+  onState(listener: (state: ClientState) => void): () => void;
+  /** Parses a link and says what it would enroll with (origin and pins), without any network. */
+  previewInvite(link: string): InvitePreview;
+  enroll(link: string): Promise<ClientState>;
+  listModels(): Promise<ModelInfo[]>;
+  /** A streamed answer as deltas; ends with `done` or `error`. Aborting the signal cancels upstream. */
+  chat(request: { model: string; messages: ChatMessage[] }, signal?: AbortSignal): AsyncIterable<ChatDelta>;
+  deviceStatus(): Promise<DeviceStatus>;
+  /** Deletes this device's key and local data (the gateway keeps its record until an admin revokes it). */
+  signOut(): Promise<void>;
+  close(): Promise<void>;
+}

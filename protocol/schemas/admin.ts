@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { deviceId, email, inviteId, isoTime } from './common.js';
+import { platform } from './evidence.js';
+
+/**
+ * The admin socket (`DATA/admin.sock`, mode 0600): one JSON request per connection, newline
+ * terminated, one JSON response `{ ok: true, result } | { ok: false, error }`. The CLI is its only
+ * client; the network port has no admin route.
+ */
+const reason = z.string().min(1).max(500);
+
+export const adminRequest = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('invite.create'), email, expiresInSeconds: z.number().int().positive().max(365 * 86_400), devices: z.number().int().min(1).max(100) }),
+  z.strictObject({ op: z.literal('invite.list') }),
+  z.strictObject({ op: z.literal('invite.revoke'), id: inviteId }),
+  z.strictObject({ op: z.literal('device.list') }),
+  z.strictObject({ op: z.literal('device.show'), id: deviceId }),
+  z.strictObject({ op: z.literal('device.revoke'), id: deviceId, reason: reason.optional() }),
+  z.strictObject({ op: z.literal('tester.list') }),
+  z.strictObject({ op: z.literal('tester.suspend'), email, reason: reason.optional() }),
+  z.strictObject({ op: z.literal('audit.tail'), n: z.number().int().min(1).max(100_000) }),
+  z.strictObject({ op: z.literal('audit.verify') }),
+  z.strictObject({ op: z.literal('policy.show') }),
+  z.strictObject({ op: z.literal('policy.reload') }),
+  z.strictObject({ op: z.literal('release.add'), manifest: z.string().max(1_000_000) }),
+]);
+export type AdminRequest = z.infer<typeof adminRequest>;
+export type AdminOp = AdminRequest['op'];
+
+export const inviteStatus = z.enum(['pending', 'used', 'expired', 'revoked']);
+export const inviteCreated = z.strictObject({ id: inviteId, link: z.string(), expiresAt: isoTime });
+export const inviteSummary = z.strictObject({ id: inviteId, email, status: inviteStatus, expiresAt: isoTime, devices: z.number().int().nonnegative() });
+export const inviteRevoked = z.strictObject({ id: inviteId, status: inviteStatus });
+
+export const deviceStatus = z.enum(['active', 'revoked']);
+export const deviceSummary = z.strictObject({
+  id: deviceId,
+  tester: email,
+  status: deviceStatus,
+  platform,
+  enrolledAt: isoTime,
+  lastSeenAt: isoTime.nullable(),
+});
+export const deviceRevoked = z.strictObject({ id: deviceId, status: deviceStatus, cut: z.number().int().nonnegative() });
+
+export const testerStatus = z.enum(['active', 'suspended']);
+export const testerSummary = z.strictObject({ email, status: testerStatus, devices: z.number().int().nonnegative() });
+export const testerSuspended = z.strictObject({ email, status: testerStatus, devicesRevoked: z.number().int().nonnegative(), cut: z.number().int().nonnegative() });
+
+export const auditVerifyResult = z.strictObject({ ok: z.boolean(), entries: z.number().int().nonnegative(), firstBad: z.number().int().nonnegative().nullable() });
+
+export const adminResponse = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({ ok: z.literal(false), error: z.strictObject({ code: z.string(), message: z.string() }) }),
+]);
+export type AdminResponse = z.infer<typeof adminResponse>;

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { b64u, ecPublicJwk, epochSeconds } from './common.js';
+
+export const dpopHeader = z.strictObject({
+  typ: z.literal('dpop+jwt'),
+  alg: z.literal('ES256'),
+  jwk: ecPublicJwk,
+});
+export const httpMethod = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
+export const dpopPayload = z.strictObject({
+  jti: z.string().min(16).max(128),
+  htm: httpMethod,
+  htu: z.string().max(2048),
+  iat: epochSeconds,
+  nonce: b64u.optional(),
+  ath: b64u.optional(),
+});
+export type DpopHeader = z.infer<typeof dpopHeader>;
+export type DpopPayload = z.infer<typeof dpopPayload>;
+
+/** `Authorization: DPoP <token>`; `Bearer` and anything else are refused. */
+export const authorizationHeader = z.string().regex(/^DPoP [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);

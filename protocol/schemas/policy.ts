@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { platform, keyStorage, appVersion } from './evidence.js';
+import { ecPublicJwk, sha256Hex } from './common.js';
+
+export const limits = z.strictObject({
+  requestsPerMinute: z.number().int().positive().default(60),
+  tokensPerDay: z.number().int().positive().default(200_000),
+  streamsPerDevice: z.number().int().positive().default(2),
+});
+
+/** `DATA/policy.json` (DESIGN.md, "Policy"). Every field has a safe default; unknown fields are refused. */
+export const policy = z.strictObject({
+  tokenLifetimeSeconds: z.number().int().min(30).max(86_400).default(900),
+  allowedPlatforms: z.array(platform).min(1).default(['linux', 'darwin', 'win32']),
+  minAppVersion: appVersion.default('0.0.0'),
+  allowDevBuilds: z.boolean().default(true),
+  requireDiskEncryption: z.boolean().default(false),
+  refuseDebugger: z.boolean().default(false),
+  minKeyStorage: keyStorage.default('keychain'),
+  requireTrustedBuild: z.boolean().default(false),
+  /** Public keys that sign release manifests (see build/). */
+  releaseKeys: z.array(ecPublicJwk).default([]),
+  /** Build ids admitted directly, besides those listed in admitted manifests. */
+  trustedBuildIds: z.array(sha256Hex).default([]),
+  limits: limits.default({ requestsPerMinute: 60, tokensPerDay: 200_000, streamsPerDevice: 2 }),
+  watermark: z.boolean().default(true),
+  contentProtection: z.boolean().default(true),
+  chatHistory: z.enum(['none', 'encrypted']).default('none'),
+  /** Prompts and outputs are audited only when this is on. */
+  auditContent: z.boolean().default(false),
+});
+export type Policy = z.infer<typeof policy>;
+export const DEFAULT_POLICY: Policy = policy.parse({});
+
+/** The part of the policy a client acts on; sent at enrollment and in `policy` events. */
+export const clientPolicy = z.strictObject({
+  tokenLifetimeSeconds: z.number().int().positive(),
+  watermark: z.boolean(),
+  contentProtection: z.boolean(),
+  chatHistory: z.enum(['none', 'encrypted']),
+});
+export type ClientPolicy = z.infer<typeof clientPolicy>;
+
+export function toClientPolicy(p: Policy): ClientPolicy {
+  return {
+    tokenLifetimeSeconds: p.tokenLifetimeSeconds,
+    watermark: p.watermark,
+    contentProtection: p.contentProtection,
+    chatHistory: p.chatHistory,
+  };
+}
