@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { chatMessage } from '../../protocol/schemas/chat.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import type { ChatMessage } from '../../protocol/schemas/chat.js';
+import type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } from '../core/api.js';
+
+/**
+ * The one contract between the renderer and the main process (or the dev-only browser preview,
+ * which implements the same API over loopback). Nothing here carries a secret: no key, no token,
+ * and an invite link only until it is redeemed.
+ */
+
+export type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } from '../core/api.js';
+
+/** Refusals raised by the bridge itself, besides the client core's codes. */
+export type BridgeErrorCode = 'invalid_input' | 'sender_refused' | 'not_enrolled' | 'internal_error';
+export type ApiErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error' | BridgeErrorCode;
+
+/** Handlers answer with a value or a refusal, never by throwing: IPC keeps only an error's message. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; code: ApiErrorCode; message: string };
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+}
+
+/** What `window.airlock` offers. Each method is fixed to one channel below. */
+export interface AirlockApi {
+  /** The client state now; later changes arrive through `onState`. */
+  getState(): Promise<ApiResult<ClientState>>;
+  onState(listener: (state: ClientState) => void): () => void;
+  /** An invite link that opened the app (deep link or second instance) before the UI was listening, once. */
+  takePendingInvite(): Promise<ApiResult<string | null>>;
+  /** Invite links that arrive while the app runs, already validated by main. */
+  onInviteLink(listener: (link: string) => void): () => void;
+  /** What a link would enroll with (origin and pins), without any network. */
+  previewInvite(link: string): Promise<ApiResult<InvitePreview>>;
+  enroll(link: string): Promise<ApiResult<ClientState>>;
+  listModels(): Promise<ApiResult<ModelInfo[]>>;
+  /**
+   * Streams an answer into `onDelta`, which always ends with one `done` or `error` delta.
+   * Returns a function that cancels the stream (the last delta is then an `error` with `cancelled`).
+   */
+  chat(request: ChatRequest, onDelta: (delta: ChatDelta) => void): () => void;
+  deviceStatus(): Promise<ApiResult<DeviceStatus>>;
+  /** Deletes this device's key and local data. */
+  signOut(): Promise<ApiResult<null>>;
+}
+
+/** Renderer → main calls (`invoke`). The `airlock:` prefix is checked on registration and receipt. */
+export enum InvokeChannel {
+  GetState = 'airlock:state:get',
+  TakePendingInvite = 'airlock:invite:take-pending',
+  PreviewInvite = 'airlock:invite:preview',
+  Enroll = 'airlock:enroll',
+  ListModels = 'airlock:models:list',
+  ChatStart = 'airlock:chat:start',
+  ChatCancel = 'airlock:chat:cancel',
+  DeviceStatus = 'airlock:device:status',
+  SignOut = 'airlock:sign-out',
+}
+
+/** Main → renderer events (`send`). */
+export enum EventChannel {
+  State = 'airlock:state:changed',
+  InviteLink = 'airlock:invite:link',
+  ChatDelta = 'airlock:chat:delta',
+}
+
+export const CHANNEL_PREFIX = 'airlock:';
+
+const link = z.string().min(1).max(4096);
+const streamId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a short stream id');
+
+/** One schema per invoke channel: the whole input main accepts. Unknown fields are refused. */
+export const inputSchemas = {
+  [InvokeChannel.GetState]: z.undefined(),
+  [InvokeChannel.TakePendingInvite]: z.undefined(),
+  [InvokeChannel.PreviewInvite]: z.strictObject({ link }),
+  [InvokeChannel.Enroll]: z.strictObject({ link }),
+  [InvokeChannel.ListModels]: z.undefined(),
+  [InvokeChannel.ChatStart]: z.strictObject({
+    streamId,
+    model: z.string().min(1).max(200),
+    messages: z.array(chatMessage).min(1).max(500),
+  }),
+  [InvokeChannel.ChatCancel]: z.strictObject({ streamId }),
+  [InvokeChannel.DeviceStatus]: z.undefined(),
+  [InvokeChannel.SignOut]: z.undefined(),
+} as const satisfies Record<InvokeChannel, z.ZodType>;
+
+export type InputOf<C extends InvokeChannel> = z.infer<(typeof inputSchemas)[C]>;
+
+/** What each invoke channel answers with (inside `ApiResult`). */
+export interface OutputOf {
+  [InvokeChannel.GetState]: ClientState;
+  [InvokeChannel.TakePendingInvite]: string | null;
+  [InvokeChannel.PreviewInvite]: InvitePreview;
+  [InvokeChannel.Enroll]: ClientState;
+  [InvokeChannel.ListModels]: ModelInfo[];
+  [InvokeChannel.ChatStart]: null;
+  [InvokeChannel.ChatCancel]: null;
+  [InvokeChannel.DeviceStatus]: DeviceStatus;
+  [InvokeChannel.SignOut]: null;
+}
+
+/** Payloads of main → renderer events. */
+export interface EventPayload {
+  [EventChannel.State]: ClientState;
+  [EventChannel.InviteLink]: string;
+  [EventChannel.ChatDelta]: { streamId: string; delta: ChatDelta };
+}
+
+export function isInvokeChannel(value: unknown): value is InvokeChannel {
+  return typeof value === 'string' && value.startsWith(CHANNEL_PREFIX) && (Object.values(InvokeChannel) as string[]).includes(value);
+}

@@ -1,0 +1,106 @@
+import type { AirlockClient, ChatDelta } from '../core/api.js';
+import { EventChannel, InvokeChannel } from './contract.js';
+import type { ApiResult, EventPayload, InputOf, OutputOf } from './contract.js';
+import { ok, toFailure } from './failure.js';
+import type { PendingInvites } from './pending-invites.js';
+
+/**
+ * The API's behaviour, apart from any transport: the Electron IPC wrapper and the dev-only
+ * browser preview both call these after their own sender checks and the zod parse.
+ */
+export interface CallContext {
+  /** One renderer (a window's webContents, a preview page): its chat streams belong to it. */
+  callerId: string;
+  send<E extends EventChannel>(channel: E, payload: EventPayload[E]): void;
+}
+
+export type Handler<C extends InvokeChannel> = (input: InputOf<C>, context: CallContext) => Promise<ApiResult<OutputOf[C]>>;
+export type Handlers = { [C in InvokeChannel]: Handler<C> };
+
+export interface ApiService {
+  handlers: Handlers;
+  /** Cancels the streams of a renderer that went away. */
+  closeCaller(callerId: string): void;
+  openStreams(): number;
+}
+
+async function attempt<T>(work: () => Promise<T> | T): Promise<ApiResult<T>> {
+  try {
+    return ok(await work());
+  } catch (error) {
+    return toFailure(error);
+  }
+}
+
+export function createApiService(deps: { client: AirlockClient; invites: PendingInvites }): ApiService {
+  const { client, invites } = deps;
+  const streams = new Map<string, AbortController>();
+  const key = (callerId: string, streamId: string) => `${callerId}\u0000${streamId}`;
+
+  async function pump(input: InputOf<InvokeChannel.ChatStart>, context: CallContext, controller: AbortController): Promise<void> {
+    const emit = (delta: ChatDelta) => context.send(EventChannel.ChatDelta, { streamId: input.streamId, delta });
+    let ended = false;
+    try {
+      for await (const delta of client.chat({ model: input.model, messages: input.messages }, controller.signal)) {
+        if (ended) break;
+        emit(delta);
+        if (delta.type !== 'delta') ended = true;
+      }
+    } catch (error) {
+      if (!ended) {
+        const failure = toFailure(error);
+        emit({ type: 'error', code: asChatCode(failure.code), message: failure.message });
+        ended = true;
+      }
+    } finally {
+      // Whatever happened, the renderer hears exactly one end.
+      if (!ended) {
+        emit(controller.signal.aborted
+          ? { type: 'error', code: 'cancelled', message: 'Stopped.' }
+          : { type: 'error', code: 'network_error', message: 'The answer ended early. Try again.' });
+      }
+      streams.delete(key(context.callerId, input.streamId));
+    }
+  }
+
+  const handlers: Handlers = {
+    [InvokeChannel.GetState]: () => attempt(() => client.state()),
+    [InvokeChannel.TakePendingInvite]: () => attempt(() => invites.take()),
+    [InvokeChannel.PreviewInvite]: (input) => attempt(() => client.previewInvite(input.link)),
+    [InvokeChannel.Enroll]: (input) => attempt(() => client.enroll(input.link)),
+    [InvokeChannel.ListModels]: () => attempt(() => client.listModels()),
+    [InvokeChannel.ChatStart]: async (input, context) => {
+      const id = key(context.callerId, input.streamId);
+      if (streams.has(id)) return { ok: false, code: 'invalid_input', message: 'That stream is already open.' };
+      const controller = new AbortController();
+      streams.set(id, controller);
+      void pump(input, context, controller);
+      return ok(null);
+    },
+    [InvokeChannel.ChatCancel]: async (input, context) => {
+      streams.get(key(context.callerId, input.streamId))?.abort();
+      return ok(null);
+    },
+    [InvokeChannel.DeviceStatus]: () => attempt(() => client.deviceStatus()),
+    [InvokeChannel.SignOut]: () => attempt(async () => {
+      await client.signOut();
+      return null;
+    }),
+  };
+
+  return {
+    handlers,
+    closeCaller(callerId) {
+      for (const [id, controller] of streams) if (id.startsWith(`${callerId}\u0000`)) controller.abort();
+    },
+    openStreams: () => streams.size,
+  };
+}
+
+type ChatErrorCode = Extract<ChatDelta, { type: 'error' }>['code'];
+/** Codes outside a chat delta's set read as a failed connection; the message still says what happened. */
+function asChatCode(code: string): ChatErrorCode {
+  return code === 'invalid_input' || code === 'sender_refused' || code === 'not_enrolled' || code === 'internal_error' || code === 'keychain_unavailable'
+    ? 'network_error'
+    : (code as ChatErrorCode);
+}
