@@ -47,27 +47,9 @@ export interface AirlockApi {
   signOut(): Promise<ApiResult<null>>;
 }
 
-/** Renderer → main calls (`invoke`). The `airlock:` prefix is checked on registration and receipt. */
-export enum InvokeChannel {
-  GetState = 'airlock:state:get',
-  TakePendingInvite = 'airlock:invite:take-pending',
-  PreviewInvite = 'airlock:invite:preview',
-  Enroll = 'airlock:enroll',
-  ListModels = 'airlock:models:list',
-  ChatStart = 'airlock:chat:start',
-  ChatCancel = 'airlock:chat:cancel',
-  DeviceStatus = 'airlock:device:status',
-  SignOut = 'airlock:sign-out',
-}
-
-/** Main → renderer events (`send`). */
-export enum EventChannel {
-  State = 'airlock:state:changed',
-  InviteLink = 'airlock:invite:link',
-  ChatDelta = 'airlock:chat:delta',
-}
-
-export const CHANNEL_PREFIX = 'airlock:';
+import { InvokeChannel } from './channels.js';
+import type { EventChannel } from './channels.js';
+export { CHANNEL_PREFIX, EventChannel, InvokeChannel } from './channels.js';
 
 const link = z.string().min(1).max(4096);
 const streamId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a short stream id');
@@ -112,5 +94,5 @@ export interface EventPayload {
 }
 
 export function isInvokeChannel(value: unknown): value is InvokeChannel {
-  return typeof value === 'string' && value.startsWith(CHANNEL_PREFIX) && (Object.values(InvokeChannel) as string[]).includes(value);
+  return typeof value === 'string' && value.startsWith('airlock:') && (Object.values(InvokeChannel) as string[]).includes(value);
 }

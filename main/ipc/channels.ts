@@ -1,0 +1,26 @@
+/**
+ * IPC channel names, apart from the schemas so the preload bundle stays small. Every value starts
+ * with `airlock:`, so no channel can collide with Electron's or a library's.
+ */
+
+/** Renderer → main calls (`invoke`). The `airlock:` prefix is checked on registration and receipt. */
+export enum InvokeChannel {
+  GetState = 'airlock:state:get',
+  TakePendingInvite = 'airlock:invite:take-pending',
+  PreviewInvite = 'airlock:invite:preview',
+  Enroll = 'airlock:enroll',
+  ListModels = 'airlock:models:list',
+  ChatStart = 'airlock:chat:start',
+  ChatCancel = 'airlock:chat:cancel',
+  DeviceStatus = 'airlock:device:status',
+  SignOut = 'airlock:sign-out',
+}
+
+/** Main → renderer events (`send`). */
+export enum EventChannel {
+  State = 'airlock:state:changed',
+  InviteLink = 'airlock:invite:link',
+  ChatDelta = 'airlock:chat:delta',
+}
+
+export const CHANNEL_PREFIX = 'airlock:';

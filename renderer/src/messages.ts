@@ -1,0 +1,35 @@
+import type { ApiErrorCode, ClientState } from '../../main/ipc/contract.js';
+
+/** What to tell a tester for each refusal: what happened, then what to do. */
+const ADVICE: Partial<Record<ApiErrorCode | 'cancelled', string>> = {
+  connection_not_trusted: 'Do not continue. The gateway did not present the certificate your invite names. Tell your admin.',
+  network_error: 'Check your network connection, then try again.',
+  keychain_unavailable: 'Unlock your system keychain (or log in to your desktop session), then try again.',
+  invite_invalid: 'Copy the whole link from your invite again, or ask your admin for a new one.',
+  invite_expired: 'Ask your admin for a new invite.',
+  invite_used: 'Each invite works once. Ask your admin for a new one.',
+  invite_revoked: 'Ask your admin for a new invite.',
+  device_limit: 'Ask your admin to raise the limit or revoke a device you no longer use.',
+  policy_violation: 'Your admin’s policy does not admit this device as it is. Tell your admin what the message says.',
+  rate_limited: 'Wait a moment, then try again.',
+  upstream_error: 'The model server had a problem. Try again in a minute.',
+  upstream_timeout: 'The model server was too slow. Try again in a minute.',
+  internal_error: 'Restart the app. If it keeps happening, tell your admin.',
+  invalid_input: 'Restart the app. If it keeps happening, tell your admin.',
+  sender_refused: 'Restart the app.',
+};
+
+export function adviceFor(code: string): string | null {
+  return ADVICE[code as ApiErrorCode] ?? null;
+}
+
+export function revokedHeadline(state: Extract<ClientState, { kind: 'revoked' }>): string {
+  switch (state.code) {
+    case 'tester_suspended':
+      return 'Your access was suspended';
+    case 'key_moved':
+      return 'This device key was used on another machine';
+    default:
+      return 'This device was revoked';
+  }
+}
