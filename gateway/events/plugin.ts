@@ -1,0 +1,63 @@
+/**
+ * `GET /v1/events`, the control channel: a heartbeat at once and then every `heartbeatMs`,
+ * `policy` when the policy changes, and `revoked` with the reason when an admin cuts the device
+ * or its tester, after which the stream ends. Every channel is registered in the connection hub.
+ */
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Policy } from '../../protocol/schemas/policy.js';
+import type { ConnectionHub } from '../live/connection-hub.js';
+import { deviceOf } from '../model/chat-call.js';
+import { createEventChannels } from './channels.js';
+import { SSE_HEADERS, sseEvent } from './sse.js';
+
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+export interface EventsDeps {
+  hub: ConnectionHub;
+  /** Subscribes to policy changes; returns an unsubscribe function. */
+  onPolicyChange: (listener: (policy: Policy) => void) => (() => void) | void;
+  heartbeatMs: number;
+  now: () => number;
+}
+
+export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app, { deps }) => {
+  const channels = createEventChannels({ heartbeatMs: deps.heartbeatMs, now: deps.now });
+  const unsubscribe = deps.onPolicyChange((policy) => channels.broadcastPolicy(policy));
+  app.addHook('onClose', async () => {
+    if (typeof unsubscribe === 'function') unsubscribe();
+    channels.close();
+  });
+
+  app.get('/v1/events', (request, reply) => {
+    const device = deviceOf(request);
+    const out = new PassThrough();
+    let closed = false;
+    const sink = {
+      write: (text: string) => !closed && out.write(text),
+      queued: () => out.writableLength,
+      end(last?: string) {
+        if (closed) return;
+        closed = true;
+        out.end(last);
+      },
+    };
+    const leave = channels.open(sink);
+    const unregister = deps.hub.add({
+      deviceId: device.deviceId,
+      tester: device.tester,
+      kind: 'events',
+      cut(reason) {
+        leave();
+        sink.end(sseEvent('revoked', { reason }));
+      },
+    });
+    reply.raw.on('close', () => {
+      closed = true;
+      leave();
+      unregister();
+    });
+    out.write(sseEvent('heartbeat', { at: Math.floor(deps.now() / 1000) }));
+    return reply.code(200).headers(SSE_HEADERS).send(out);
+  });
+};

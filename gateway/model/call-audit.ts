@@ -1,0 +1,29 @@
+/**
+ * What one model call leaves in the audit log: who, which device, which model, token counts,
+ * duration and how it ended. Content (prompt and answer) only when the policy says so.
+ */
+import type { ErrorCode } from '../../protocol/errors.js';
+
+export type CallOutcome = 'ok' | 'cut' | 'cancelled' | 'error';
+
+export interface ModelCallAudit {
+  type: 'model.call';
+  tester: string;
+  deviceId: string;
+  model: string;
+  upstream: string;
+  stream: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  /** Whether the counts are the upstream's own usage figures or the gateway's estimate. */
+  usageReported: boolean;
+  durationMs: number;
+  outcome: CallOutcome;
+  /** For `cut` and `error`: the code the client was given. */
+  code?: ErrorCode;
+  /** For `cut`: the admin's reason. */
+  reason?: string;
+  content?: { messages: unknown; completion: string | null };
+}
+
+export type ModelAuditSink = (entry: ModelCallAudit) => void | Promise<void>;

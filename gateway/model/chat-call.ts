@@ -1,0 +1,330 @@
+/**
+ * One `POST /v1/chat/completions`, from a parsed request to the audit entry. The order is fixed:
+ * parse, route the model, admit (limits), register the call in the connection hub, call the
+ * upstream, relay, and in every case release the slot, unregister, count tokens and audit.
+ *
+ * A call ends for one of four reasons, decided once (first wins) and acted on in one place:
+ * the upstream finished or failed, the upstream stalled, an admin cut the device, or the client
+ * went away. Each one aborts the upstream request through the same AbortController.
+ */
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import { chatCompletionRequest, usage as usageSchema, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
+import type { Policy } from '../../protocol/schemas/policy.js';
+import type { ConnectionHub } from '../live/connection-hub.js';
+import type { ModelLimits } from '../limits/model-limits.js';
+import { SSE_HEADERS, sseEvent } from '../events/sse.js';
+import type { ModelCatalog, RoutedModel } from './catalog.js';
+import type { CallOutcome, ModelAuditSink } from './call-audit.js';
+import { asAirlockError, describeFirstIssue, replyError } from './reply-error.js';
+import { createStallTimer } from './stall-timer.js';
+import { countTokens, createStreamRelay } from './stream-relay.js';
+import type { UpstreamResponse } from './transport.js';
+
+/** A non-streamed answer larger than this is refused as an upstream error. */
+const MAX_JSON_ANSWER_BYTES = 16 * 1024 * 1024;
+/** How much of an upstream error body is read (and discarded) before answering. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export interface DeviceIdentity {
+  deviceId: string;
+  tester: string;
+  jkt: string;
+}
+
+export interface ChatDeps {
+  catalog: ModelCatalog;
+  limits: ModelLimits;
+  hub: ConnectionHub;
+  policy: () => Policy;
+  audit: ModelAuditSink;
+  /** Milliseconds since the epoch. */
+  now: () => number;
+  log: { warn(details: object, message: string): void };
+}
+
+type Stop =
+  | { kind: 'cut'; code: 'device_revoked' | 'tester_suspended'; reason: string }
+  | { kind: 'timeout' }
+  | { kind: 'client' }
+  | { kind: 'upstream'; error: AirlockError };
+
+/** The error a stop gives the client (none for a client that left). */
+function stopError(stop: Stop): AirlockError | null {
+  switch (stop.kind) {
+    case 'cut':
+      return new AirlockError(stop.code, `${ERRORS[stop.code].message} Reason: ${stop.reason}`);
+    case 'timeout':
+      return new AirlockError('upstream_timeout');
+    case 'client':
+      return null;
+    case 'upstream':
+      return stop.error;
+  }
+}
+
+function outcomeOf(stop: Stop | null): { outcome: CallOutcome; code?: ErrorCode; reason?: string } {
+  if (!stop) return { outcome: 'ok' };
+  switch (stop.kind) {
+    case 'cut':
+      return { outcome: 'cut', code: stop.code, reason: stop.reason };
+    case 'timeout':
+      return { outcome: 'error', code: 'upstream_timeout' };
+    case 'client':
+      return { outcome: 'cancelled' };
+    case 'upstream':
+      return { outcome: 'error', code: stop.error.code };
+  }
+}
+
+/** Maps an upstream's non-2xx status to what the tester is told; the upstream's own text is never relayed. */
+function upstreamStatusError(status: number): AirlockError {
+  if (status === 400 || status === 422) return new AirlockError('bad_request', `The model server refused the request (status ${status}). Check the model's limits, such as context length.`);
+  return new AirlockError('upstream_error', `The model server answered with status ${status}. Try again later.`);
+}
+
+function upstreamBodyOf(request: ChatCompletionRequest, model: RoutedModel): string {
+  const body: ChatCompletionRequest = { ...request, model: model.upstreamId };
+  // Usage must be known for the audit and the token budget, whatever the client asked.
+  if (request.stream) body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
+  else delete body.stream_options;
+  return JSON.stringify(body);
+}
+
+export function deviceOf(request: FastifyRequest): DeviceIdentity {
+  const device = (request as FastifyRequest & { device?: DeviceIdentity | null }).device;
+  // The routes are registered only behind the DPoP auth hook; reaching here without a device is a wiring bug.
+  if (!device) throw new AirlockError('token_invalid', 'This request was not authenticated.');
+  return device;
+}
+
+export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const device = deviceOf(request);
+  const startedAt = deps.now();
+  const parsed = chatCompletionRequest.safeParse(request.body);
+  if (!parsed.success) return replyError(reply, new AirlockError('bad_request', `Invalid chat request: ${describeFirstIssue(parsed.error.issues)}`));
+  const chat = parsed.data;
+  const model = deps.catalog.resolve(chat.model, device.tester);
+  if (!model) return replyError(reply, new AirlockError('not_found', `No model "${chat.model}" is available to you; GET /v1/models lists yours.`));
+
+  const policy = deps.policy();
+  const base = { type: 'model.call' as const, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true };
+  let release: () => void;
+  try {
+    release = await deps.limits.admit(device, policy.limits, startedAt);
+  } catch (error) {
+    const refusal = asAirlockError(error, new AirlockError('rate_limited'));
+    await safeAudit(deps, { ...base, promptTokens: 0, completionTokens: 0, usageReported: false, durationMs: 0, outcome: 'error', code: refusal.code });
+    return replyError(reply, refusal);
+  }
+
+  const upstreamBody = upstreamBodyOf(chat, model);
+  const controller = new AbortController();
+  let stop: Stop | null = null;
+  const end = (why: Stop): void => {
+    if (stop) return;
+    stop = why;
+    controller.abort();
+  };
+  // Every wait below races this, so any stop ends the wait at once whatever the transport does.
+  const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+  stopped.catch(() => undefined);
+
+  const unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code) => end({ kind: 'cut', code, reason }) });
+  const onClientClose = (): void => {
+    if (!reply.raw.writableEnded) end({ kind: 'client' });
+  };
+  reply.raw.on('close', onClientClose);
+  const stall = createStallTimer(() => end({ kind: 'timeout' }));
+  stall.arm(model.timeouts.firstByteMs);
+
+  let result: { usage: { prompt: number; completion: number }; reported: boolean; text: string | null } = { usage: { prompt: 0, completion: 0 }, reported: false, text: null };
+  const promptEstimate = Math.ceil(upstreamBody.length / 4);
+  let upstream: UpstreamResponse | null = null;
+  // reply.sent only turns true when the response ends; this says the answer has begun.
+  const answer = { begun: false };
+  try {
+    upstream = await Promise.race([model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal }), stopped]).catch((error: unknown) => {
+      if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
+      return null;
+    });
+    if (upstream && (upstream.status < 200 || upstream.status > 299)) {
+      await readAtMost(upstream.body, MAX_ERROR_BODY_BYTES, stopped).catch(() => undefined);
+      end({ kind: 'upstream', error: upstreamStatusError(upstream.status) });
+    }
+    if (upstream && !stop) {
+      result = chat.stream
+        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, stopped, () => stop, end, policy.auditContent, promptEstimate)
+        : await relayJson(upstream, reply, answer, stopped, end, promptEstimate);
+    }
+  } catch (error) {
+    // Anything unforeseen is an upstream failure from the tester's point of view; the details go to the log only.
+    if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error') });
+    deps.log.warn({ err: error instanceof Error ? error.name : 'unknown' }, 'model call failed');
+  } finally {
+    stall.disarm();
+    reply.raw.off('close', onClientClose);
+    unregister();
+    release();
+  }
+
+  const finalStop = stop as Stop | null;
+  if (!answer.begun && finalStop) {
+    const error = stopError(finalStop);
+    if (error) replyError(reply, error);
+  }
+  const durationMs = deps.now() - startedAt;
+  const tokens = result.usage;
+  try {
+    await deps.limits.record(device.tester, tokens.prompt + tokens.completion, deps.now());
+  } catch (error) {
+    deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'token usage not recorded');
+  }
+  await safeAudit(deps, {
+    ...base,
+    promptTokens: tokens.prompt,
+    completionTokens: tokens.completion,
+    usageReported: result.reported,
+    durationMs,
+    ...outcomeOf(finalStop),
+    ...(policy.auditContent ? { content: { messages: chat.messages, completion: result.text } } : {}),
+  });
+  return reply;
+}
+
+async function safeAudit(deps: ChatDeps, entry: Parameters<ModelAuditSink>[0]): Promise<void> {
+  try {
+    await deps.audit(entry);
+  } catch (error) {
+    deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'model call not audited');
+  }
+}
+
+async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, stopped: Promise<never>): Promise<Uint8Array[] | null> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const it = body[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await Promise.race([it.next(), stopped]);
+      if (next.done) return parts;
+      size += next.value.byteLength;
+      if (size > limit) return null;
+      parts.push(next.value);
+    }
+  } finally {
+    void it.return?.()?.catch?.(() => undefined);
+  }
+}
+
+async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, stopped: Promise<never>, end: (stop: Stop) => void, promptEstimate: number) {
+  const parts = await readAtMost(upstream.body, MAX_JSON_ANSWER_BYTES, stopped);
+  const fail = (message: string) => {
+    end({ kind: 'upstream', error: new AirlockError('upstream_error', message) });
+    return { usage: { prompt: promptEstimate, completion: 0 }, reported: false, text: null };
+  };
+  if (!parts) return fail('The model server sent an answer that is too large.');
+  const text = Buffer.concat(parts).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fail('The model server sent an answer that is not JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return fail('The model server sent an answer that is not a chat completion.');
+  const record = parsed as { usage?: unknown; choices?: Array<{ message?: { content?: unknown } }> };
+  const usage = usageSchema.safeParse(record.usage);
+  const content = record.choices?.[0]?.message?.content;
+  answer.begun = true;
+  reply.code(200).header('content-type', 'application/json; charset=utf-8').send(text);
+  return {
+    usage: usage.success ? { prompt: usage.data.prompt_tokens, completion: usage.data.completion_tokens } : { prompt: promptEstimate, completion: typeof content === 'string' ? Math.ceil(content.length / 4) : 0 },
+    reported: usage.success,
+    text: typeof content === 'string' ? content : null,
+  };
+}
+
+async function relayStream(
+  upstream: UpstreamResponse,
+  reply: FastifyReply,
+  answer: { begun: boolean },
+  stall: ReturnType<typeof createStallTimer>,
+  idleMs: number,
+  stopped: Promise<never>,
+  currentStop: () => Stop | null,
+  end: (stop: Stop) => void,
+  collectText: boolean,
+  promptEstimate: number,
+) {
+  const relay = createStreamRelay({ collectText });
+  const it = upstream.body[Symbol.asyncIterator]();
+  const out = new PassThrough();
+  const summary = () => {
+    const tokens = countTokens(relay.state, promptEstimate);
+    return { usage: tokens, reported: relay.state.usage !== null, text: relay.state.text };
+  };
+  try {
+    // Nothing is sent to the client until the upstream has produced a first event, so that a
+    // failure or stall before it can still be a plain 502/504 answer.
+    let pending = '';
+    while (!pending) {
+      const next = await Promise.race([it.next(), stopped]);
+      if (next.done) {
+        pending = relay.end();
+        break;
+      }
+      pending = relay.feed(next.value);
+      if (relay.state.failure) break;
+    }
+    if (relay.state.failure || !pending) {
+      end({ kind: 'upstream', error: new AirlockError('upstream_error', 'The model server sent no answer or a malformed stream. Try again later.') });
+      return summary();
+    }
+    answer.begun = true;
+    reply.code(200).headers(SSE_HEADERS).send(out);
+    stall.arm(idleMs);
+    let done = false;
+    while (!done) {
+      if (pending) {
+        if (!out.write(pending)) {
+          stall.disarm();
+          await Promise.race([once(out, 'drain'), stopped]);
+          stall.arm(idleMs);
+        }
+        pending = '';
+      }
+      const next = await Promise.race([it.next(), stopped]);
+      if (next.done) {
+        pending = relay.end();
+        done = true;
+      } else {
+        stall.touch();
+        pending = relay.feed(next.value);
+      }
+      if (relay.state.failure) throw new AirlockError('upstream_error', 'The model server sent a malformed stream.');
+    }
+    out.end(pending);
+    return summary();
+  } catch (error) {
+    let stop = currentStop();
+    // A stall after the upstream already said [DONE] is an upstream that did not close: the answer is complete.
+    if (stop?.kind === 'timeout' && relay.state.done) {
+      if (!out.writableEnded) out.end();
+      return summary();
+    }
+    if (!stop) {
+      end({ kind: 'upstream', error: error instanceof AirlockError ? error : new AirlockError('upstream_error', 'The model server connection failed mid-answer. Try again later.') });
+      stop = currentStop();
+    }
+    const failure = stop ? stopError(stop) : null;
+    if (answer.begun && !out.destroyed) {
+      if (failure) out.end(sseEvent('error', { error: { code: failure.code, message: failure.message } }));
+      else out.destroy();
+    }
+    return summary();
+  } finally {
+    void Promise.resolve(it.return?.()).catch(() => undefined);
+  }
+}
