@@ -25,4 +25,72 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX single_use_expiry ON single_use (expires_at);
     `,
   },
+  {
+    version: 2,
+    name: 'gateway store: testers, invites, challenges, devices, audit chain, token usage',
+    // Times are kept as the ISO 8601 strings the store interface speaks, exactly as SQLite keeps
+    // them, so that a record reads back identical and an audit entry hashes identically.
+    sql: `
+      CREATE TABLE testers (
+        email text PRIMARY KEY,
+        status text NOT NULL CHECK (status IN ('active', 'suspended')),
+        created_at text NOT NULL,
+        suspended_at text,
+        suspended_reason text
+      );
+      CREATE TABLE invites (
+        id text PRIMARY KEY,
+        email text NOT NULL,
+        code_hash text NOT NULL UNIQUE,
+        created_at text NOT NULL,
+        expires_at text NOT NULL,
+        device_limit integer NOT NULL CHECK (device_limit > 0),
+        devices_used integer NOT NULL DEFAULT 0,
+        status text NOT NULL CHECK (status IN ('pending', 'used', 'revoked'))
+      );
+      CREATE TABLE challenges (
+        nonce text PRIMARY KEY,
+        invite_id text NOT NULL REFERENCES invites (id),
+        expires_at double precision NOT NULL
+      );
+      CREATE INDEX challenges_expiry ON challenges (expires_at);
+      CREATE TABLE devices (
+        id text PRIMARY KEY,
+        tester text NOT NULL REFERENCES testers (email),
+        invite_id text NOT NULL REFERENCES invites (id),
+        public_jwk text NOT NULL,
+        jkt text NOT NULL UNIQUE,
+        evidence text NOT NULL,
+        platform text NOT NULL,
+        status text NOT NULL CHECK (status IN ('active', 'revoked')),
+        enrolled_at text NOT NULL,
+        last_seen_at text,
+        revoked_at text,
+        revoked_reason text
+      );
+      CREATE INDEX devices_tester ON devices (tester);
+      CREATE TABLE audit (
+        seq bigint PRIMARY KEY,
+        time text NOT NULL,
+        type text NOT NULL,
+        actor text NOT NULL,
+        subject text NOT NULL,
+        details text NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      );
+      -- Append-only: the gateway never rewrites history (the hash chain catches anyone who does).
+      CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END
+      $fn$;
+      CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+      CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+      CREATE TABLE token_usage (
+        tester text NOT NULL,
+        day text NOT NULL,
+        tokens bigint NOT NULL,
+        PRIMARY KEY (tester, day)
+      );
+    `,
+  },
 ];

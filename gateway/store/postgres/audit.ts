@@ -1,0 +1,80 @@
+/**
+ * The audit hash chain on PostgreSQL: one chain for every instance. An append takes the chain lock
+ * (held until its transaction commits), reads the head and links to it, so appends from several
+ * instances form one sequence that `audit verify` walks like SQLite's.
+ */
+import type pg from 'pg';
+import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, type AuditRow } from '../../audit/chain.js';
+import type { AuditEntry, AuditInput, AuditVerifyResult } from '../store.js';
+import { CHAIN_LOCK } from './locks.js';
+import type { Queryable } from './queryable.js';
+
+interface AuditDbRow {
+  seq: string;
+  time: string;
+  type: string;
+  actor: string;
+  subject: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = 'seq, time, type, actor, subject, details, prev_hash, hash';
+
+function toEntry(row: AuditDbRow): AuditEntry {
+  return {
+    seq: Number(row.seq),
+    time: row.time,
+    type: row.type,
+    actor: row.actor,
+    subject: row.subject,
+    details: row.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+/** Appends inside the caller's transaction (the one making the change the entry describes). */
+export async function appendAuditTx(tx: Queryable, input: AuditInput, time: string): Promise<AuditEntry> {
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+  const head = await tx.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+  const seq = head.rows[0] ? Number(head.rows[0].seq) + 1 : 1;
+  const prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
+  const details = canonicalJson(input.details ?? {});
+  const hash = entryHash(seq, time, input.type, input.actor, input.subject, details, prevHash);
+  await tx.query(`INSERT INTO audit (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+    seq,
+    time,
+    input.type,
+    input.actor,
+    input.subject,
+    details,
+    prevHash,
+    hash,
+  ]);
+  return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash, hash };
+}
+
+/** The last `n` entries, oldest first. */
+export async function auditTail(db: Queryable, n: number): Promise<AuditEntry[]> {
+  const { rows } = await db.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit ORDER BY seq DESC LIMIT $1`, [n]);
+  return rows.reverse().map(toEntry);
+}
+
+/** Walks the whole chain page by page (keyset paging keeps memory flat on a long log). */
+export async function auditVerify(pool: pg.Pool, pageSize = 20_000): Promise<AuditVerifyResult> {
+  const verifier = createChainVerifier();
+  let after = 0;
+  for (;;) {
+    const { rows } = await pool.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, pageSize]);
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const tuple: AuditRow = [seq, row.time, row.type, row.actor, row.subject, row.details, row.prev_hash, row.hash];
+      const bad = verifier.push(tuple);
+      if (bad !== null) return { ok: false, entries: verifier.entries, firstBad: seq, reason: bad };
+      after = seq;
+    }
+    if (rows.length < pageSize) return { ok: true, entries: verifier.entries, firstBad: null, reason: null };
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The store on PostgreSQL, for several gateway instances behind a load balancer. Same interface and
+ * behaviour as the SQLite store (the shared contract suite in test/integration/store/ runs both);
+ * what differs is what several writers need:
+ *  - audit appends serialise on the chain lock, so every instance extends ONE hash chain;
+ *  - a revocation or suspension records a cluster event and NOTIFYs in its own transaction, so
+ *    every instance cuts the device's live connections at commit (see gateway/cluster/);
+ *  - enrollment locks the invite and tester rows it judges, so racing instances cannot both take
+ *    an invite's last place or enroll under a tester being suspended.
+ */
+import pg from 'pg';
+import type { EcPublicJwk } from '../../../protocol/schemas/common.js';
+import type { Evidence, Platform } from '../../../protocol/schemas/evidence.js';
+import { inviteRefusal } from '../../enroll/invite-rules.js';
+import { publishClusterEvent } from '../../cluster/publish.js';
+import type { AuditEntry, AuditInput, DeviceRecord, EnrollOutcome, InviteRecord, Store, TesterRecord } from '../store.js';
+import { appendAuditTx, auditTail, auditVerify } from './audit.js';
+import { migrate } from './migrate.js';
+import { MIGRATIONS } from './migrations.js';
+import { inTransaction, type Queryable } from './queryable.js';
+
+interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
+interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
+interface TesterRow { email: string; status: TesterRecord['status']; created_at: string; devices: string }
+
+const toInvite = (r: InviteRow): InviteRecord => ({
+  id: r.id, email: r.email, codeHash: r.code_hash, createdAt: r.created_at, expiresAt: r.expires_at,
+  deviceLimit: r.device_limit, devicesUsed: r.devices_used, status: r.status,
+});
+const toDevice = (r: DeviceRow): DeviceRecord => ({
+  id: r.id, tester: r.tester, inviteId: r.invite_id, publicJwk: JSON.parse(r.public_jwk) as EcPublicJwk, jkt: r.jkt,
+  evidence: JSON.parse(r.evidence) as Evidence, platform: r.platform as Platform, status: r.status, enrolledAt: r.enrolled_at,
+  lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason,
+});
+const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: Number(r.devices) });
+
+// Orderings use the "C" collation: byte order, as SQLite compares, whatever the database's locale.
+const TESTER_SELECT = 'SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t';
+
+export interface PostgresStore extends Store {
+  readonly kind: 'postgres';
+  /** The store's pool; the cluster's replay guard and feed reuse its settings. */
+  readonly pool: pg.Pool;
+  readonly connection: pg.PoolConfig;
+  /** Tells every instance to reload its policy, recorded with its audit entry. */
+  publishPolicyChange(audit: AuditInput): Promise<AuditEntry>;
+}
+
+export interface PostgresStoreOptions {
+  now?: () => Date;
+  /** Pool size (default 10). */
+  max?: number;
+  log?: (line: string) => void;
+}
+
+/** Connects, migrates to the current schema and returns the store. */
+export async function openPostgresStore(connection: string | pg.PoolConfig, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  const now = options.now ?? (() => new Date());
+  const config: pg.PoolConfig = typeof connection === 'string' ? { connectionString: connection } : { ...connection };
+  const pool = new pg.Pool({ max: options.max ?? 10, keepAlive: true, connectionTimeoutMillis: 5_000, ...config });
+  // An idle connection dies when the server restarts; the next query gets a fresh one. Without a
+  // listener, pg would turn that into an uncaught exception.
+  pool.on('error', (error) => options.log?.(`store: idle PostgreSQL connection lost: ${error.message}`));
+  try {
+    await migrate(pool, MIGRATIONS);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+
+  const tx = <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => inTransaction(pool, work);
+  const append = (db: Queryable, input: AuditInput): Promise<AuditEntry> => appendAuditTx(db, input, now().toISOString());
+
+  async function one<R extends pg.QueryResultRow>(db: Queryable, sql: string, params: unknown[]): Promise<R | undefined> {
+    return (await db.query<R>(sql, params)).rows[0];
+  }
+  async function invite(db: Queryable, id: string, lock = false): Promise<InviteRecord | null> {
+    const row = await one<InviteRow>(db, `SELECT * FROM invites WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return row ? toInvite(row) : null;
+  }
+  async function device(db: Queryable, id: string, lock = false): Promise<DeviceRecord | null> {
+    const row = await one<DeviceRow>(db, `SELECT * FROM devices WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    return row ? toDevice(row) : null;
+  }
+  async function tester(db: Queryable, email: string): Promise<TesterRecord | null> {
+    const row = await one<TesterRow>(db, `${TESTER_SELECT} WHERE t.email = $1`, [email]);
+    return row ? toTester(row) : null;
+  }
+
+  return {
+    kind: 'postgres',
+    pool,
+    connection: config,
+
+    async createInvite(input, audit) {
+      return tx(async (c) => {
+        await c.query(
+          `INSERT INTO invites (id, email, code_hash, created_at, expires_at, device_limit, devices_used, status)
+           VALUES ($1, $2, $3, $4, $5, $6, 0, 'pending')`,
+          [input.id, input.email, input.codeHash, now().toISOString(), input.expiresAt, input.deviceLimit],
+        );
+        await append(c, audit);
+        return (await invite(c, input.id))!;
+      });
+    },
+    async getInvite(id) {
+      return invite(pool, id);
+    },
+    async findInviteByCodeHash(codeHash) {
+      const row = await one<InviteRow>(pool, 'SELECT * FROM invites WHERE code_hash = $1', [codeHash]);
+      return row ? toInvite(row) : null;
+    },
+    async listInvites() {
+      const { rows } = await pool.query<InviteRow>('SELECT * FROM invites ORDER BY created_at COLLATE "C", id COLLATE "C"');
+      return rows.map(toInvite);
+    },
+    async revokeInvite(id, audit) {
+      return tx(async (c) => {
+        if (!(await invite(c, id, true))) return null;
+        await c.query("UPDATE invites SET status = 'revoked' WHERE id = $1", [id]);
+        await append(c, audit);
+        return invite(c, id);
+      });
+    },
+
+    async createChallenge(challenge) {
+      await tx(async (c) => {
+        await c.query('DELETE FROM challenges WHERE expires_at < $1', [Math.floor(now().getTime() / 1000)]);
+        await c.query('INSERT INTO challenges (nonce, invite_id, expires_at) VALUES ($1, $2, $3)', [challenge.nonce, challenge.inviteId, challenge.expiresAt]);
+      });
+    },
+
+    async enrollDevice(input, audit): Promise<EnrollOutcome> {
+      return tx(async (c): Promise<EnrollOutcome> => {
+        // The challenge is consumed whatever happens next: a nonce is good for one attempt, on any
+        // instance (the DELETE is the single use).
+        const challenge = await one<{ invite_id: string; expires_at: number }>(c, 'DELETE FROM challenges WHERE nonce = $1 RETURNING invite_id, expires_at', [input.challengeNonce]);
+        const inviteRow = await one<InviteRow>(c, 'SELECT * FROM invites WHERE code_hash = $1 FOR UPDATE', [input.codeHash]);
+        if (!challenge || challenge.expires_at < input.now || !inviteRow || challenge.invite_id !== inviteRow.id) {
+          return { ok: false, code: 'attestation_invalid', message: 'The enrollment nonce is unknown, used, expired or for another invite. Start the enrollment again.' };
+        }
+        const current = toInvite(inviteRow);
+        const refusal = inviteRefusal(current, now().getTime());
+        if (refusal) return { ok: false, ...refusal };
+        // Locking the tester row orders this enrollment against a concurrent suspension.
+        const existing = await one<{ status: TesterRecord['status'] }>(c, 'SELECT status FROM testers WHERE email = $1 FOR UPDATE', [current.email]);
+        if (existing?.status === 'suspended') return { ok: false, code: 'tester_suspended', message: 'Your access was suspended by an admin.' };
+        if (await one(c, 'SELECT id FROM devices WHERE jkt = $1', [input.device.jkt])) {
+          return { ok: false, code: 'attestation_invalid', message: 'This device key is already enrolled. Make a new key to enroll again.' };
+        }
+        const at = now().toISOString();
+        if (!existing) {
+          await c.query("INSERT INTO testers (email, status, created_at) VALUES ($1, 'active', $2) ON CONFLICT (email) DO NOTHING", [current.email, at]);
+          const raced = await one<{ status: TesterRecord['status'] }>(c, 'SELECT status FROM testers WHERE email = $1 FOR UPDATE', [current.email]);
+          if (raced?.status === 'suspended') return { ok: false, code: 'tester_suspended', message: 'Your access was suspended by an admin.' };
+        }
+        const d = input.device;
+        await c.query(
+          `INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)`,
+          [d.id, current.email, current.id, JSON.stringify(d.publicJwk), d.jkt, JSON.stringify(d.evidence), d.evidence.platform, at],
+        );
+        await c.query(
+          `UPDATE invites SET devices_used = devices_used + 1,
+             status = CASE WHEN devices_used + 1 >= device_limit THEN 'used' ELSE status END
+           WHERE id = $1`,
+          [current.id],
+        );
+        const record = (await device(c, d.id))!;
+        await append(c, audit(record));
+        return { ok: true, device: record };
+      });
+    },
+
+    async getDevice(id) {
+      return device(pool, id);
+    },
+    async listDevices() {
+      const { rows } = await pool.query<DeviceRow>('SELECT * FROM devices ORDER BY enrolled_at COLLATE "C", id COLLATE "C"');
+      return rows.map(toDevice);
+    },
+    async touchDevice(id, at) {
+      await pool.query('UPDATE devices SET last_seen_at = $1 WHERE id = $2', [at, id]);
+    },
+    async revokeDevice(id, reason, audit) {
+      return tx(async (c) => {
+        if (!(await device(c, id, true))) return null;
+        const result = await c.query("UPDATE devices SET status = 'revoked', revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND status = 'active'", [now().toISOString(), reason, id]);
+        const changed = result.rowCount === 1;
+        if (changed) {
+          await publishClusterEvent(c, { kind: 'device.revoked', deviceId: id, reason });
+          await append(c, audit);
+        }
+        return { device: (await device(c, id))!, changed };
+      });
+    },
+    async getTester(email) {
+      return tester(pool, email);
+    },
+    async listTesters() {
+      const { rows } = await pool.query<TesterRow>(`${TESTER_SELECT} ORDER BY t.email COLLATE "C"`);
+      return rows.map(toTester);
+    },
+    async suspendTester(email, reason, audit) {
+      return tx(async (c) => {
+        const at = now().toISOString();
+        // Suspend first: the row lock makes a racing enrollment wait, then see the suspension; the
+        // device list read after it includes any device that enrollment committed before.
+        const updated = await c.query("UPDATE testers SET status = 'suspended', suspended_at = $1, suspended_reason = $2 WHERE email = $3", [at, reason, email]);
+        if (updated.rowCount !== 1) return null;
+        const { rows } = await c.query<{ id: string }>(
+          "UPDATE devices SET status = 'revoked', revoked_at = $1, revoked_reason = $2 WHERE tester = $3 AND status = 'active' RETURNING id",
+          [at, reason, email],
+        );
+        const devicesRevoked = rows.map((r) => r.id).sort();
+        await publishClusterEvent(c, { kind: 'tester.suspended', tester: email, reason });
+        await append(c, { ...audit, details: { ...audit.details, devicesRevoked } });
+        return { tester: (await tester(c, email))!, devicesRevoked };
+      });
+    },
+
+    async appendAudit(entry) {
+      return tx((c) => append(c, entry));
+    },
+    async auditTail(n) {
+      return auditTail(pool, n);
+    },
+    async auditVerify() {
+      return auditVerify(pool);
+    },
+
+    async addTokenUsage(testerEmail, tokens, at) {
+      await pool.query(
+        `INSERT INTO token_usage (tester, day, tokens) VALUES ($1, $2, $3)
+         ON CONFLICT (tester, day) DO UPDATE SET tokens = token_usage.tokens + EXCLUDED.tokens`,
+        [testerEmail, at.toISOString().slice(0, 10), tokens],
+      );
+    },
+    async tokensUsedToday(testerEmail, at) {
+      const row = await one<{ tokens: string }>(pool, 'SELECT tokens FROM token_usage WHERE tester = $1 AND day = $2', [testerEmail, at.toISOString().slice(0, 10)]);
+      return row ? Number(row.tokens) : 0;
+    },
+
+    async publishPolicyChange(audit) {
+      return tx(async (c) => {
+        await publishClusterEvent(c, { kind: 'policy.changed' });
+        return append(c, audit);
+      });
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * The store contract: one suite of behaviours every `Store` implementation must show, run against
+ * SQLite (sqlite.test.ts) and a real PostgreSQL (postgres.test.ts). A backend plugs in through a
+ * harness: a fresh, empty database per call, opened (and re-opened) with an injected clock, plus
+ * the backend-specific SQL a tamper test needs.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AuditInput, DeviceRecord, NewDevice, Store } from '../../../gateway/store/store.js';
+import type { Evidence } from '../../../protocol/schemas/evidence.js';
+
+export interface StoreHarness {
+  /** Opens the harness's database (again, after `close()`, to check durability). */
+  open(now: () => Date): Promise<Store>;
+  /** Rewrites an audit entry's details behind the store's back (bypassing append-only guards). */
+  tamperAudit(seq: number, details: string): Promise<void>;
+  /** Runs an UPDATE of the audit table as any other client would; should be refused. */
+  rawAuditUpdate(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export type HarnessFactory = () => Promise<StoreHarness>;
+
+const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+
+class Clock {
+  ms = T0;
+  now = (): Date => new Date(this.ms);
+  get seconds(): number {
+    return Math.floor(this.ms / 1000);
+  }
+}
+
+const audit = (type: string, subject = 'x'): AuditInput => ({ type, actor: 'admin', subject, details: { z: 1, a: [2, { c: 3, b: 4 }] } });
+
+let counter = 0;
+function newDevice(platform: Evidence['platform'] = 'linux'): NewDevice {
+  counter++;
+  const tag = String(counter).padStart(4, '0');
+  const b = (c: string): string => c.repeat(43).slice(0, 43);
+  return {
+    id: `dev_contract${tag}${'a'.repeat(8)}`,
+    publicJwk: { kty: 'EC', crv: 'P-256', x: b(`X${tag}`), y: b(`Y${tag}`) },
+    jkt: `jkt-${tag}-${Math.random().toString(36).slice(2)}`,
+    evidence: {
+      platform,
+      osRelease: '6.1.0',
+      arch: 'x64',
+      appVersion: '1.2.3',
+      buildId: 'dev',
+      packaged: false,
+      machineIdHash: b('m'),
+      diskEncryption: 'on',
+      debugger: false,
+      keyStorage: 'keychain',
+    },
+  };
+}
+
+export function storeContract(backend: string, factory: HarnessFactory): void {
+  describe(`store contract: ${backend}`, () => {
+    async function setup(): Promise<{ store: Store; clock: Clock; harness: StoreHarness; done: () => Promise<void> }> {
+      const harness = await factory();
+      const clock = new Clock();
+      const store = await harness.open(clock.now);
+      return {
+        store,
+        clock,
+        harness,
+        done: async () => {
+          await store.close();
+          await harness.dispose();
+        },
+      };
+    }
+
+    async function invite(store: Store, clock: Clock, opts: { email?: string; limit?: number; ttlMs?: number; id?: string } = {}) {
+      counter++;
+      const id = opts.id ?? `inv_contract${String(counter).padStart(4, '0')}`;
+      return store.createInvite(
+        {
+          id,
+          email: opts.email ?? 'ada@example.com',
+          codeHash: `hash-${id}`,
+          expiresAt: new Date(clock.ms + (opts.ttlMs ?? 3_600_000)).toISOString(),
+          deviceLimit: opts.limit ?? 1,
+        },
+        audit('invite.create', id),
+      );
+    }
+
+    async function enroll(store: Store, clock: Clock, inviteId: string, codeHash: string, device = newDevice()) {
+      const nonce = `nonce-${Math.random().toString(36).slice(2)}`;
+      await store.createChallenge({ nonce, inviteId, expiresAt: clock.seconds + 120 });
+      return store.enrollDevice({ challengeNonce: nonce, codeHash, device, now: clock.seconds }, (d: DeviceRecord) => audit('device.enroll', d.id));
+    }
+
+    it('creates, finds, lists and revokes invites', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const a = await invite(store, clock, { id: 'inv_contract_b_0001', limit: 3 });
+        expect(a).toMatchObject({ email: 'ada@example.com', status: 'pending', devicesUsed: 0, deviceLimit: 3, createdAt: clock.now().toISOString() });
+        clock.ms += 1000;
+        const b = await invite(store, clock, { id: 'inv_contract_a_0002', email: 'bob@example.com' });
+        expect(await store.getInvite(a.id)).toEqual(a);
+        expect(await store.findInviteByCodeHash(b.codeHash)).toEqual(b);
+        expect(await store.findInviteByCodeHash('nope')).toBeNull();
+        expect(await store.getInvite('inv_missing000')).toBeNull();
+        expect((await store.listInvites()).map((i) => i.id)).toEqual([a.id, b.id]);
+        expect(await store.revokeInvite(a.id, audit('invite.revoke'))).toMatchObject({ id: a.id, status: 'revoked' });
+        expect(await store.revokeInvite('inv_missing000', audit('invite.revoke'))).toBeNull();
+        expect((await store.auditTail(10)).map((e) => e.type)).toEqual(['invite.create', 'invite.create', 'invite.revoke']);
+      } finally {
+        await done();
+      }
+    });
+
+    it('enrolls a device through a challenge: tester made, invite counted, audit appended', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const inv = await invite(store, clock, { limit: 2 });
+        const device = newDevice('darwin');
+        const outcome = await enroll(store, clock, inv.id, inv.codeHash, device);
+        expect(outcome.ok).toBe(true);
+        if (!outcome.ok) return;
+        expect(outcome.device).toEqual({
+          id: device.id,
+          tester: 'ada@example.com',
+          inviteId: inv.id,
+          publicJwk: device.publicJwk,
+          jkt: device.jkt,
+          evidence: device.evidence,
+          platform: 'darwin',
+          status: 'active',
+          enrolledAt: clock.now().toISOString(),
+          lastSeenAt: null,
+          revokedAt: null,
+          revokedReason: null,
+        });
+        expect(await store.getDevice(device.id)).toEqual(outcome.device);
+        expect(await store.getInvite(inv.id)).toMatchObject({ devicesUsed: 1, status: 'pending' });
+        expect(await store.getTester('ada@example.com')).toEqual({ email: 'ada@example.com', status: 'active', createdAt: clock.now().toISOString(), devices: 1 });
+        const second = await enroll(store, clock, inv.id, inv.codeHash);
+        expect(second.ok).toBe(true);
+        expect(await store.getInvite(inv.id)).toMatchObject({ devicesUsed: 2, status: 'used' });
+        expect((await store.getTester('ada@example.com'))?.devices).toBe(2);
+        expect((await store.auditTail(1))[0]).toMatchObject({ type: 'device.enroll', subject: second.ok ? second.device.id : '' });
+      } finally {
+        await done();
+      }
+    });
+
+    it('refuses enrollments with the codes of PROTOCOL.md, consuming the nonce each time', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const inv = await invite(store, clock, { limit: 1 });
+        const other = await invite(store, clock, { email: 'bob@example.com' });
+
+        // Unknown nonce; a nonce for another invite; a nonce used twice; an expired nonce.
+        const unknown = await store.enrollDevice({ challengeNonce: 'never-issued', codeHash: inv.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id));
+        expect(unknown).toMatchObject({ ok: false, code: 'attestation_invalid' });
+        await store.createChallenge({ nonce: 'for-other', inviteId: other.id, expiresAt: clock.seconds + 120 });
+        expect(await store.enrollDevice({ challengeNonce: 'for-other', codeHash: inv.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
+        expect(await store.enrollDevice({ challengeNonce: 'for-other', codeHash: other.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
+        await store.createChallenge({ nonce: 'stale', inviteId: inv.id, expiresAt: clock.seconds + 120 });
+        expect(await store.enrollDevice({ challengeNonce: 'stale', codeHash: inv.codeHash, device: newDevice(), now: clock.seconds + 121 }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
+
+        // Used once, then: invite_used (one-device invite).
+        const device = newDevice();
+        expect((await enroll(store, clock, inv.id, inv.codeHash, device)).ok).toBe(true);
+        expect(await enroll(store, clock, inv.id, inv.codeHash)).toMatchObject({ ok: false, code: 'invite_used' });
+
+        // A full several-device invite: device_limit; the same key twice: attestation_invalid.
+        const two = await invite(store, clock, { email: 'cy@example.com', limit: 2 });
+        expect(await enroll(store, clock, two.id, two.codeHash, device)).toMatchObject({ ok: false, code: 'attestation_invalid' });
+        expect((await enroll(store, clock, two.id, two.codeHash)).ok).toBe(true);
+        expect((await enroll(store, clock, two.id, two.codeHash)).ok).toBe(true);
+        expect(await enroll(store, clock, two.id, two.codeHash)).toMatchObject({ ok: false, code: 'device_limit' });
+
+        // Revoked and expired invites.
+        const revoked = await invite(store, clock, { email: 'dee@example.com' });
+        await store.revokeInvite(revoked.id, audit('invite.revoke'));
+        expect(await enroll(store, clock, revoked.id, revoked.codeHash)).toMatchObject({ ok: false, code: 'invite_revoked' });
+        const expiring = await invite(store, clock, { email: 'eve@example.com', ttlMs: 60_000 });
+        await store.createChallenge({ nonce: 'late', inviteId: expiring.id, expiresAt: clock.seconds + 600 });
+        clock.ms += 61_000;
+        expect(await store.enrollDevice({ challengeNonce: 'late', codeHash: expiring.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'invite_expired' });
+        expect(await store.enrollDevice({ challengeNonce: 'late', codeHash: expiring.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
+
+        // A suspended tester cannot enroll with a fresh invite.
+        await store.suspendTester('ada@example.com', 'left', audit('tester.suspend'));
+        const again = await invite(store, clock, { email: 'ada@example.com' });
+        expect(await enroll(store, clock, again.id, again.codeHash)).toMatchObject({ ok: false, code: 'tester_suspended' });
+        expect((await store.getInvite(again.id))?.devicesUsed).toBe(0);
+      } finally {
+        await done();
+      }
+    });
+
+    it('lets only one of two racing enrollments take the last place on an invite', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const inv = await invite(store, clock, { limit: 1 });
+        const outcomes = await Promise.all([enroll(store, clock, inv.id, inv.codeHash), enroll(store, clock, inv.id, inv.codeHash), enroll(store, clock, inv.id, inv.codeHash)]);
+        expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+        expect(outcomes.filter((o) => !o.ok).map((o) => (o.ok ? '' : o.code))).toEqual(['invite_used', 'invite_used']);
+        expect(await store.getInvite(inv.id)).toMatchObject({ devicesUsed: 1, status: 'used' });
+        expect((await store.listDevices()).length).toBe(1);
+      } finally {
+        await done();
+      }
+    });
+
+    it('lists, touches and revokes devices, once', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const inv = await invite(store, clock, { limit: 5 });
+        const first = await enroll(store, clock, inv.id, inv.codeHash);
+        clock.ms += 1000;
+        const second = await enroll(store, clock, inv.id, inv.codeHash);
+        if (!first.ok || !second.ok) throw new Error('enrollment failed');
+        expect((await store.listDevices()).map((d) => d.id)).toEqual([first.device.id, second.device.id]);
+        const seen = new Date(clock.ms + 5000).toISOString();
+        await store.touchDevice(first.device.id, seen);
+        expect((await store.getDevice(first.device.id))?.lastSeenAt).toBe(seen);
+        clock.ms += 10_000;
+        const auditBefore = (await store.auditTail(1000)).length;
+        const revoked = await store.revokeDevice(first.device.id, 'lost laptop', audit('device.revoke', first.device.id));
+        expect(revoked).toMatchObject({ changed: true, device: { status: 'revoked', revokedAt: clock.now().toISOString(), revokedReason: 'lost laptop' } });
+        const again = await store.revokeDevice(first.device.id, 'twice', audit('device.revoke', first.device.id));
+        expect(again).toMatchObject({ changed: false, device: { status: 'revoked', revokedReason: 'lost laptop' } });
+        expect((await store.auditTail(1000)).length).toBe(auditBefore + 1);
+        expect(await store.revokeDevice('dev_missing000000000000', 'r', audit('device.revoke'))).toBeNull();
+        expect(await store.getDevice('dev_missing000000000000')).toBeNull();
+        expect((await store.getDevice(second.device.id))?.status).toBe('active');
+      } finally {
+        await done();
+      }
+    });
+
+    it('suspends a tester with all their active devices, and lists testers', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const ada = await invite(store, clock, { limit: 3 });
+        const bob = await invite(store, clock, { email: 'bob@example.com' });
+        const d1 = await enroll(store, clock, ada.id, ada.codeHash);
+        const d2 = await enroll(store, clock, ada.id, ada.codeHash);
+        const d3 = await enroll(store, clock, bob.id, bob.codeHash);
+        if (!d1.ok || !d2.ok || !d3.ok) throw new Error('enrollment failed');
+        await store.revokeDevice(d1.device.id, 'old', audit('device.revoke'));
+        const result = await store.suspendTester('ada@example.com', 'contract ended', audit('tester.suspend', 'ada@example.com'));
+        expect(result).toEqual({ tester: { email: 'ada@example.com', status: 'suspended', createdAt: expect.any(String), devices: 2 }, devicesRevoked: [d2.device.id] });
+        expect((await store.getDevice(d2.device.id))).toMatchObject({ status: 'revoked', revokedReason: 'contract ended' });
+        expect((await store.getDevice(d1.device.id))?.revokedReason).toBe('old');
+        expect((await store.getDevice(d3.device.id))?.status).toBe('active');
+        expect(JSON.parse((await store.auditTail(1))[0]!.details)).toMatchObject({ devicesRevoked: [d2.device.id] });
+        expect(await store.suspendTester('nobody@example.com', 'r', audit('tester.suspend'))).toBeNull();
+        expect(await store.getTester('nobody@example.com')).toBeNull();
+        expect((await store.listTesters()).map((t) => [t.email, t.status, t.devices])).toEqual([
+          ['ada@example.com', 'suspended', 2],
+          ['bob@example.com', 'active', 1],
+        ]);
+      } finally {
+        await done();
+      }
+    });
+
+    it('keeps one verifiable audit chain, detects tampering and refuses rewrites', async () => {
+      const { store, clock, harness, done } = await setup();
+      try {
+        const entries = [];
+        for (let i = 0; i < 25; i++) {
+          clock.ms += 7;
+          entries.push(await store.appendAudit(audit(`t${i}`, `s${i}`)));
+        }
+        expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+        expect(entries[0]!.prevHash).toBe('0'.repeat(64));
+        expect(entries[1]!.prevHash).toBe(entries[0]!.hash);
+        expect(entries[0]!.details).toBe('{"a":[2,{"b":4,"c":3}],"z":1}');
+        expect(entries[3]!.time).toBe(new Date(Date.parse('2030-01-01T00:00:00.000Z') + 28).toISOString());
+        expect(await store.auditTail(3)).toEqual(entries.slice(-3));
+        expect(await store.auditVerify()).toEqual({ ok: true, entries: 25, firstBad: null, reason: null });
+        // Concurrent appends still make one chain.
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendAudit(audit(`c${i}`))));
+        expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 45 });
+
+        await expect(harness.rawAuditUpdate()).rejects.toThrow(/append-only/);
+        await harness.tamperAudit(10, '{"a":1}');
+        const verdict = await store.auditVerify();
+        expect(verdict).toMatchObject({ ok: false, firstBad: 10 });
+        expect(verdict.reason).toMatch(/modified/);
+      } finally {
+        await done();
+      }
+    });
+
+    it('counts tokens per tester per UTC day', async () => {
+      const { store, done } = await setup();
+      try {
+        const day = new Date('2030-03-04T23:59:00.000Z');
+        await store.addTokenUsage('ada@example.com', 100, day);
+        await store.addTokenUsage('ada@example.com', 50, new Date('2030-03-04T00:00:00.000Z'));
+        await store.addTokenUsage('bob@example.com', 7, day);
+        await store.addTokenUsage('ada@example.com', 1, new Date('2030-03-05T00:00:00.000Z'));
+        expect(await store.tokensUsedToday('ada@example.com', day)).toBe(150);
+        expect(await store.tokensUsedToday('bob@example.com', day)).toBe(7);
+        expect(await store.tokensUsedToday('ada@example.com', new Date('2030-03-05T12:00:00.000Z'))).toBe(1);
+        expect(await store.tokensUsedToday('cy@example.com', day)).toBe(0);
+      } finally {
+        await done();
+      }
+    });
+
+    it('keeps everything across close and reopen, and the chain continues', async () => {
+      const harness = await factory();
+      const clock = new Clock();
+      try {
+        let store = await harness.open(clock.now);
+        const inv = await invite(store, clock, { limit: 2 });
+        const enrolled = await enroll(store, clock, inv.id, inv.codeHash);
+        if (!enrolled.ok) throw new Error('enrollment failed');
+        await store.addTokenUsage('ada@example.com', 42, clock.now());
+        await store.close();
+        store = await harness.open(clock.now);
+        expect(await store.getDevice(enrolled.device.id)).toEqual(enrolled.device);
+        expect(await store.tokensUsedToday('ada@example.com', clock.now())).toBe(42);
+        const next = await store.appendAudit(audit('after-reopen'));
+        expect(next.seq).toBe(3);
+        expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 3 });
+        await store.close();
+      } finally {
+        await harness.dispose();
+      }
+    });
+  });
+}
