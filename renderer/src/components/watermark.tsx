@@ -14,9 +14,11 @@ export function Watermark({ tester, deviceId }: { tester: string; deviceId: stri
   const stamp = `${tester} · ${deviceId} · ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return (
     <div className="watermark" aria-hidden="true" data-testid="watermark">
-      {Array.from({ length: 24 }, (_, index) => (
-        <span key={index}>{stamp}</span>
-      ))}
+      <div className="watermark-tiles">
+        {Array.from({ length: 60 }, (_, index) => (
+          <span key={index}>{stamp}</span>
+        ))}
+      </div>
     </div>
   );
 }
