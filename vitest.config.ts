@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start real gateway processes; two at a time suits a 2-core machine.
     maxWorkers: 2,
-    globalSetup: [],
+    // A private D-Bus session + gnome-keyring for keytar (test/setup/keychain.ts), never the user's keyring.
+    globalSetup: ['test/setup/keychain.ts'],
   },
 });

@@ -1,0 +1,346 @@
+import { AirlockError } from '../../protocol/errors.js';
+import { parseInviteLink } from '../../protocol/invite/link.js';
+import type { Es256Signer } from '../../protocol/jws/signer.js';
+import { modelList } from '../../protocol/schemas/models.js';
+import type { ClientPolicy } from '../../protocol/schemas/policy.js';
+import type { AirlockClient, ChatDelta, ClientState, DeviceStatus } from './api.js';
+import type { AttestationCollector } from './attestation/collector.js';
+import { streamChat } from './chat.js';
+import { createControlChannel, type ControlChannel } from './control-channel.js';
+import { enrollDevice } from './enrollment.js';
+import { ClientError, describeError, type RevokingCode } from './errors.js';
+import { redacting } from './log/redacting-logger.js';
+import type { Clock, DataDir, Keychain, Logger, RandomBytes } from './ports.js';
+import { createDpopClient, type DpopClient } from './session/dpop-client.js';
+import { createSession, type Session } from './session/session.js';
+import { createGatewayHttp, type GatewayHttp } from './transport/gateway-http.js';
+import { createPinnedConnector, type TrustAnchors } from './transport/pinned-connector.js';
+import { createVault, type DeviceIdentity } from './vault/vault.js';
+
+export interface AirlockClientDeps {
+  keychain: Keychain;
+  /** The app's data directory: wiped with the key on revocation and sign-out. */
+  dataDir: DataDir;
+  clock: Clock;
+  random: RandomBytes;
+  logger: Logger;
+  attestation: AttestationCollector;
+  /** Uniform [0, 1) for backoff jitter. */
+  jitter?: () => number;
+  controlBackoff?: { initialMs: number; maxMs: number };
+  tlsTimeoutMs?: number;
+}
+
+const TRUST_SUMMARY =
+  'Device key in the OS keychain with self-reported evidence: stops a shared token, a copied config file and a stolen access token, and makes this device visible and revocable. It does not stop someone who extracts the key from their own keychain.';
+
+/** Everything that exists while this device is enrolled with one gateway. */
+interface Connection {
+  identity: DeviceIdentity;
+  anchors: { pins: string[]; caPems: string[] };
+  http: GatewayHttp;
+  dpop: DpopClient;
+  session: Session;
+  control: ControlChannel;
+  chats: Set<AbortController>;
+  connected: boolean;
+}
+
+/**
+ * The client core (main/core/api.ts): vault, attestation, pinned transport, session, control
+ * channel and chat, wired for one gateway. Loads an existing enrollment from the keychain.
+ */
+export async function createAirlockClient(input: AirlockClientDeps): Promise<AirlockClient> {
+  const deps = { ...input, logger: redacting(input.logger) };
+  const { logger, clock } = deps;
+  const vault = createVault({ keychain: deps.keychain, logger });
+  const listeners = new Set<(state: ClientState) => void>();
+  let state: ClientState = { kind: 'not-enrolled' };
+  let connection: Connection | null = null;
+  let revoking = false;
+  let closed = false;
+
+  function setState(next: ClientState): void {
+    state = next;
+    for (const listener of [...listeners]) {
+      try {
+        listener(next);
+      } catch (error) {
+        logger.warn('client: a state listener threw', { error });
+      }
+    }
+  }
+
+  function enrolledState(c: Connection, policy?: ClientPolicy): ClientState {
+    const expires = c.session.expiresAt();
+    return {
+      kind: 'enrolled',
+      gateway: c.identity.record.gateway,
+      deviceId: c.identity.record.deviceId,
+      tester: c.identity.record.tester,
+      policy: policy ?? c.identity.record.policy,
+      sessionExpiresAt: expires === null ? null : new Date(expires).toISOString(),
+      connected: c.connected,
+    };
+  }
+
+  function refresh(c: Connection): void {
+    if (connection === c && !revoking && state.kind === 'enrolled') setState(enrolledState(c));
+  }
+
+  function makeTransport(anchors: { pins: string[]; caPems: string[] }, origin: string, persist: () => void): { http: GatewayHttp; trust: TrustAnchors } {
+    const trust: TrustAnchors = {
+      pins: () => anchors.pins,
+      caPems: () => anchors.caPems,
+      adopt(caPem) {
+        if (!anchors.caPems.includes(caPem)) anchors.caPems = [...anchors.caPems, caPem].slice(-4);
+        persist();
+      },
+    };
+    const connector = createPinnedConnector({ trust, now: () => new Date(clock.now()), logger, ...(deps.tlsTimeoutMs ? { timeoutMs: deps.tlsTimeoutMs } : {}) });
+    return { http: createGatewayHttp({ origin, connector }), trust };
+  }
+
+  function connect(identity: DeviceIdentity, reuse?: { http: GatewayHttp; dpop: DpopClient; anchors: Connection['anchors'] }): Connection {
+    const anchors = reuse?.anchors ?? { pins: [...identity.record.pins], caPems: [...identity.record.caPems] };
+    const persist = (): void => {
+      const c = connection;
+      if (c === null) return;
+      c.identity = { ...c.identity, record: { ...c.identity.record, caPems: [...anchors.caPems] } };
+      vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
+    };
+    const http = reuse?.http ?? makeTransport(anchors, identity.record.gateway, persist).http;
+    const signer = (): Es256Signer => identity.signer;
+    const dpop = reuse?.dpop ?? createDpopClient({ http, signer, clock, random: deps.random });
+    const c = {} as Connection;
+    const session = createSession({
+      dpop,
+      deviceId: identity.record.deviceId,
+      signer: identity.signer,
+      salt: identity.record.salt,
+      collect: (salt) => deps.attestation.collect(salt),
+      clock,
+      random: deps.random,
+      logger,
+      onRevoked: (code, message) => void revoke(c, code, message),
+      onRenewed: () => refresh(c),
+    });
+    const control = createControlChannel({
+      session,
+      clock,
+      random: deps.jitter ?? Math.random,
+      logger,
+      ...(deps.controlBackoff ? { backoff: deps.controlBackoff } : {}),
+      onPolicy(policy) {
+        c.identity = { ...c.identity, record: { ...c.identity.record, policy } };
+        vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the new policy', { error }));
+        refresh(c);
+      },
+      onRevoked: (reason) => void revoke(c, 'device_revoked', reason),
+      onConnected(connected) {
+        c.connected = connected;
+        refresh(c);
+      },
+      onFatal: (error) => fail(error),
+    });
+    Object.assign(c, { identity, anchors, http, dpop, session, control, chats: new Set<AbortController>(), connected: false });
+    return c;
+  }
+
+  function fail(error: unknown): void {
+    const { code, message } = describeError(error);
+    if (code === 'connection_not_trusted') logger.error('client: CONNECTION NOT TRUSTED; all gateway traffic stopped', { message });
+    setState({ kind: 'error', code, message });
+  }
+
+  async function stop(c: Connection, reason?: { code: RevokingCode; message: string }): Promise<void> {
+    c.control.stop();
+    c.session.stop();
+    for (const chat of c.chats) chat.abort(reason);
+    c.chats.clear();
+    await c.http.close().catch(() => undefined);
+  }
+
+  async function wipe(gateway: string): Promise<void> {
+    await vault.wipe(gateway).catch((error: unknown) => logger.error('client: could not delete the keychain entry', { error }));
+    await deps.dataDir.wipe().catch((error: unknown) => logger.error('client: could not delete local data', { error }));
+  }
+
+  async function revoke(c: Connection, code: RevokingCode, reason: string): Promise<void> {
+    if (connection !== c || revoking) return;
+    revoking = true;
+    const gateway = c.identity.record.gateway;
+    logger.warn('client: this device was ended by the gateway; deleting its key and local data', { code, reason });
+    try {
+      await stop(c, { code, message: reason });
+      await wipe(gateway);
+    } finally {
+      connection = null;
+      revoking = false;
+      setState({ kind: 'revoked', gateway, reason, code, at: new Date(clock.now()).toISOString() });
+    }
+  }
+
+  function start(c: Connection): void {
+    connection = c;
+    setState(enrolledState(c));
+    c.control.start();
+  }
+
+  function requireConnection(): Connection {
+    if (connection === null) throw new AirlockError('device_unknown');
+    return connection;
+  }
+
+  // A restart: the keychain may already hold an enrollment.
+  try {
+    const identity = await vault.load();
+    if (identity !== null) start(connect(identity));
+  } catch (error) {
+    fail(error);
+  }
+
+  return {
+    state: () => state,
+
+    onState(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    previewInvite(link) {
+      const invite = parseInviteLink(link);
+      return { gateway: invite.gateway, host: new URL(invite.gateway).host, pins: invite.pins };
+    },
+
+    async enroll(link) {
+      if (closed) throw new ClientError('network_error', 'The client is closed.');
+      if (connection !== null) throw new AirlockError('bad_request', `This device is already enrolled with ${connection.identity.record.gateway}. Sign out first.`);
+      let invite;
+      try {
+        invite = parseInviteLink(link);
+      } catch (error) {
+        fail(error);
+        throw error;
+      }
+      const anchors = { pins: [...invite.pins], caPems: [] as string[] };
+      let identity: DeviceIdentity | null = null;
+      const transport = makeTransport(anchors, invite.gateway, () => {
+        const c = connection;
+        if (c === null || identity === null) return;
+        c.identity = { ...c.identity, record: { ...c.identity.record, caPems: [...anchors.caPems] } };
+        vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
+      });
+      const dpop = createDpopClient({
+        http: transport.http,
+        signer: () => {
+          if (identity === null) throw new Error('no device key yet');
+          return identity.signer;
+        },
+        clock,
+        random: deps.random,
+      });
+      try {
+        setState({ kind: 'enrolling', step: 'challenge' });
+        await vault.assertUsable();
+        identity = await enrollDevice({
+          invite,
+          http: transport.http,
+          dpop,
+          vault,
+          collect: (salt) => deps.attestation.collect(salt),
+          acceptedCas: () => anchors.caPems,
+          now: () => clock.now(),
+          onStep: (step) => setState({ kind: 'enrolling', step }),
+        });
+      } catch (error) {
+        await transport.http.close().catch(() => undefined);
+        fail(error);
+        throw error;
+      }
+      logger.info('client: enrolled', { gateway: invite.gateway, deviceId: identity.record.deviceId });
+      const c = connect(identity, { http: transport.http, dpop, anchors });
+      connection = c;
+      setState({ kind: 'enrolling', step: 'session' });
+      try {
+        await c.session.ensure();
+      } catch (error) {
+        if (connection !== c) return state;
+        logger.warn('client: enrolled, but the first session failed; the control channel will retry', { error });
+      }
+      start(c);
+      return state;
+    },
+
+    async listModels() {
+      const c = requireConnection();
+      const response = await c.session.call({ method: 'GET', path: '/v1/models' });
+      const list = modelList.safeParse(await response.json());
+      if (!list.success) throw new AirlockError('bad_request', 'The gateway sent a malformed model list.');
+      return list.data.data.map((m) => ({ id: m.id, demo: m.airlock_demo === true }));
+    },
+
+    chat(request, signal) {
+      return (async function* (): AsyncGenerator<ChatDelta> {
+        const c = connection;
+        if (c === null) {
+          yield { type: 'error', code: 'device_unknown', message: 'This device is not enrolled. Enroll with an invite link.' };
+          return;
+        }
+        const controller = new AbortController();
+        const forward = (): void => controller.abort();
+        signal?.addEventListener('abort', forward, { once: true });
+        if (signal?.aborted) controller.abort();
+        c.chats.add(controller);
+        try {
+          for await (const delta of streamChat({ session: c.session, logger, onRevoked: (code, message) => void revoke(c, code, message) }, request, controller.signal)) {
+            const reason: unknown = controller.signal.reason;
+            // A chat stopped because the device was revoked says so, not "cancelled".
+            if (delta.type === 'error' && delta.code === 'cancelled' && typeof reason === 'object' && reason !== null && 'code' in reason && 'message' in reason) {
+              yield { type: 'error', code: reason.code as RevokingCode, message: String(reason.message) };
+              return;
+            }
+            yield delta;
+          }
+        } finally {
+          c.chats.delete(controller);
+          signal?.removeEventListener('abort', forward);
+        }
+      })();
+    },
+
+    async deviceStatus(): Promise<DeviceStatus> {
+      const c = requireConnection();
+      const record = c.identity.record;
+      const evidence = c.session.evidence() ?? (await deps.attestation.collect(record.salt));
+      const expires = c.session.expiresAt();
+      return {
+        gateway: record.gateway,
+        deviceId: record.deviceId,
+        tester: record.tester,
+        pins: [...record.pins],
+        evidence,
+        sessionExpiresAt: expires === null ? null : new Date(expires).toISOString(),
+        trustLevel: { keyStorage: evidence.keyStorage, summary: TRUST_SUMMARY },
+        policy: record.policy,
+      };
+    },
+
+    async signOut() {
+      const c = connection;
+      if (c === null) return;
+      connection = null;
+      await stop(c);
+      await wipe(c.identity.record.gateway);
+      setState({ kind: 'not-enrolled' });
+    },
+
+    async close() {
+      closed = true;
+      const c = connection;
+      if (c !== null) await stop(c);
+      listeners.clear();
+    },
+  };
+}
+

@@ -1,0 +1,118 @@
+import { AirlockError, isAirlockError } from '../../protocol/errors.js';
+import { controlEvent } from '../../protocol/schemas/events.js';
+import type { ClientPolicy } from '../../protocol/schemas/policy.js';
+import { isRevokingCode } from './errors.js';
+import type { Clock, Logger } from './ports.js';
+import type { Session } from './session/session.js';
+import { sseEvents } from './sse.js';
+
+export interface ControlChannelDeps {
+  session: Session;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  onPolicy(policy: ClientPolicy): void;
+  onRevoked(reason: string): void;
+  onConnected(connected: boolean): void;
+  /** A failure that must not be retried (an untrusted gateway). */
+  onFatal(error: AirlockError): void;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface ControlChannel {
+  start(): void;
+  stop(): void;
+}
+
+/** Full jitter: a random wait up to the capped exponential, so many apps do not return in step. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random: () => number): number {
+  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
+  return Math.max(initialMs / 2, Math.floor(random() * cap));
+}
+
+/**
+ * `GET /v1/events`, kept open: `policy` updates the app, `revoked` ends it. A dropped channel
+ * comes back with backoff; a revoking answer or an untrusted gateway stops it for good.
+ */
+export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
+  const { initialMs, maxMs } = deps.backoff ?? { initialMs: 250, maxMs: 30_000 };
+  let abort: AbortController | null = null;
+  let running = false;
+  let wake: { cancel(): void } | null = null;
+
+  async function listenOnce(signal: AbortSignal): Promise<'revoked' | 'ended'> {
+    const response = await deps.session.call({ method: 'GET', path: '/v1/events', headers: { accept: 'text/event-stream' }, signal });
+    deps.onConnected(true);
+    try {
+      for await (const message of sseEvents(response.body, 256 * 1024)) {
+        let data: unknown;
+        try {
+          data = JSON.parse(message.data);
+        } catch {
+          data = undefined;
+        }
+        const event = controlEvent.safeParse({ event: message.event ?? 'message', data });
+        if (!event.success) {
+          deps.logger.warn('control: ignoring an event that is not in the protocol', { event: message.event });
+          continue;
+        }
+        if (event.data.event === 'policy') deps.onPolicy(event.data.data);
+        if (event.data.event === 'revoked') {
+          deps.onRevoked(event.data.data.reason);
+          return 'revoked';
+        }
+      }
+      return 'ended';
+    } finally {
+      deps.onConnected(false);
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let attempt = 0;
+    while (running) {
+      const controller = new AbortController();
+      abort = controller;
+      try {
+        if ((await listenOnce(controller.signal)) === 'revoked') {
+          running = false;
+          return;
+        }
+        attempt = 0;
+      } catch (error) {
+        if (!running) return;
+        if (isAirlockError(error) && (isRevokingCode(error.code) || error.code === 'connection_not_trusted')) {
+          // A revoking answer already reached the session's onRevoked; an untrusted gateway is never retried.
+          running = false;
+          if (error.code === 'connection_not_trusted') deps.onFatal(error);
+          return;
+        }
+        deps.logger.warn('control: channel dropped; reconnecting', { attempt, error });
+      }
+      if (!running) return;
+      const delay = backoffDelay(attempt++, initialMs, maxMs, deps.random);
+      await new Promise<void>((resolve) => {
+        const timer = deps.clock.setTimeout(resolve, delay);
+        wake = {
+          cancel() {
+            timer.cancel();
+            resolve();
+          },
+        };
+      });
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      void loop();
+    },
+    stop() {
+      running = false;
+      wake?.cancel();
+      abort?.abort();
+    },
+  };
+}

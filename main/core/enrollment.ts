@@ -1,0 +1,68 @@
+import { createEnrollAttestation } from '../../protocol/attestation/attestation.js';
+import { AirlockError } from '../../protocol/errors.js';
+import type { InviteLink } from '../../protocol/invite/link.js';
+import { enrollChallengeResponse, enrollResponse } from '../../protocol/schemas/enroll.js';
+import type { Evidence } from '../../protocol/schemas/evidence.js';
+import type { DpopClient } from './session/dpop-client.js';
+import { errorFromResponse } from './session/gateway-error.js';
+import type { GatewayHttp, GatewayResponse } from './transport/gateway-http.js';
+import type { DeviceIdentity, Vault } from './vault/vault.js';
+
+export interface EnrollDeps {
+  invite: InviteLink;
+  http: GatewayHttp;
+  dpop: DpopClient;
+  vault: Vault;
+  collect: (salt: string) => Promise<Evidence>;
+  /** CA certificates the pinned transport accepted on the way (PROTOCOL.md "Trust bootstrap"). */
+  acceptedCas: () => readonly string[];
+  now: () => number;
+  onStep: (step: 'challenge' | 'attest' | 'enroll') => void;
+}
+
+async function postJson(deps: EnrollDeps, path: string, body: unknown): Promise<GatewayResponse> {
+  const response = await deps.http.request({ method: 'POST', path, body: JSON.stringify(body) });
+  deps.dpop.observe(response);
+  if (response.status < 200 || response.status >= 300) throw await errorFromResponse(response);
+  return response;
+}
+
+function malformed(what: string): AirlockError {
+  return new AirlockError('bad_request', `The gateway sent a malformed ${what} answer. Update the app or tell your admin.`);
+}
+
+/**
+ * PROTOCOL.md "Enrollment": challenge, then an attestation made with a new device key over the
+ * nonce. The key and the record reach the keychain only once the gateway has said yes.
+ */
+export async function enrollDevice(deps: EnrollDeps): Promise<DeviceIdentity> {
+  deps.onStep('challenge');
+  const challenge = enrollChallengeResponse.safeParse(await (await postJson(deps, '/v1/enroll/challenge', { code: deps.invite.code })).json());
+  if (!challenge.success) throw malformed('challenge');
+
+  deps.onStep('attest');
+  const key = await deps.vault.createKey();
+  const evidence = await deps.collect(challenge.data.salt);
+  const attestation = await createEnrollAttestation(key.signer, {
+    code: deps.invite.code,
+    nonce: challenge.data.nonce,
+    iat: Math.floor(deps.now() / 1000),
+    evidence,
+  });
+
+  deps.onStep('enroll');
+  const enrolled = enrollResponse.safeParse(await (await postJson(deps, '/v1/enroll', { attestation })).json());
+  if (!enrolled.success) throw malformed('enrollment');
+  const caPems = deps.acceptedCas();
+  if (caPems.length === 0) throw new AirlockError('connection_not_trusted', 'Connection not trusted: no gateway CA was accepted. Do not continue; tell your admin.');
+  return key.save({
+    gateway: deps.invite.gateway,
+    pins: deps.invite.pins,
+    caPems: [...caPems],
+    deviceId: enrolled.data.deviceId,
+    tester: enrolled.data.tester,
+    salt: challenge.data.salt,
+    enrolledAt: new Date(deps.now()).toISOString(),
+    policy: enrolled.data.policy,
+  });
+}

@@ -1,0 +1,31 @@
+import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+
+/** Codes the client core reports: the protocol's table plus two that only a client can meet. */
+export type ClientErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error';
+
+/** A client-side failure that is not a gateway answer (no keychain, no network). */
+export class ClientError extends Error {
+  readonly code: 'keychain_unavailable' | 'network_error';
+  constructor(code: 'keychain_unavailable' | 'network_error', message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ClientError';
+    this.code = code;
+  }
+}
+
+/** A stable code and a message for the tester, from anything thrown inside the core. */
+export function describeError(error: unknown): { code: ClientErrorCode; message: string } {
+  if (error instanceof AirlockError) return { code: error.code, message: error.message };
+  if (error instanceof ClientError) return { code: error.code, message: error.message };
+  const cause = error instanceof Error ? error.message : String(error);
+  return { code: 'network_error', message: `The gateway could not be reached (${cause}). Check the network and try again.` };
+}
+
+/** The gateway answers that end this device's enrollment for good. */
+export const REVOKING_CODES = ['device_revoked', 'tester_suspended', 'key_moved'] as const;
+export type RevokingCode = (typeof REVOKING_CODES)[number];
+export function isRevokingCode(code: string): code is RevokingCode {
+  return (REVOKING_CODES as readonly string[]).includes(code);
+}
+
+export { AirlockError, ERRORS };
