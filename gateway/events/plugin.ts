@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Policy } from '../../protocol/schemas/policy.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
-import { deviceOf } from '../model/chat-call.js';
+import { deviceOf, type DeviceIdentity } from '../model/chat-call.js';
 import { createEventChannels } from './channels.js';
 import { SSE_HEADERS, sseEvent } from './sse.js';
 
@@ -19,6 +19,8 @@ export interface EventsDeps {
   onPolicyChange: (listener: (policy: Policy) => void) => (() => void) | void;
   heartbeatMs: number;
   now: () => number;
+  /** Re-checks the device once registered, so a revocation racing the connection is not missed. */
+  stillActive?: (device: DeviceIdentity) => Promise<boolean>;
 }
 
 export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app, { deps }) => {
@@ -29,7 +31,7 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
     channels.close();
   });
 
-  app.get('/v1/events', (request, reply) => {
+  app.get('/v1/events', async (request, reply) => {
     const device = deviceOf(request);
     const out = new PassThrough();
     let closed = false;
@@ -43,21 +45,26 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
       },
     };
     const leave = channels.open(sink);
-    const unregister = deps.hub.add({
+    const connection = {
       deviceId: device.deviceId,
       tester: device.tester,
-      kind: 'events',
-      cut(reason) {
+      kind: 'events' as const,
+      cut(reason: string) {
         leave();
         sink.end(sseEvent('revoked', { reason }));
       },
-    });
+    };
+    const unregister = deps.hub.add(connection);
     reply.raw.on('close', () => {
       closed = true;
       leave();
       unregister();
     });
     out.write(sseEvent('heartbeat', { at: Math.floor(deps.now() / 1000) }));
+    if (deps.stillActive && !(await deps.stillActive(device))) {
+      unregister();
+      connection.cut('this device is no longer active');
+    }
     return reply.code(200).headers(SSE_HEADERS).send(out);
   });
 };

@@ -43,6 +43,11 @@ export interface ChatDeps {
   /** Milliseconds since the epoch. */
   now: () => number;
   log: { warn(details: object, message: string): void };
+  /**
+   * Re-checks the device after it is registered in the hub: a revocation that landed between
+   * authentication and registration found nothing to cut, so the call must see it here.
+   */
+  stillActive?: (device: DeviceIdentity) => Promise<boolean>;
 }
 
 type Stop =
@@ -137,6 +142,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     if (!reply.raw.writableEnded) end({ kind: 'client' });
   };
   reply.raw.on('close', onClientClose);
+  if (deps.stillActive && !(await deps.stillActive(device))) end({ kind: 'cut', code: 'device_revoked', reason: 'this device is no longer active' });
   const stall = createStallTimer(() => end({ kind: 'timeout' }));
   stall.arm(model.timeouts.firstByteMs);
 
@@ -146,7 +152,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   // reply.sent only turns true when the response ends; this says the answer has begun.
   const answer = { begun: false };
   try {
-    upstream = await Promise.race([model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal }), stopped]).catch((error: unknown) => {
+    if (!stop) upstream = await Promise.race([model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal }), stopped]).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });

@@ -11,6 +11,7 @@ import { email } from '../../protocol/schemas/common.js';
 
 export const DEMO_MODEL_ID = 'airlock-demo';
 export const UPSTREAM_KEY_ENV = 'AIRLOCK_UPSTREAM_API_KEY';
+export const UPSTREAM_KEY_FILE_ENV = 'AIRLOCK_UPSTREAM_API_KEY_FILE';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -109,20 +110,24 @@ export function parseUpstreams(source: string, json: unknown): UpstreamsFile {
 }
 
 /**
- * What `serve --upstream` means: `demo`, or a URL whose key comes from AIRLOCK_UPSTREAM_API_KEY
- * (or `keyFile`), offering `models` (the CLI default is a single model named after the upstream).
+ * What `serve --upstream` means: `demo`, or a URL whose key comes from the environment variable
+ * AIRLOCK_UPSTREAM_API_KEY or the file named by AIRLOCK_UPSTREAM_API_KEY_FILE (neither: a local
+ * server that takes no key), offering `models` (default: one model named "default").
  */
-export function upstreamsFromFlag(flag: string, options: { models?: string[]; keyFile?: string; demoTokensPerSecond?: number } = {}): UpstreamsFile {
+export function upstreamsFromFlag(flag: string, options: { models?: string[]; env?: NodeJS.ProcessEnv; demoTokensPerSecond?: number } = {}): UpstreamsFile {
   if (flag === 'demo') {
     return parseUpstreams('--upstream', { upstreams: [{ kind: 'demo', ...(options.demoTokensPerSecond === undefined ? {} : { tokensPerSecond: options.demoTokensPerSecond }) }] });
   }
+  const env = options.env ?? process.env;
+  const keyFile = env[UPSTREAM_KEY_FILE_ENV];
+  const apiKey = env[UPSTREAM_KEY_ENV] !== undefined ? { env: UPSTREAM_KEY_ENV } : keyFile ? { file: keyFile } : undefined;
   return parseUpstreams('--upstream', {
     upstreams: [{
       kind: 'openai',
       name: 'default',
       baseUrl: flag,
-      apiKey: options.keyFile ? { file: options.keyFile } : { env: UPSTREAM_KEY_ENV },
-      models: (options.models ?? ['default']).map((id) => ({ id })),
+      ...(apiKey ? { apiKey } : {}),
+      models: (options.models?.length ? options.models : ['default']).map((id) => ({ id })),
     }],
   });
 }

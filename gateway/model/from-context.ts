@@ -1,0 +1,76 @@
+/**
+ * The model proxy and control channel, wired to the gateway context (issue 3's GatewayContext).
+ * This is the only file of the model, events and limits code that knows the context's shape;
+ * the plugins themselves take small dependency objects and are tested without a full gateway.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { GatewayContext } from '../context.js';
+import { DEFAULT_HEARTBEAT_MS, eventsRoutes } from '../events/plugin.js';
+import { createModelLimits } from '../limits/model-limits.js';
+import type { ModelCallAudit } from './call-audit.js';
+import { createModelCatalog } from './catalog.js';
+import type { ChatDeps, DeviceIdentity } from './chat-call.js';
+import { modelRoutes } from './plugin.js';
+import { readUpstreamsFile, upstreamsFromFlag, type UpstreamsFile } from './upstream-config.js';
+
+/** Tests and benches shorten the heartbeat with this variable (milliseconds). */
+export const HEARTBEAT_ENV = 'AIRLOCK_EVENTS_HEARTBEAT_MS';
+/** The demo's token rate can be set with this variable (tokens a second; 0: as fast as read). */
+export const DEMO_RATE_ENV = 'AIRLOCK_DEMO_TOKENS_PER_SECOND';
+
+function positiveIntFromEnv(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${raw}"`);
+  return value;
+}
+
+/** DATA/upstreams.json when present, else what `serve --upstream` said. */
+export async function upstreamsOf(ctx: GatewayContext): Promise<UpstreamsFile> {
+  const fromFile = await readUpstreamsFile(ctx.config.paths.dir);
+  if (fromFile) return fromFile;
+  const upstream = ctx.config.upstream;
+  if (upstream.kind === 'demo') return upstreamsFromFlag('demo', { demoTokensPerSecond: positiveIntFromEnv(DEMO_RATE_ENV, 40, 0) });
+  return upstreamsFromFlag(upstream.url, { models: ctx.config.models });
+}
+
+/** Whether the device may still be served: closes the gap between auth and registering in the hub. */
+async function stillActive(ctx: GatewayContext, device: DeviceIdentity): Promise<boolean> {
+  const state = await ctx.security.devices.get(device.deviceId);
+  return state?.status === 'active' && (await ctx.security.devices.testerStatus(device.tester)) === 'active';
+}
+
+function auditSink(ctx: GatewayContext): (entry: ModelCallAudit) => Promise<void> {
+  return async ({ type, deviceId, model, ...details }) => {
+    await ctx.audit.append({ type, actor: `device:${deviceId}`, subject: model, details: { deviceId, ...details } });
+  };
+}
+
+export const modelPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  const catalog = await createModelCatalog(await upstreamsOf(ctx));
+  app.addHook('onClose', async () => catalog.close());
+  const deps: ChatDeps = {
+    catalog,
+    limits: createModelLimits(ctx.store),
+    hub: ctx.hub,
+    policy: () => ctx.policy.current(),
+    audit: auditSink(ctx),
+    now: () => ctx.clock.nowMs(),
+    log: { warn: (details, message) => ctx.log.warn(message, details as Record<string, unknown>) },
+    stillActive: (device) => stillActive(ctx, device),
+  };
+  await app.register(modelRoutes, { deps });
+};
+
+export const eventsPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  await app.register(eventsRoutes, {
+    deps: {
+      hub: ctx.hub,
+      onPolicyChange: (listener) => ctx.policy.onChange(listener),
+      heartbeatMs: positiveIntFromEnv(HEARTBEAT_ENV, DEFAULT_HEARTBEAT_MS, 10),
+      now: () => ctx.clock.nowMs(),
+      stillActive: (device) => stillActive(ctx, device),
+    },
+  });
+};
