@@ -1,3 +1,5 @@
+// Must precede @peculiar/x509: it throws at import time without a Reflect metadata polyfill.
+import './reflect-metadata.js';
 import { X509Certificate } from '@peculiar/x509';
 import { b64Encode, sha256 } from '../encoding.js';
 import { spkiPin } from '../schemas/common.js';
