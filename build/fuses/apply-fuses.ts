@@ -1,0 +1,51 @@
+import { flipFuses, getCurrentFuseWire, FuseV1Options } from '@electron/fuses';
+import { FUSE_PLAN, fuseConfig, type PlannedFuse } from './fuse-plan.js';
+
+/** @electron/fuses' byte values for a fuse's state in the wire. */
+const ENABLED = 49;
+const DISABLED = 48;
+
+export type FuseOutcome =
+  | { applied: true; readBack: Record<PlannedFuse, boolean> }
+  | { applied: false; reason: string };
+
+export class FuseError extends Error {
+  override readonly name = 'FuseError';
+}
+
+/** Reads the planned fuses back from a binary: each must be set exactly as planned. */
+export async function readPlannedFuses(electronPath: string): Promise<Record<PlannedFuse, boolean>> {
+  const wire = await getCurrentFuseWire(electronPath);
+  const out = {} as Record<PlannedFuse, boolean>;
+  for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
+    const state = (wire as unknown as Record<number, number | undefined>)[FuseV1Options[name]];
+    if (state !== ENABLED && state !== DISABLED) throw new FuseError(`fuse ${name} is missing or removed in ${electronPath} (state ${String(state)})`);
+    out[name] = state === ENABLED;
+  }
+  return out;
+}
+
+function isMissingSentinel(error: unknown): boolean {
+  return error instanceof Error && /could not find sentinel/i.test(error.message);
+}
+
+/**
+ * Flips the planned fuses in a packaged Electron binary, then reads them back and refuses any
+ * difference. A binary without a fuse wire is an error for a release (`requireFuseWire`), and is
+ * reported, not hidden, for a stand-in binary in tests.
+ */
+export async function applyFuses(electronPath: string, options: { resetAdHocDarwinSignature: boolean; requireFuseWire: boolean }): Promise<FuseOutcome> {
+  try {
+    await flipFuses(electronPath, fuseConfig(options));
+  } catch (error) {
+    if (isMissingSentinel(error) && !options.requireFuseWire) {
+      return { applied: false, reason: `${electronPath} has no Electron fuse wire (not a real Electron binary)` };
+    }
+    throw new FuseError(`cannot flip the Electron fuses of ${electronPath}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const readBack = await readPlannedFuses(electronPath);
+  for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
+    if (readBack[name] !== FUSE_PLAN[name]) throw new FuseError(`fuse ${name} reads back ${readBack[name]}, planned ${FUSE_PLAN[name]}`);
+  }
+  return { applied: true, readBack };
+}
