@@ -1,0 +1,79 @@
+/**
+ * The Electron composition root: single-instance lock, core services, window manager, IPC.
+ * Policy lives in main/shell/ and main/ipc/ (unit-tested with fakes); this file only assembles.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { createApiService } from './ipc/handlers.js';
+import { createPendingInvites } from './ipc/pending-invites.js';
+import { registerIpcHandlers } from './ipc/validated-ipc.js';
+import { APP_SCHEME, createAppProtocolHandler, isAppUrl } from './shell/app-protocol.js';
+import { buildIdOf } from './shell/build-id.js';
+import { followContentProtection } from './shell/content-protection.js';
+import { handleDeepLinks } from './shell/deep-links.js';
+import { consoleLogger, createDesktopClient } from './shell/desktop-client.js';
+import { applyNavigationPolicy } from './shell/navigation-policy.js';
+import { denyAllPermissions } from './shell/permissions.js';
+import { blockRemoteContent } from './shell/remote-content.js';
+import { forwardRendererEvents } from './shell/renderer-events.js';
+import { createWindowsManager } from './shell/windows-manager.js';
+import type { WindowsManager } from './shell/windows-manager.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const logger = consoleLogger('airlock', app.isPackaged ? 'warn' : 'info');
+
+// Before `ready`: app:// gets a real, secure origin (so the CSP's 'self' and the sender check mean it).
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+app.enableSandbox();
+
+if (!app.requestSingleInstanceLock()) {
+  // The first instance gets our argv (and any invite link in it) through `second-instance`.
+  app.quit();
+} else {
+  void start().catch((error: unknown) => {
+    logger.error('the app could not start', { error });
+    app.exit(1);
+  });
+}
+
+async function start(): Promise<void> {
+  const invites = createPendingInvites();
+  let windows: WindowsManager | null = null;
+  // Registered before `ready` so that a link that launched the app on macOS is not missed.
+  handleDeepLinks({ app, invites, argv: process.argv, focusWindow: () => windows?.focus(), onRejected: (reason) => logger.warn(reason) });
+  app.on('web-contents-created', (_event, contents) => applyNavigationPolicy(contents, (refusal) => logger.warn('refused', { ...refusal })));
+  app.on('window-all-closed', () => app.quit());
+
+  await app.whenReady();
+  denyAllPermissions(session.defaultSession, (permission) => logger.warn('refused a permission request', { permission }));
+  blockRemoteContent(session.defaultSession, (url) => logger.warn('refused a remote request', { url }));
+  protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: path.join(here, '..', 'renderer') }));
+
+  const require = createRequire(import.meta.url);
+  const client = await createDesktopClient({
+    dataPath: path.join(app.getPath('userData'), 'airlock'),
+    app: {
+      appVersion: app.getVersion(),
+      buildId: buildIdOf({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, readRaw: (file) => (require('original-fs') as typeof import('node:fs')).readFileSync(file) }),
+      packaged: app.isPackaged,
+    },
+    logger,
+  });
+  app.on('before-quit', () => void client.close());
+
+  const api = createApiService({ client, invites });
+  registerIpcHandlers(ipcMain, api.handlers, { isAppUrl });
+  const manager = createWindowsManager({
+    createWindow: (options) => new BrowserWindow(options),
+    preloadPath: path.join(here, '..', 'preload', 'preload.cjs'),
+    packaged: app.isPackaged,
+    onRefused: (refusal) => logger.warn('refused', { ...refusal }),
+    onClosed: (id) => api.closeCaller(String(id)),
+  });
+  windows = manager;
+  forwardRendererEvents(() => manager.current()?.webContents ?? null, { client, invites });
+  const window = await manager.open();
+  followContentProtection(window, client);
+}

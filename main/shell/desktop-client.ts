@@ -1,0 +1,38 @@
+import { mkdir } from 'node:fs/promises';
+import type { AirlockClient } from '../core/api.js';
+import { createAttestationCollector } from '../core/attestation/collector.js';
+import { createAirlockClient } from '../core/client.js';
+import { createKeytarKeychain } from '../core/keychain/keytar-keychain.js';
+import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../core/node-ports.js';
+import type { Logger } from '../core/ports.js';
+
+export interface AppIdentity {
+  appVersion: string;
+  /** SHA-256 (hex) of the packaged app, or `dev`. */
+  buildId: string;
+  packaged: boolean;
+}
+
+/** The client core with the real keychain, clock, randomness, data directory and machine. */
+export async function createDesktopClient(options: { dataPath: string; app: AppIdentity; logger: Logger }): Promise<AirlockClient> {
+  await mkdir(options.dataPath, { recursive: true, mode: 0o700 });
+  return createAirlockClient({
+    keychain: createKeytarKeychain(),
+    dataDir: dataDirAt(options.dataPath),
+    clock: systemClock,
+    random: cryptoRandom,
+    logger: options.logger,
+    attestation: createAttestationCollector(nodeAttestationDeps(options.app)),
+  });
+}
+
+/** One line per event on stderr; the core's logger already redacts secrets before this sees them. */
+export function consoleLogger(prefix: string, minimum: 'debug' | 'info' | 'warn' | 'error' = 'info'): Logger {
+  const order = ['debug', 'info', 'warn', 'error'] as const;
+  const at = order.indexOf(minimum);
+  const line = (level: (typeof order)[number]) => (message: string, fields?: Record<string, unknown>) => {
+    if (order.indexOf(level) < at) return;
+    process.stderr.write(`${prefix} ${level}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  };
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+}
