@@ -12,7 +12,9 @@ export const dpopPayload = z.strictObject({
   htm: httpMethod,
   htu: z.string().max(2048),
   iat: epochSeconds,
-  nonce: b64u.optional(),
+  // Opaque to the client (RFC 9449 §8): any nonce the gateway did not issue, whatever its shape, is
+  // judged by the nonce check and answered with use_dpop_nonce, so the client can retry with a fresh one.
+  nonce: z.string().min(1).max(512).optional(),
   ath: b64u.optional(),
 });
 export type DpopHeader = z.infer<typeof dpopHeader>;
