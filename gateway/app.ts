@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { AirlockError } from '../protocol/errors.js';
+import dpopAuth from './auth/dpop-auth.js';
+import type { GatewayContext } from './context.js';
+import { installErrorHandling } from './http/errors.js';
+import { zodValidatorCompiler } from './http/schemas.js';
+import { protectedRoutes } from './protected-routes.js';
+import { enrollRoutes } from './routes/enroll.js';
+import { healthzRoutes } from './routes/healthz.js';
+import { sessionRoutes } from './routes/session.js';
+
+/**
+ * The composition root: one HTTPS fastify app (TLS 1.2 minimum, HTTP/1.1, no plain-HTTP port)
+ * with one plugin per concern. Public routes sit at the root, rate-limited per client address;
+ * the protected routes live in one encapsulated context whose onRequest hook is DPoP auth.
+ */
+export async function buildApp(ctx: GatewayContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: {
+      cert: ctx.security.tls.cert,
+      key: ctx.security.tls.key,
+      minVersion: 'TLSv1.2',
+    },
+    logger: false,
+    bodyLimit: ctx.config.bodyLimit,
+    trustProxy: false,
+    keepAliveTimeout: 75_000,
+    requestTimeout: 120_000,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+  app.setValidatorCompiler(zodValidatorCompiler);
+  installErrorHandling(app, ctx);
+
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new AirlockError('rate_limited', `Too many requests from this address. Wait ${context.after} and try again.`, { retryAfter: Math.ceil(context.ttl / 1000) }),
+  });
+
+  await app.register(healthzRoutes, { ctx });
+  await app.register(enrollRoutes, { ctx });
+  await app.register(sessionRoutes, { ctx });
+  await app.register(async (authenticated) => {
+    await authenticated.register(dpopAuth, { ctx });
+    for (const plugin of protectedRoutes) await authenticated.register(plugin, { ctx });
+  });
+  return app;
+}

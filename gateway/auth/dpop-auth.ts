@@ -1,0 +1,89 @@
+import fp from 'fastify-plugin';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AirlockError } from '../../protocol/errors.js';
+import { verifyDpopProof } from '../../protocol/dpop/verify-proof.js';
+import { PublicKeyCache } from '../../protocol/jws/compact.js';
+import { authorizationHeader } from '../../protocol/schemas/dpop.js';
+import type { GatewayContext } from '../context.js';
+
+/** Who is calling, set on every request of the protected context. */
+export interface AuthenticatedDevice {
+  deviceId: string;
+  tester: string;
+  /** RFC 7638 thumbprint of the device key the access token is bound to. */
+  jkt: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    device: AuthenticatedDevice | null;
+  }
+}
+
+/** The single DPoP header of a request; a repeated header is malformed (RFC 9449 §4.3 step 1). */
+export function dpopHeaderOf(request: FastifyRequest): string | undefined {
+  const value = request.headers.dpop;
+  if (Array.isArray(value)) throw new AirlockError('dpop_invalid', 'Invalid DPoP proof: send exactly one DPoP header.');
+  return value;
+}
+
+/** The request URL the proof must name: the public origin plus the path (query dropped by htu). */
+export function requestHtu(ctx: GatewayContext, request: FastifyRequest): string {
+  if (!request.url.startsWith('/')) throw new AirlockError('bad_request', 'The request target must be a path.');
+  return `${ctx.config.origin}${request.url}`;
+}
+
+/**
+ * DPoP authentication (RFC 9449) for the protected routes: the access token (ES256, this
+ * gateway's key, not expired; claims cached until expiry), a fresh proof for this method and URL
+ * signed by the key the token is bound to with a current server nonce, a `jti` never seen
+ * before, and a device and tester still in good standing. Registered only inside the protected
+ * routes' context; `/healthz`, enrollment and session stay outside it.
+ */
+const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  const { security, config, clock } = ctx;
+  const keyCache = new PublicKeyCache();
+  const checkNonce = (nonce: string) => security.nonces.check(nonce);
+
+  app.decorateRequest('device', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) throw new AirlockError('token_invalid', 'Send the access token as "Authorization: DPoP <token>" with a DPoP proof. Start a session first.');
+    if (/^bearer\s/i.test(authorization)) throw new AirlockError('token_invalid', 'Bearer tokens are refused: send "Authorization: DPoP <token>" with a DPoP proof.');
+    if (!authorizationHeader.safeParse(authorization).success) throw new AirlockError('token_invalid', 'The Authorization header must be "DPoP <access token>".');
+    const token = authorization.slice(5);
+    const now = clock.nowSeconds();
+
+    const claims = await security.tokens.verify(token, now);
+    const proof = await verifyDpopProof(dpopHeaderOf(request), {
+      method: request.method,
+      url: requestHtu(ctx, request),
+      now,
+      iatWindow: config.iatWindow,
+      checkNonce,
+      accessToken: token,
+      expectedJkt: claims.cnf.jkt,
+      keyCache,
+    });
+    if (!(await security.replay.claim(proof.jti, proof.iat + config.iatWindow + 1))) {
+      throw new AirlockError('dpop_replay');
+    }
+
+    const device = await security.devices.get(claims.sub);
+    if (device === null) throw new AirlockError('device_unknown');
+    if (device.status === 'revoked') throw new AirlockError('device_revoked');
+    if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
+    request.device = { deviceId: device.deviceId, tester: device.tester, jkt: device.jkt };
+
+    reply.header('dpop-nonce', security.nonces.current());
+    const nowMs = clock.nowMs();
+    if (security.devices.shouldTouch(device.deviceId, nowMs)) {
+      ctx.store.touchDevice(device.deviceId, new Date(nowMs).toISOString()).catch((error: unknown) => {
+        ctx.log.warn('could not record lastSeenAt', { device: device.deviceId, error: error instanceof Error ? error.message : String(error) });
+      });
+    }
+  });
+};
+
+export default fp(dpopAuth, { fastify: '5.x', name: 'airlock-dpop-auth' });

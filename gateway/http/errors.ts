@@ -1,0 +1,77 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import type { GatewayContext } from '../context.js';
+
+/** Codes that are part of normal flow or floods, not worth an audit entry each. */
+const NOT_AUDITED = new Set<ErrorCode>(['use_dpop_nonce', 'rate_limited', 'not_found']);
+
+/** fastify's own errors, mapped to the wire table; their messages stay internal. */
+function fromFastifyError(error: FastifyError): AirlockError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AirlockError('payload_too_large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AirlockError('bad_request', 'The request body must be application/json.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AirlockError('bad_request', 'The request body is not valid JSON.');
+    default:
+      break;
+  }
+  if (error.validation) return new AirlockError('bad_request', 'The request is malformed.');
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) return new AirlockError('bad_request');
+  return null;
+}
+
+/** The `WWW-Authenticate` challenge RFC 9449 §7.1 and RFC 6750 §3 ask for, by code. */
+function challengeFor(code: ErrorCode): string | null {
+  switch (code) {
+    case 'use_dpop_nonce':
+      return 'DPoP error="use_dpop_nonce", algs="ES256"';
+    case 'dpop_invalid':
+    case 'dpop_replay':
+      return 'DPoP error="invalid_dpop_proof", algs="ES256"';
+    case 'token_invalid':
+    case 'token_expired':
+      return 'DPoP error="invalid_token", algs="ES256"';
+    default:
+      return null;
+  }
+}
+
+export function sendAirlockError(ctx: GatewayContext, reply: FastifyReply, error: AirlockError): FastifyReply {
+  const challenge = challengeFor(error.code);
+  if (challenge) reply.header('www-authenticate', challenge);
+  if (error.code === 'use_dpop_nonce' || challenge) reply.header('dpop-nonce', ctx.security.nonces.current());
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+}
+
+function actorOf(request: FastifyRequest): string {
+  return request.device ? `device:${request.device.deviceId}` : `client:${request.ip}`;
+}
+
+/**
+ * One error path for the whole app: known refusals go out as `{"error":{"code","message"}}` with
+ * their status and are audited; anything else is logged here and answered with a generic 500,
+ * so no stack trace or internal message reaches a client.
+ */
+export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext): void {
+  app.setErrorHandler(async (raw: FastifyError | AirlockError, request, reply) => {
+    const error = raw instanceof AirlockError ? raw : fromFastifyError(raw);
+    if (error) {
+      if (!NOT_AUDITED.has(error.code)) {
+        await ctx.audit.refusal(error.code, actorOf(request), `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, { message: error.message });
+      }
+      return sendAirlockError(ctx, reply, error);
+    }
+    ctx.log.error('unexpected error', { method: request.method, url: request.routeOptions.url, error: raw instanceof Error ? raw.stack ?? raw.message : String(raw) });
+    // Not in the wire table (PROTOCOL.md has no internal error code); see gateway/README-internal.md.
+    return reply.code(500).send({ error: { code: 'internal_error', message: 'The gateway failed to handle this request. Try again later; if it persists, tell your admin.' } });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    return reply.code(404).send({ error: { code: 'not_found', message: ERRORS.not_found.message } });
+  });
+}

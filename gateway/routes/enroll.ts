@@ -1,0 +1,69 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { AirlockError } from '../../protocol/errors.js';
+import { verifyEnrollAttestation } from '../../protocol/attestation/attestation.js';
+import { jwkThumbprint } from '../../protocol/dpop/thumbprint.js';
+import { PublicKeyCache } from '../../protocol/jws/compact.js';
+import {
+  enrollChallengeRequest,
+  enrollChallengeResponse,
+  enrollRequest,
+  enrollResponse,
+  type EnrollChallengeRequest,
+  type EnrollChallengeResponse,
+  type EnrollRequest,
+  type EnrollResponse,
+} from '../../protocol/schemas/enroll.js';
+import { toClientPolicy } from '../../protocol/schemas/policy.js';
+import type { GatewayContext } from '../context.js';
+import { hashInviteCode, newDeviceId, newNonce } from '../enroll/ids.js';
+import { inviteRefusal } from '../enroll/invite-rules.js';
+import { responses } from '../http/schemas.js';
+import { evaluateEvidence } from '../policy/evaluate.js';
+import { unauthenticatedRateLimit } from './rate-limit.js';
+
+/** PROTOCOL.md "Enrollment": challenge for an invite, then an attestation with the new device key. */
+export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  const { store, clock, config, security, policy } = ctx;
+  const keyCache = new PublicKeyCache();
+
+  app.post<{ Body: EnrollChallengeRequest; Reply: EnrollChallengeResponse }>(
+    '/v1/enroll/challenge',
+    { schema: { body: enrollChallengeRequest, response: responses({ 200: enrollChallengeResponse }) }, config: unauthenticatedRateLimit(ctx) },
+    async (request) => {
+      const invite = await store.findInviteByCodeHash(hashInviteCode(request.body.code));
+      const refusal = inviteRefusal(invite, clock.nowMs());
+      if (refusal) throw new AirlockError(refusal.code, refusal.message);
+      if ((await store.getTester(invite!.email))?.status === 'suspended') throw new AirlockError('tester_suspended');
+      const nonce = newNonce();
+      await store.createChallenge({ nonce, inviteId: invite!.id, expiresAt: clock.nowSeconds() + config.challengeLifetime });
+      return { nonce, expiresIn: config.challengeLifetime, salt: security.machineIdSalt };
+    },
+  );
+
+  app.post<{ Body: EnrollRequest; Reply: EnrollResponse }>(
+    '/v1/enroll',
+    { schema: { body: enrollRequest, response: responses({ 201: enrollResponse }) }, config: unauthenticatedRateLimit(ctx) },
+    async (request, reply) => {
+      const { jwk, payload } = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });
+      const inForce = policy.current();
+      const verdict = evaluateEvidence(payload.evidence, inForce);
+      if (verdict) throw new AirlockError('policy_violation', `Policy rule ${verdict.rule}: ${verdict.message}`);
+      const jkt = await jwkThumbprint(jwk);
+      const { evidence } = payload;
+      const outcome = await store.enrollDevice(
+        { challengeNonce: payload.nonce, codeHash: hashInviteCode(payload.code), device: { id: newDeviceId(), publicJwk: jwk, jkt, evidence }, now: clock.nowSeconds() },
+        (device) => ({
+          type: 'enrollment',
+          actor: `device:${device.id}`,
+          subject: device.tester,
+          details: { invite: device.inviteId, jkt, platform: evidence.platform, osRelease: evidence.osRelease, arch: evidence.arch, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
+        }),
+      );
+      if (!outcome.ok) throw new AirlockError(outcome.code, outcome.message);
+      const device = outcome.device;
+      security.devices.remember({ deviceId: device.id, tester: device.tester, jkt: device.jkt, status: device.status }, 'active');
+      reply.code(201);
+      return { deviceId: device.id, tester: device.tester, policy: toClientPolicy(inForce) };
+    },
+  );
+};

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { AirlockError } from '../../protocol/errors.js';
+import { sessionAttestationDeviceId, verifySessionAttestation } from '../../protocol/attestation/attestation.js';
+import { verifyDpopProof } from '../../protocol/dpop/verify-proof.js';
+import { PublicKeyCache } from '../../protocol/jws/compact.js';
+import { sessionRequest, sessionResponse, type SessionRequest, type SessionResponse } from '../../protocol/schemas/session.js';
+import { signAccessToken } from '../../protocol/token/access-token.js';
+import { dpopHeaderOf, requestHtu } from '../auth/dpop-auth.js';
+import type { GatewayContext } from '../context.js';
+import { newNonce } from '../enroll/ids.js';
+import { responses } from '../http/schemas.js';
+import { evaluateEvidence } from '../policy/evaluate.js';
+import { unauthenticatedRateLimit } from './rate-limit.js';
+
+/**
+ * `POST /v1/session` (PROTOCOL.md "Sessions"): a DPoP proof with a current nonce, and an
+ * attestation over that same nonce signed by the device's registered key; the device and tester
+ * in good standing, the machine-id hash unchanged since enrollment, the evidence within policy.
+ * Answers a DPoP-bound access token.
+ */
+export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
+  const { store, clock, config, security, policy } = ctx;
+  const keyCache = new PublicKeyCache();
+  const checkNonce = (nonce: string) => security.nonces.check(nonce);
+
+  app.post<{ Body: SessionRequest; Reply: SessionResponse }>(
+    '/v1/session',
+    { schema: { body: sessionRequest, response: responses({ 200: sessionResponse }) }, config: unauthenticatedRateLimit(ctx) },
+    async (request, reply) => {
+      const now = clock.nowSeconds();
+      const proof = await verifyDpopProof(dpopHeaderOf(request), { method: request.method, url: requestHtu(ctx, request), now, iatWindow: config.iatWindow, checkNonce, keyCache });
+      if (!(await security.replay.claim(proof.jti, proof.iat + config.iatWindow + 1))) throw new AirlockError('dpop_replay');
+
+      const deviceId = sessionAttestationDeviceId(request.body.attestation);
+      const device = await store.getDevice(deviceId);
+      if (device === null) throw new AirlockError('device_unknown');
+      if (proof.jkt !== device.jkt) throw new AirlockError('dpop_invalid', 'Invalid DPoP proof: it is not signed by this device\'s registered key.');
+      const attestation = await verifySessionAttestation(request.body.attestation, device.publicJwk, { now, iatWindow: config.iatWindow, keyCache });
+      if (attestation.nonce !== proof.payload.nonce) {
+        throw new AirlockError('attestation_invalid', 'The device attestation was refused: its nonce is not the current DPoP nonce of this request. Retry with a fresh nonce.');
+      }
+
+      const state = await security.devices.get(device.id);
+      if (device.status === 'revoked' || state?.status === 'revoked') throw new AirlockError('device_revoked');
+      if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
+      if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
+      const inForce = policy.current();
+      const verdict = evaluateEvidence(attestation.evidence, inForce);
+      if (verdict) throw new AirlockError('policy_violation', `Policy rule ${verdict.rule}: ${verdict.message}`);
+
+      const expiresIn = inForce.tokenLifetimeSeconds;
+      const accessToken = await signAccessToken(
+        security.tokenSigner,
+        { iss: config.origin, aud: config.origin, sub: device.id, tester: device.tester, iat: now, exp: now + expiresIn, jti: newNonce(16), cnf: { jkt: device.jkt } },
+        security.tokenKid,
+      );
+      const { evidence } = attestation;
+      await ctx.audit.append({
+        type: 'session',
+        actor: `device:${device.id}`,
+        subject: device.tester,
+        details: { expiresIn, platform: evidence.platform, osRelease: evidence.osRelease, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
+      });
+      const nowMs = clock.nowMs();
+      if (security.devices.shouldTouch(device.id, nowMs)) await store.touchDevice(device.id, new Date(nowMs).toISOString());
+      reply.header('dpop-nonce', security.nonces.current());
+      return { accessToken, tokenType: 'DPoP' as const, expiresIn };
+    },
+  );
+};

@@ -1,0 +1,131 @@
+import { isIP } from 'node:net';
+import type { Server } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { AdminRequest } from '../../protocol/schemas/admin.js';
+import { createConnectionHub } from '../live/connection-hub.js';
+import { buildApp } from '../app.js';
+import { createAdminOperations } from '../admin/operations.js';
+import { socketIsLive, startAdminSocket } from '../admin/socket-server.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { createDeviceDirectory } from '../auth/device-directory.js';
+import { createMemoryReplayGuard } from '../auth/replay-guard.js';
+import { dataPaths, loadSecrets } from '../config/data-dir.js';
+import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
+import { recordOrigin } from './origin-file.js';
+import { createLogger, type Logger, type LogLevel } from '../log.js';
+import { createPolicyHolder, loadPolicyFile } from '../policy/holder.js';
+import { openSqliteStore } from '../store/sqlite-store.js';
+import { pinOfCertificatePem } from '../tls/certificates.js';
+
+export interface ServeOptions {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** When the port is taken, listen on any free port instead (dev). */
+  anyPortIfTaken?: boolean;
+  upstream: UpstreamConfig;
+  models?: string[];
+  /** Public origin when it differs from https://host:port (a DNS name, a load balancer). */
+  origin?: string;
+  unauthRateLimitPerMinute?: number;
+  logLevel?: LogLevel;
+}
+
+export interface RunningGateway {
+  url: string;
+  pin: string;
+  ctx: GatewayContext;
+  app: FastifyInstance;
+  /** Runs an admin command in this gateway, as its admin socket would. */
+  admin(request: AdminRequest): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+
+function originFor(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `https://${isIP(name) === 6 ? `[${name}]` : name}:${port}`;
+}
+
+/** Starts a gateway: checks the data directory, loads keys and policy, listens, opens the admin socket. */
+export async function serveGateway(options: ServeOptions): Promise<RunningGateway> {
+  const log: Logger = createLogger(options.logLevel ?? 'info');
+  const paths = dataPaths(options.dataDir);
+  const secrets = await loadSecrets(paths);
+  if (await socketIsLive(paths.adminSocket)) throw new Error(`Another gateway is already running on ${paths.dir} (its admin socket answers).`);
+  const policy = await createPolicyHolder(paths.policy);
+  const pin = await pinOfCertificatePem(secrets.caCertPem);
+  const clock = systemClock;
+  const config: GatewayConfig = {
+    paths,
+    origin: options.origin ?? '',
+    listen: { host: options.host, port: options.port },
+    upstream: options.upstream,
+    models: options.models ?? (options.upstream.kind === 'demo' ? ['airlock-demo'] : []),
+    unauthRateLimit: { max: options.unauthRateLimitPerMinute ?? 120, windowMs: 60_000 },
+    bodyLimit: 64 * 1024,
+    nonceLifetime: 300,
+    challengeLifetime: 120,
+    iatWindow: 60,
+  };
+
+  const store = openSqliteStore(paths.database);
+  let app: FastifyInstance | undefined;
+  let admin: Server | undefined;
+  try {
+    const hub = createConnectionHub();
+    const devices = createDeviceDirectory(store);
+    const replay = createMemoryReplayGuard(() => clock.nowSeconds());
+    const security = await createSecurity(secrets, pin, config, clock, { replay, devices });
+    const ctx: GatewayContext = { config, store, policy, hub, audit: createAuditLog(store, log), clock, log, security };
+
+    app = await buildApp(ctx);
+    let address: string;
+    try {
+      address = await app.listen({ host: options.host, port: options.port });
+    } catch (error) {
+      if (!options.anyPortIfTaken || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+      address = await app.listen({ host: options.host, port: 0 });
+    }
+    const port = Number(new URL(address).port);
+    config.listen.port = port;
+    if (!options.origin) config.origin = originFor(options.host, port);
+    await recordOrigin(paths.dir, config.origin);
+
+    const run = createAdminOperations({
+      store,
+      clock,
+      origin: () => config.origin,
+      pin,
+      live: { hub, devices, policy },
+      loadPolicy: () => loadPolicyFile(paths.policy),
+    });
+    admin = await startAdminSocket(paths.adminSocket, run, log);
+    await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
+    log.info('gateway listening', { url: config.origin, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
+
+    const started = app;
+    const socket = admin;
+    let closing: Promise<void> | undefined;
+    return {
+      url: config.origin,
+      pin,
+      ctx,
+      app: started,
+      admin: run,
+      close() {
+        closing ??= (async () => {
+          await new Promise<void>((resolve) => socket.close(() => resolve()));
+          await started.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    admin?.close();
+    await app?.close().catch(() => undefined);
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Versioned schema migrations for the SQLite store, applied in order inside one transaction each
+ * and recorded in `schema_migrations`. Never edit a released migration: add the next one.
+ */
+export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE testers (
+        email TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('active', 'suspended')),
+        created_at TEXT NOT NULL,
+        suspended_reason TEXT
+      );
+      CREATE TABLE invites (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        code_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        device_limit INTEGER NOT NULL CHECK (device_limit >= 1),
+        devices_used INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'used', 'revoked'))
+      );
+      CREATE TABLE challenges (
+        nonce TEXT PRIMARY KEY,
+        invite_id TEXT NOT NULL REFERENCES invites(id),
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        tester TEXT NOT NULL REFERENCES testers(email),
+        invite_id TEXT NOT NULL REFERENCES invites(id),
+        public_jwk TEXT NOT NULL,
+        jkt TEXT NOT NULL UNIQUE,
+        evidence TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+        enrolled_at TEXT NOT NULL,
+        last_seen_at TEXT,
+        revoked_at TEXT,
+        revoked_reason TEXT
+      );
+      CREATE INDEX devices_by_tester ON devices (tester);
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        time TEXT NOT NULL,
+        type TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      -- Append-only: the gateway never rewrites history (the hash chain catches anyone who does).
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TABLE token_usage (
+        tester TEXT NOT NULL,
+        day TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        PRIMARY KEY (tester, day)
+      );
+    `,
+  },
+];

@@ -1,0 +1,251 @@
+import Database from 'better-sqlite3';
+import type { EcPublicJwk } from '../../protocol/schemas/common.js';
+import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
+import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, type AuditRow } from '../audit/chain.js';
+import { inviteRefusal } from '../enroll/invite-rules.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type {
+  AuditEntry,
+  AuditInput,
+  AuditVerifyResult,
+  DeviceRecord,
+  EnrollOutcome,
+  InviteRecord,
+  Store,
+  TesterRecord,
+} from './store.js';
+
+interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
+interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
+interface TesterRow { email: string; status: TesterRecord['status']; created_at: string; devices: number }
+interface AuditDbRow { seq: number; time: string; type: string; actor: string; subject: string; details: string; prev_hash: string; hash: string }
+
+const toInvite = (r: InviteRow): InviteRecord => ({
+  id: r.id, email: r.email, codeHash: r.code_hash, createdAt: r.created_at, expiresAt: r.expires_at,
+  deviceLimit: r.device_limit, devicesUsed: r.devices_used, status: r.status,
+});
+const toDevice = (r: DeviceRow): DeviceRecord => ({
+  id: r.id, tester: r.tester, inviteId: r.invite_id, publicJwk: JSON.parse(r.public_jwk) as EcPublicJwk, jkt: r.jkt,
+  evidence: JSON.parse(r.evidence) as Evidence, platform: r.platform as Platform, status: r.status, enrolledAt: r.enrolled_at,
+  lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason,
+});
+const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: r.devices });
+const toAudit = (r: AuditDbRow): AuditEntry => ({
+  seq: r.seq, time: r.time, type: r.type, actor: r.actor, subject: r.subject, details: r.details, prevHash: r.prev_hash, hash: r.hash,
+});
+
+/**
+ * The embedded store: one SQLite file in the data directory, WAL with synchronous=FULL (a commit
+ * is on disk before the caller hears of it, so an answered command survives SIGKILL or power loss).
+ */
+export function openSqliteStore(path: string, options: { now?: () => Date } = {}): Store {
+  const now = options.now ?? (() => new Date());
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, now().toISOString());
+    }).immediate();
+  }
+
+  const q = {
+    insertInvite: db.prepare('INSERT INTO invites (id, email, code_hash, created_at, expires_at, device_limit, devices_used, status) VALUES (?, ?, ?, ?, ?, ?, 0, \'pending\')'),
+    inviteById: db.prepare('SELECT * FROM invites WHERE id = ?'),
+    inviteByHash: db.prepare('SELECT * FROM invites WHERE code_hash = ?'),
+    invites: db.prepare('SELECT * FROM invites ORDER BY created_at, id'),
+    revokeInvite: db.prepare('UPDATE invites SET status = \'revoked\' WHERE id = ?'),
+    countInvite: db.prepare('UPDATE invites SET devices_used = devices_used + 1, status = CASE WHEN devices_used + 1 >= device_limit THEN \'used\' ELSE status END WHERE id = ?'),
+    insertChallenge: db.prepare('INSERT INTO challenges (nonce, invite_id, expires_at) VALUES (?, ?, ?)'),
+    purgeChallenges: db.prepare('DELETE FROM challenges WHERE expires_at < ?'),
+    takeChallenge: db.prepare('DELETE FROM challenges WHERE nonce = ? RETURNING invite_id, expires_at'),
+    tester: db.prepare('SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t WHERE t.email = ?'),
+    testers: db.prepare('SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t ORDER BY t.email'),
+    insertTester: db.prepare('INSERT INTO testers (email, status, created_at) VALUES (?, \'active\', ?)'),
+    suspendTester: db.prepare('UPDATE testers SET status = \'suspended\', suspended_reason = ? WHERE email = ?'),
+    insertDevice: db.prepare('INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, \'active\', ?)'),
+    deviceById: db.prepare('SELECT * FROM devices WHERE id = ?'),
+    deviceByJkt: db.prepare('SELECT id FROM devices WHERE jkt = ?'),
+    devices: db.prepare('SELECT * FROM devices ORDER BY enrolled_at, id'),
+    activeDevicesOf: db.prepare('SELECT id FROM devices WHERE tester = ? AND status = \'active\' ORDER BY id'),
+    touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+    revokeDevice: db.prepare('UPDATE devices SET status = \'revoked\', revoked_at = ?, revoked_reason = ? WHERE id = ? AND status = \'active\''),
+    insertAudit: db.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
+    auditTail: db.prepare('SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
+    auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
+    addUsage: db.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens'),
+    usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
+  };
+
+  // The chain's head, advanced only after the transaction holding the new entry commits.
+  const headRow = q.auditHead.get() as { seq: number; hash: string } | undefined;
+  let head = { seq: headRow?.seq ?? 0, hash: headRow?.hash ?? GENESIS_HASH };
+  let pendingHead: typeof head | null = null;
+
+  /** Appends inside the caller's transaction. */
+  function append(input: AuditInput): AuditEntry {
+    const base = pendingHead ?? head;
+    const seq = base.seq + 1;
+    const time = now().toISOString();
+    const details = canonicalJson(input.details ?? {});
+    const hash = entryHash(seq, time, input.type, input.actor, input.subject, details, base.hash);
+    q.insertAudit.run(seq, time, input.type, input.actor, input.subject, details, base.hash, hash);
+    pendingHead = { seq, hash };
+    return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash: base.hash, hash };
+  }
+
+  /** Runs `fn` in an IMMEDIATE transaction; the in-memory chain head follows only a commit. */
+  function atomically<T>(fn: () => T): T {
+    pendingHead = null;
+    try {
+      const result = db.transaction(fn).immediate();
+      if (pendingHead !== null) head = pendingHead;
+      return result;
+    } finally {
+      pendingHead = null;
+    }
+  }
+
+  function tester(email: string): TesterRecord | null {
+    const row = q.tester.get(email) as TesterRow | undefined;
+    return row ? toTester(row) : null;
+  }
+  function device(id: string): DeviceRecord | null {
+    const row = q.deviceById.get(id) as DeviceRow | undefined;
+    return row ? toDevice(row) : null;
+  }
+  function invite(id: string): InviteRecord | null {
+    const row = q.inviteById.get(id) as InviteRow | undefined;
+    return row ? toInvite(row) : null;
+  }
+
+  return {
+    async createInvite(input, audit) {
+      return atomically(() => {
+        q.insertInvite.run(input.id, input.email, input.codeHash, now().toISOString(), input.expiresAt, input.deviceLimit);
+        append(audit);
+        return invite(input.id)!;
+      });
+    },
+    async getInvite(id) {
+      return invite(id);
+    },
+    async findInviteByCodeHash(codeHash) {
+      const row = q.inviteByHash.get(codeHash) as InviteRow | undefined;
+      return row ? toInvite(row) : null;
+    },
+    async listInvites() {
+      return (q.invites.all() as InviteRow[]).map(toInvite);
+    },
+    async revokeInvite(id, audit) {
+      return atomically(() => {
+        if (!invite(id)) return null;
+        q.revokeInvite.run(id);
+        append(audit);
+        return invite(id);
+      });
+    },
+
+    async createChallenge(challenge) {
+      atomically(() => {
+        q.purgeChallenges.run(Math.floor(now().getTime() / 1000));
+        q.insertChallenge.run(challenge.nonce, challenge.inviteId, challenge.expiresAt);
+      });
+    },
+
+    async enrollDevice(input, audit): Promise<EnrollOutcome> {
+      return atomically((): EnrollOutcome => {
+        // The challenge is consumed whatever happens next: a nonce is good for one attempt.
+        const challenge = q.takeChallenge.get(input.challengeNonce) as { invite_id: string; expires_at: number } | undefined;
+        const inviteRow = q.inviteByHash.get(input.codeHash) as InviteRow | undefined;
+        if (!challenge || challenge.expires_at < input.now || !inviteRow || challenge.invite_id !== inviteRow.id) {
+          return { ok: false, code: 'attestation_invalid', message: 'The enrollment nonce is unknown, used, expired or for another invite. Start the enrollment again.' };
+        }
+        const current = toInvite(inviteRow);
+        const refusal = inviteRefusal(current, now().getTime());
+        if (refusal) return { ok: false, ...refusal };
+        const existing = tester(current.email);
+        if (existing?.status === 'suspended') return { ok: false, code: 'tester_suspended', message: 'Your access was suspended by an admin.' };
+        if (q.deviceByJkt.get(input.device.jkt)) return { ok: false, code: 'attestation_invalid', message: 'This device key is already enrolled. Make a new key to enroll again.' };
+        const at = now().toISOString();
+        if (!existing) q.insertTester.run(current.email, at);
+        const d = input.device;
+        q.insertDevice.run(d.id, current.email, current.id, JSON.stringify(d.publicJwk), d.jkt, JSON.stringify(d.evidence), d.evidence.platform, at);
+        q.countInvite.run(current.id);
+        const record = device(d.id)!;
+        append(audit(record));
+        return { ok: true, device: record };
+      });
+    },
+
+    async getDevice(id) {
+      return device(id);
+    },
+    async listDevices() {
+      return (q.devices.all() as DeviceRow[]).map(toDevice);
+    },
+    async touchDevice(id, at) {
+      q.touchDevice.run(at, id);
+    },
+    async revokeDevice(id, reason, audit) {
+      return atomically(() => {
+        if (!device(id)) return null;
+        const changed = q.revokeDevice.run(now().toISOString(), reason, id).changes === 1;
+        if (changed) append(audit);
+        return { device: device(id)!, changed };
+      });
+    },
+    async getTester(email) {
+      return tester(email);
+    },
+    async listTesters() {
+      return (q.testers.all() as TesterRow[]).map(toTester);
+    },
+    async suspendTester(email, reason, audit) {
+      return atomically(() => {
+        if (!tester(email)) return null;
+        const devicesRevoked = q.activeDevicesOf.pluck().all(email) as string[];
+        const at = now().toISOString();
+        for (const id of devicesRevoked) q.revokeDevice.run(at, reason, id);
+        q.suspendTester.run(reason, email);
+        append({ ...audit, details: { ...audit.details, devicesRevoked } });
+        return { tester: tester(email)!, devicesRevoked };
+      });
+    },
+
+    async appendAudit(entry) {
+      return atomically(() => append(entry));
+    },
+    async auditTail(n) {
+      return (q.auditTail.all(n) as AuditDbRow[]).map(toAudit);
+    },
+    async auditVerify(): Promise<AuditVerifyResult> {
+      const verifier = createChainVerifier();
+      // raw() rows are arrays in column order: no per-row object with named fields to build.
+      for (const row of q.auditAll.raw(true).iterate() as IterableIterator<AuditRow>) {
+        const bad = verifier.push(row);
+        if (bad !== null) return { ok: false, entries: verifier.entries, firstBad: row[0], reason: bad };
+      }
+      return { ok: true, entries: verifier.entries, firstBad: null, reason: null };
+    },
+
+    async addTokenUsage(testerEmail, tokens, at) {
+      q.addUsage.run(testerEmail, at.toISOString().slice(0, 10), tokens);
+    },
+    async tokensUsedToday(testerEmail, at) {
+      return (q.usage.get(testerEmail, at.toISOString().slice(0, 10)) as number | undefined) ?? 0;
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
+import type { EcPublicJwk } from '../../protocol/schemas/common.js';
+
+/**
+ * The gateway's durable state behind one ASYNC interface: SQLite here (sqlite-store.ts), PostgreSQL
+ * for several instances later, with the same methods. No caller may rely on an implementation
+ * being synchronous. Every method that changes state takes the audit entry describing the change
+ * and commits both in one transaction, so the log and the state never disagree.
+ */
+
+export type InviteStatus = 'pending' | 'used' | 'expired' | 'revoked';
+export type DeviceStatusValue = 'active' | 'revoked';
+export type TesterStatus = 'active' | 'suspended';
+
+export interface InviteRecord {
+  id: string;
+  email: string;
+  /** b64u SHA-256 of the invite code; the code itself is never stored. */
+  codeHash: string;
+  createdAt: string;
+  expiresAt: string;
+  deviceLimit: number;
+  devicesUsed: number;
+  /** As stored: `pending`, `used` (device limit reached) or `revoked`; expiry is judged by the reader. */
+  status: 'pending' | 'used' | 'revoked';
+}
+
+export interface TesterRecord {
+  email: string;
+  status: TesterStatus;
+  createdAt: string;
+  /** Devices of this tester, any status. */
+  devices: number;
+}
+
+export interface DeviceRecord {
+  id: string;
+  tester: string;
+  inviteId: string;
+  publicJwk: EcPublicJwk;
+  /** RFC 7638 thumbprint of `publicJwk`. */
+  jkt: string;
+  /** The evidence sent at enrollment (machineIdHash included: a later change means the key moved). */
+  evidence: Evidence;
+  platform: Platform;
+  status: DeviceStatusValue;
+  enrolledAt: string;
+  lastSeenAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+}
+
+/** What a caller gives for an audit entry; seq, time and hashes are the store's. */
+export interface AuditInput {
+  type: string;
+  /** Who acted: `admin`, `device:<id>`, `client:<address>`, `gateway`. */
+  actor: string;
+  /** What it acted on: a device id, an email, an invite id, a model. */
+  subject: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  seq: number;
+  time: string;
+  type: string;
+  actor: string;
+  subject: string;
+  /** Canonical JSON (sorted keys) of the details, exactly as hashed. */
+  details: string;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  entries: number;
+  /** seq of the first entry that does not verify, or null. */
+  firstBad: number | null;
+  reason: string | null;
+}
+
+export interface NewInvite {
+  id: string;
+  email: string;
+  codeHash: string;
+  expiresAt: string;
+  deviceLimit: number;
+}
+
+export interface NewDevice {
+  id: string;
+  publicJwk: EcPublicJwk;
+  jkt: string;
+  evidence: Evidence;
+}
+
+/** Why an enrollment was refused inside its transaction (the codes of PROTOCOL.md). */
+export type EnrollRefusal =
+  | 'invite_invalid'
+  | 'invite_expired'
+  | 'invite_used'
+  | 'invite_revoked'
+  | 'device_limit'
+  | 'tester_suspended'
+  | 'attestation_invalid';
+
+export type EnrollOutcome = { ok: true; device: DeviceRecord } | { ok: false; code: EnrollRefusal; message: string };
+
+export interface Store {
+  // Invites
+  createInvite(invite: NewInvite, audit: AuditInput): Promise<InviteRecord>;
+  getInvite(id: string): Promise<InviteRecord | null>;
+  findInviteByCodeHash(codeHash: string): Promise<InviteRecord | null>;
+  listInvites(): Promise<InviteRecord[]>;
+  /** null when there is no such invite; otherwise the invite after the change. */
+  revokeInvite(id: string, audit: AuditInput): Promise<InviteRecord | null>;
+
+  // Enrollment challenges: single use, bound to an invite, short-lived.
+  createChallenge(challenge: { nonce: string; inviteId: string; expiresAt: number }): Promise<void>;
+
+  /**
+   * Consumes the challenge, re-checks the invite and tester, creates the tester if new, records the
+   * device, counts it on the invite and appends the audit entry, all in one transaction, so two
+   * racing enrollments cannot both take the last place on an invite.
+   */
+  enrollDevice(input: { challengeNonce: string; codeHash: string; device: NewDevice; now: number }, audit: (device: DeviceRecord) => AuditInput): Promise<EnrollOutcome>;
+
+  // Devices and testers
+  getDevice(id: string): Promise<DeviceRecord | null>;
+  listDevices(): Promise<DeviceRecord[]>;
+  /** Records when a device was last seen; callers throttle this (at most once a minute per device). */
+  touchDevice(id: string, at: string): Promise<void>;
+  /** null when there is no such device. `changed` is false when it was already revoked. */
+  revokeDevice(id: string, reason: string, audit: AuditInput): Promise<{ device: DeviceRecord; changed: boolean } | null>;
+  getTester(email: string): Promise<TesterRecord | null>;
+  listTesters(): Promise<TesterRecord[]>;
+  /** Suspends the tester and revokes every active device of theirs; null when unknown. */
+  suspendTester(email: string, reason: string, audit: AuditInput): Promise<{ tester: TesterRecord; devicesRevoked: string[] } | null>;
+
+  // Audit log (append-only hash chain)
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  auditTail(n: number): Promise<AuditEntry[]>;
+  /** Walks the whole chain, streaming; names the first entry that does not verify. */
+  auditVerify(): Promise<AuditVerifyResult>;
+
+  // Usage, for per-tester limits (issue 4)
+  addTokenUsage(tester: string, tokens: number, at: Date): Promise<void>;
+  /** Tokens used by the tester on the UTC day of `at`. */
+  tokensUsedToday(tester: string, at: Date): Promise<number>;
+
+  // Admitted releases (issue 7) go here: addRelease(manifest, audit), trustedBuildIds().
+
+  close(): Promise<void>;
+}
