@@ -32,17 +32,24 @@ function isMissingSentinel(error: unknown): boolean {
 /**
  * Flips the planned fuses in a packaged Electron binary, then reads them back and refuses any
  * difference. A binary without a fuse wire is an error for a release (`requireFuseWire`), and is
- * reported, not hidden, for a stand-in binary in tests.
+ * reported, not hidden, for a stand-in binary in tests. A planned fuse this Electron has removed
+ * (or does not have) is an error: @electron/fuses would write it anyway, and it would mean nothing.
  */
 export async function applyFuses(electronPath: string, options: { resetAdHocDarwinSignature: boolean; requireFuseWire: boolean }): Promise<FuseOutcome> {
+  let before: Record<number, number | undefined>;
   try {
-    await flipFuses(electronPath, fuseConfig(options));
+    before = (await getCurrentFuseWire(electronPath)) as unknown as Record<number, number | undefined>;
   } catch (error) {
     if (isMissingSentinel(error) && !options.requireFuseWire) {
       return { applied: false, reason: `${electronPath} has no Electron fuse wire (not a real Electron binary)` };
     }
     throw new FuseError(`cannot flip the Electron fuses of ${electronPath}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
+  for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
+    const state = before[FuseV1Options[name]];
+    if (state !== ENABLED && state !== DISABLED) throw new FuseError(`fuse ${name} is missing or removed in ${electronPath} (state ${String(state)}); review the fuse plan for this Electron version`);
+  }
+  await flipFuses(electronPath, fuseConfig(options));
   const readBack = await readPlannedFuses(electronPath);
   for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
     if (readBack[name] !== FUSE_PLAN[name]) throw new FuseError(`fuse ${name} reads back ${readBack[name]}, planned ${FUSE_PLAN[name]}`);

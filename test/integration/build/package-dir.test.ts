@@ -135,7 +135,7 @@ describe('electron-builder dir target, Linux, stand-in Electron', () => {
     const asarPath = path.join(dir, 'out/linux-unpacked/resources/app.asar');
     const original = await readFile(asarPath);
     const changed = Buffer.from(original);
-    changed[changed.length - 1] ^= 1;
+    changed.writeUInt8(changed.readUInt8(changed.length - 1) ^ 1, changed.length - 1);
     await writeFile(asarPath, changed);
     try {
       expect(await runReleaseCli(['verify', release.signedFile!, '--trusted-key', pubFile], io)).toBe(1);
