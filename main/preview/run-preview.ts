@@ -1,0 +1,88 @@
+/**
+ * DEV-ONLY: the browser preview's process, started by scripts/start.ts where no Electron binary
+ * exists. It plays main.ts's part (the real client core, the same API service) behind the loopback
+ * bridge, and opens the unchanged renderer in Debian's Chromium: in a window when there is a
+ * display, otherwise headless with a screenshot of the enrolled app written to a printed path.
+ *
+ * Usage: node --import tsx main/preview/run-preview.ts --data DIR --link LINK [--headless] [--screenshot FILE]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { createPendingInvites } from '../ipc/pending-invites.js';
+import { consoleLogger, createDesktopClient } from '../shell/desktop-client.js';
+import { buildRenderer } from './build-renderer.js';
+import { startPreview } from './start-preview.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+// Chromium's own OS sandbox needs user namespaces that root does not get; the page's isolation is unchanged.
+const ROOT_ARGS = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+const QUIET_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check'];
+
+const say = (line: string) => process.stdout.write(`airlock: ${line}\n`);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { data: { type: 'string' }, link: { type: 'string' }, headless: { type: 'boolean' }, screenshot: { type: 'string' } } });
+  if (!values.data || !values.link) throw new Error('--data and --link are required');
+  const started = Date.now();
+  const dataDir = path.resolve(values.data);
+  const rendererDir = path.join(dataDir, 'renderer');
+  const logger = consoleLogger('airlock-preview', 'warn');
+
+  const [client] = await Promise.all([
+    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: '0.1.0', buildId: 'dev', packaged: false }, logger }),
+    buildRenderer(rendererDir),
+  ]);
+  // The link and its pin come straight from the gateway this command started, over a pipe: there is
+  // nothing for a person to check, so `npm start` confirms it itself. Pasted and deep links still
+  // go through the confirm screen.
+  const state = client.state();
+  if (state.kind !== 'enrolled') {
+    const enrolled = await client.enroll(values.link);
+    if (enrolled.kind !== 'enrolled') throw new Error(`enrollment failed: ${enrolled.kind === 'error' ? `${enrolled.code}: ${enrolled.message}` : enrolled.kind}`);
+    say(`enrolled as ${enrolled.tester}, device ${enrolled.deviceId}`);
+  } else {
+    say(`already enrolled as ${state.tester}, device ${state.deviceId}`);
+  }
+
+  const invites = createPendingInvites();
+  const server = await startPreview({ client, invites, rendererDir });
+  let browser: Browser | null = null;
+  let window: ChildProcess | null = null;
+
+  const stop = async () => {
+    await browser?.close().catch(() => {});
+    window?.kill('SIGTERM');
+    await server.close();
+    await client.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+
+  if (values.headless) {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ROOT_ARGS, '--disable-gpu', ...QUIET_ARGS] });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(server.pageUrl);
+    await page.waitForSelector('[data-screen="chat"]', { timeout: 20_000 });
+    const file = path.resolve(values.screenshot ?? path.join(dataDir, 'enrolled.png'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await page.screenshot({ path: file });
+    say(`enrolled chat screen reached ${((Date.now() - started) / 1000).toFixed(1)} s after the preview started; screenshot: ${file}`);
+    say(`the headless preview stays up at ${server.origin} until Ctrl-C`);
+  } else {
+    const profile = path.join(dataDir, 'chromium-profile');
+    window = spawn(CHROMIUM, [...ROOT_ARGS, ...QUIET_ARGS, `--user-data-dir=${profile}`, `--app=${server.pageUrl}`], { stdio: 'ignore' });
+    window.once('exit', () => void stop());
+    say(`browser preview opened in Chromium (${server.origin}); close the window or press Ctrl-C to stop`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`airlock: the preview failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
