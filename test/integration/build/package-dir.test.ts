@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,9 @@ import { packageApp, type PackagedRelease } from '../../../build/package-app.js'
 import { listFiles } from '../../../build/release/measure.js';
 import { runReleaseCli } from '../../../build/release/cli.js';
 import { generateReleaseKey } from '../../../build/release/release-key.js';
+import { readBuildInfo } from '../../../main/build-info/build-info.js';
+import { buildApp } from '../../../scripts/build-app.js';
+import { createReadStream } from 'node:fs';
 
 /**
  * Packages an app with electron-builder's real `dir` target for Linux. The Electron zip cannot be
@@ -23,20 +26,20 @@ let keyFile: string;
 let pubFile: string;
 const lines: string[] = [];
 let release: PackagedRelease;
+let appFiles: string[];
 
 async function write(file: string, text: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, text);
 }
 
-/** A built app as scripts/build-app.ts lays it out, plus decoys that must never be packaged. */
+/**
+ * The real app, built by scripts/build-app.ts, plus decoys dropped into its output that must never
+ * be packaged: the files patterns and the packaging audit have to keep them out.
+ */
 async function makeApp(appDir: string): Promise<void> {
-  await write(path.join(appDir, 'package.json'), JSON.stringify({ name: 'airlock', productName: 'Airlock', version: '0.1.0', main: 'main/main.js', description: 'Airlock', author: 'Airlock' }));
-  await write(path.join(appDir, 'main/main.js'), "require('keytar');\n//# sourceMappingURL=main.js.map\n");
+  await buildApp(appDir, (line) => lines.push(line));
   await write(path.join(appDir, 'main/main.js.map'), '{"version":3}');
-  await write(path.join(appDir, 'preload/preload.cjs'), 'void 0;\n');
-  await write(path.join(appDir, 'renderer/index.html'), '<!doctype html><title>Airlock</title>');
-  await write(path.join(appDir, 'renderer/assets/index-abc.js'), 'void 0;\n');
   await write(path.join(appDir, 'renderer/assets/index-abc.js.map'), '{}');
   await write(path.join(appDir, 'main/preview/bridge-client.js'), 'dev preview');
   await write(path.join(appDir, 'gateway/dev-gateway.js'), 'dev gateway');
@@ -60,6 +63,7 @@ function sha256(file: string): string {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'airlock-package-'));
   await makeApp(path.join(dir, 'app'));
+  appFiles = await listFiles(path.join(dir, 'app'));
   await makeElectronStandIn(path.join(dir, 'electron'));
   keyFile = path.join(dir, 'release-key.jwk');
   const { publicJwk } = await generateReleaseKey(keyFile);
@@ -93,9 +97,13 @@ describe('electron-builder dir target, Linux, stand-in Electron', () => {
   it('puts the built main, preload, renderer and keytar into app.asar, and nothing else', () => {
     const asarPath = path.join(dir, 'out/linux-unpacked/resources/app.asar');
     const entries = listPackage(asarPath, { isPack: false }).map((e) => e.replace(/\\/g, '/').replace(/^\//, ''));
-    for (const required of ['package.json', 'main/main.js', 'preload/preload.cjs', 'renderer/index.html', 'renderer/assets/index-abc.js', 'node_modules/keytar/lib/keytar.js']) {
+    for (const required of ['package.json', 'main/main.js', 'preload/preload.cjs', 'renderer/index.html', 'node_modules/keytar/lib/keytar.js']) {
       expect(entries).toContain(required);
     }
+    // Every file of the real app build is there, and nothing under the app's own folders besides.
+    const built = entries.filter((e) => /^(main|preload|renderer)\/.+\.[a-z]+$/.test(e)).sort();
+    expect(built).toEqual(appFiles.filter((f) => /^(main|preload|renderer)\//.test(f) && !/\.map$|(^|\/)(preview|test|fixtures|gateway)\/|\.spec\.|\.ts$/.test(f)).sort());
+    expect(built.some((f) => /^renderer\/assets\/.+\.js$/.test(f))).toBe(true);
     expect(entries.filter((e) => /\.map$|\.ts$|(^|\/)(test|fixtures|preview|gateway)(\/|$)|\.spec\./.test(e))).toEqual([]);
     const pkg = JSON.parse(readFileSync(path.join(dir, 'stage/package.json'), 'utf8'));
     expect(pkg.dependencies).toEqual({ keytar: expect.any(String) });
@@ -103,11 +111,13 @@ describe('electron-builder dir target, Linux, stand-in Electron', () => {
     expect(readFileSync(path.join(dir, 'out/linux-unpacked/resources/app.asar.unpacked/node_modules/keytar/build/Release/keytar.node')).length).toBeGreaterThan(1000);
   });
 
-  it('takes the build id as the SHA-256 of the packaged app.asar', () => {
+  it('takes the build id as the SHA-256 of the packaged app.asar, the same the app reads at run time', async () => {
     const asarPath = path.join(dir, 'out/linux-unpacked/resources/app.asar');
     expect(release.packed.asarPath).toBe(asarPath);
     expect(release.packed.buildId).toBe(sha256(asarPath));
     expect(release.manifest.buildId).toBe(sha256(asarPath));
+    const atRunTime = await readBuildInfo({ appPath: asarPath, isPackaged: true, createReadStream: (f) => createReadStream(f) });
+    expect(atRunTime.buildId).toBe(release.manifest.buildId);
     expect(release.manifest).toMatchObject({ version: '0.1.0', platform: 'linux', arch: 'x64' });
   });
 
@@ -157,7 +167,7 @@ describe('electron-builder dir target, Linux, stand-in Electron', () => {
 describe('the packaging audit', () => {
   it('fails the build when something outside the rules reaches app.asar', async () => {
     const appDir = path.join(dir, 'app-bad');
-    await makeApp(appDir);
+    await cp(path.join(dir, 'app'), appDir, { recursive: true });
     await write(path.join(appDir, 'renderer/release-key.pem'), 'not a real key');
     const error = await packageApp({
       appDir,
