@@ -72,8 +72,9 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
 
     const device = await security.devices.get(claims.sub);
     if (device === null) throw new AirlockError('device_unknown');
-    if (device.status === 'revoked') throw new AirlockError('device_revoked');
+    // The tester first: a suspension revokes every device, and the app should say why.
     if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
+    if (device.status === 'revoked') throw new AirlockError('device_revoked');
     request.device = { deviceId: device.deviceId, tester: device.tester, jkt: device.jkt };
 
     reply.header('dpop-nonce', security.nonces.current());

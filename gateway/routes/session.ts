@@ -41,8 +41,8 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       }
 
       const state = await security.devices.get(device.id);
-      if (device.status === 'revoked' || state?.status === 'revoked') throw new AirlockError('device_revoked');
       if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
+      if (device.status === 'revoked' || state?.status === 'revoked') throw new AirlockError('device_revoked');
       if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
       const inForce = policy.current();
       const verdict = evaluateEvidence(attestation.evidence, inForce);
