@@ -13,8 +13,13 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
-import { startOpenAiServer } from '../../test/helpers/openai-server.js';
+import { readFile } from 'node:fs/promises';
+import { startOpenAiServer, type OpenAiTestServer } from '../../test/helpers/openai-server.js';
+import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
+import { createTestDevice, pinnedServerIdentity, type GatewayClient, type TestDevice } from '../../test/helpers/pinned-client.js';
+import { openStream, type OpenStream } from '../../test/integration/model/streaming-device.js';
 import { createGatewayCertificates } from '../../gateway/tls/certificates.js';
+import { initDataDir } from '../../gateway/init/init.js';
 
 const CALLS = 400;
 const WARMUP = 50;
@@ -142,38 +147,128 @@ function summarize(name: string, timings: Timing[]) {
   return { name, ttft50: percentile(ttft, 50), ttft99: percentile(ttft, 99), total50: percentile(total, 50), total99: percentile(total, 99) };
 }
 
+const REVOCATIONS = 110;
+const OTHER_CHANNELS = 1_000;
+const CHANNEL_TARGET = 5_000;
+
+/** A gateway process in front of the bench's upstream, with its own data directory. */
+async function benchGateway(upstream: OpenAiTestServer, root: string): Promise<TestGateway> {
+  const dataDir = join(root, 'data');
+  await initDataDir(dataDir);
+  await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }, { id: 'test-long' }] }] }));
+  return startGateway({
+    dataDir,
+    // Limits out of the way: this measures the path, not the limiter's refusals.
+    policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000 } },
+    env: { AIRLOCK_EVENTS_HEARTBEAT_MS: '15000' },
+  });
+}
+
+async function enrolledDevice(gw: TestGateway, client: GatewayClient, email: string): Promise<TestDevice> {
+  const device = await createTestDevice(client);
+  await device.enroll(await gw.invite(email));
+  await device.session();
+  return device;
+}
+
+async function rssKb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+}
+
+async function openChannels(device: TestDevice, n: number, into: OpenStream[]): Promise<void> {
+  const batch = 50;
+  for (let i = 0; i < n; i += batch) {
+    const opened = await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => openStream(device, 'GET', '/v1/events')));
+    for (const channel of opened) {
+      if (channel.status !== 200 || (await channel.next())?.event !== 'heartbeat') throw new Error(`event channel refused (${channel.status}): ${await channel.text()}`);
+      into.push(channel);
+    }
+  }
+}
+
 export default async function proxyBench(log: (line: string) => void): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const upstream = await startOpenAiServer({ chunks: 20 });
+  const root = await mkdtemp(join(tmpdir(), 'airlock-bench-proxy-'));
+  const upstream = await startOpenAiServer({ chunks: 20, slowMs: 20 });
   const upstreamPort = Number(new URL(upstream.url).port);
-  const nginx = await startNginx(upstreamPort).catch(async (error: unknown) => {
-    await upstream.close();
-    throw error;
-  });
-  const direct = new Client(upstream.url, { pipelining: 1 });
-  const viaNginx = new Client(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1 });
+  const cleanup: Array<() => Promise<unknown>> = [() => rm(root, { recursive: true, force: true }), () => upstream.close()];
   try {
+    const nginx = await startNginx(upstreamPort);
+    cleanup.unshift(() => nginx.stop());
+    const gw = await benchGateway(upstream, root);
+    cleanup.unshift(() => gw.stop({ keepData: true }));
+    const gwClient = gw.client({ connections: CHANNEL_TARGET + REVOCATIONS + 64 });
+    const caller = await enrolledDevice(gw, gwClient, 'bench-caller@example.com');
+
+    const direct = new Client(upstream.url, { pipelining: 1 });
+    const viaNginx = new Client(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1 });
+    const viaGateway = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1 });
+    cleanup.unshift(() => Promise.all([direct.close(), viaNginx.close(), viaGateway.close()]));
+
+    // Proofs are signed before the clock starts: the figure is the gateway's cost, not the client's signing.
+    await caller.fetch('GET', '/v1/models');
+    const proofs = await Promise.all(Array.from({ length: WARMUP + CALLS }, () => caller.proof('POST', '/v1/chat/completions', { accessToken: caller.accessToken! })));
+    const auth = { authorization: `DPoP ${caller.accessToken!}` };
+    let proofIndex = 0;
     const targets: Array<{ name: string; call: () => Promise<Timing>; timings: Timing[] }> = [
       { name: 'direct', call: () => timedStream(direct, '/v1/chat/completions', {}), timings: [] },
       { name: 'nginx', call: () => timedStream(viaNginx, '/v1/chat/completions', {}), timings: [] },
+      { name: 'gateway', call: () => timedStream(viaGateway, '/v1/chat/completions', { ...auth, dpop: proofs[proofIndex++]! }), timings: [] },
     ];
     for (let i = 0; i < WARMUP; i++) for (const t of targets) await t.call();
     // Interleaved, so that machine noise falls on every path alike.
     for (let i = 0; i < CALLS; i++) for (const t of targets) t.timings.push(await t.call());
-    const stats = targets.map((t) => summarize(t.name, t.timings));
-    const d = stats[0]!;
-    for (const s of stats) {
-      rows.push({ group: 'proxy', name: `${s.name}: streamed chat TTFT p50`, value: s.ttft50, unit: 'ms' });
-      rows.push({ group: 'proxy', name: `${s.name}: streamed chat total p50 / p99`, value: s.total50, unit: `ms / ${s.total99.toFixed(3)} ms` });
+    const [d, n, g] = targets.map((t) => summarize(t.name, t.timings)) as [ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>];
+    for (const s of [d, n, g]) {
+      rows.push({ group: 'proxy', name: `${s.name}: streamed chat (20 chunks) TTFT p50 / p99`, value: s.ttft50, unit: `ms / ${s.ttft99.toFixed(3)} ms` });
+      rows.push({ group: 'proxy', name: `${s.name}: streamed chat (20 chunks) total p50 / p99`, value: s.total50, unit: `ms / ${s.total99.toFixed(3)} ms`, ...(s.name === 'direct' ? { baseline: 'DESIGN.md: 0.31-0.35 ms' } : {}) });
     }
-    const n = stats[1]!;
-    rows.push({ group: 'proxy', name: 'nginx added total p50', value: n.total50 - d.total50, unit: 'ms', baseline: 'DESIGN.md: about 0.10 ms' });
-    log(`direct and nginx: ${CALLS} calls each`);
+    rows.push({ group: 'proxy', name: 'nginx added TTFT p50', value: n.ttft50 - d.ttft50, unit: 'ms', baseline: 'DESIGN.md: about 0.10 ms' });
+    rows.push({ group: 'proxy', name: 'gateway added TTFT p50', value: g.ttft50 - d.ttft50, unit: 'ms', baseline: `nginx ${(n.ttft50 - d.ttft50).toFixed(3)} ms`, target: '< 0.5 ms', meets: g.ttft50 - d.ttft50 < 0.5 });
+    rows.push({ group: 'proxy', name: 'gateway added TTFT p99', value: g.ttft99 - d.ttft99, unit: 'ms', baseline: `nginx ${(n.ttft99 - d.ttft99).toFixed(3)} ms`, target: '< 2 ms', meets: g.ttft99 - d.ttft99 < 2 });
+    rows.push({ group: 'proxy', name: 'gateway added total p50', value: g.total50 - d.total50, unit: 'ms', baseline: `nginx ${(n.total50 - d.total50).toFixed(3)} ms; Portkey ~28 ms streamed`, target: '< 0.5 ms', meets: g.total50 - d.total50 < 0.5 });
+    rows.push({ group: 'proxy', name: 'gateway added total p99', value: g.total99 - d.total99, unit: 'ms', baseline: `nginx ${(n.total99 - d.total99).toFixed(3)} ms`, target: '< 2 ms', meets: g.total99 - d.total99 < 2 });
+    log(`latency: ${CALLS} interleaved calls per path after ${WARMUP} warm-up`);
+
+    // Revocation: 1,000 event channels of other devices stay open throughout.
+    const channels: OpenStream[] = [];
+    cleanup.unshift(async () => channels.forEach((c) => c.abort()));
+    const holders: TestDevice[] = [];
+    for (let i = 0; i < 10; i++) holders.push(await enrolledDevice(gw, gwClient, `bench-holder-${i}@example.com`));
+    const rssBefore = await rssKb(gw.process.pid!);
+    for (const holder of holders) await openChannels(holder, OTHER_CHANNELS / holders.length, channels);
+    log(`${channels.length} other event channels open`);
+    upstream.slowMs = 50;
+    const victims: TestDevice[] = [];
+    for (let i = 0; i < REVOCATIONS; i++) victims.push(await enrolledDevice(gw, gwClient, `bench-victim-${i}@example.com`));
+    const cuts: number[] = [];
+    for (const victim of victims) {
+      const stream = await openStream(victim, 'POST', '/v1/chat/completions', { model: 'test-long', stream: true, messages: [{ role: 'user', content: 'long' }] });
+      if (stream.status !== 200 || !(await stream.next())) throw new Error(`victim stream refused: ${stream.status}`);
+      const started = performance.now();
+      const command = gw.admin({ op: 'device.revoke', id: victim.deviceId!, reason: 'bench' });
+      let last = await stream.next();
+      while (last && last.event !== 'error') last = await stream.next();
+      const seen = performance.now() - started;
+      await command;
+      if (!last) throw new Error('the stream ended without the revocation error event');
+      cuts.push(seen);
+    }
+    rows.push({ group: 'revocation', name: `command → stream cut seen, p50 (${cuts.length} revocations, ${OTHER_CHANNELS} other channels)`, value: percentile(cuts, 50), unit: 'ms' });
+    rows.push({ group: 'revocation', name: 'command → stream cut seen, p99', value: percentile(cuts, 99), unit: 'ms', target: '< 100 ms', meets: percentile(cuts, 99) < 100 });
+
+    // Capacity: keep opening event channels up to the target, then see what each one costs.
+    const perHolder = Math.ceil((CHANNEL_TARGET - channels.length) / holders.length);
+    for (const holder of holders) await openChannels(holder, Math.min(perHolder, CHANNEL_TARGET - channels.length), channels);
+    const rssAfter = await rssKb(gw.process.pid!);
+    const health = await caller.fetch('GET', '/v1/models');
+    if (health.status !== 200) throw new Error(`gateway unhealthy with ${channels.length} channels: ${health.status}`);
+    rows.push({ group: 'events', name: 'event channels open on one gateway (all answered, gateway still serving)', value: channels.length, unit: 'channels', target: '5,000', meets: channels.length >= CHANNEL_TARGET });
+    rows.push({ group: 'events', name: 'gateway memory per event channel (RSS, TLS included)', value: ((rssAfter - rssBefore) / channels.length), unit: 'KiB' });
+    log(`gateway RSS ${Math.round(rssBefore / 1024)} MiB → ${Math.round(rssAfter / 1024)} MiB with ${channels.length} channels`);
   } finally {
-    await direct.close();
-    await viaNginx.close();
-    await nginx.stop();
-    await upstream.close();
+    for (const step of cleanup) await step().catch(() => undefined);
   }
   return rows;
 }

@@ -182,6 +182,9 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     if (error) replyError(reply, error);
   }
   const durationMs = deps.now() - startedAt;
+  // The store's writes are synchronous and fsync'd: done before the last bytes are flushed, they
+  // would delay the end of the answer the tester sees. So they wait for the response to finish.
+  await responseDone(reply);
   const tokens = result.usage;
   try {
     await deps.limits.record(device.tester, tokens.prompt + tokens.completion, deps.now());
@@ -198,6 +201,20 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     ...(policy.auditContent ? { content: { messages: chat.messages, completion: result.text } } : {}),
   });
   return reply;
+}
+
+function responseDone(reply: FastifyReply): Promise<void> {
+  const res = reply.raw;
+  if (res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('finish', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('finish', done);
+    res.on('close', done);
+  });
 }
 
 async function safeAudit(deps: ChatDeps, entry: Parameters<ModelAuditSink>[0]): Promise<void> {

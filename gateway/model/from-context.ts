@@ -6,12 +6,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { DEFAULT_HEARTBEAT_MS, eventsRoutes } from '../events/plugin.js';
+import { createBufferedLedger } from '../limits/buffered-ledger.js';
 import { createModelLimits } from '../limits/model-limits.js';
 import type { ModelCallAudit } from './call-audit.js';
 import { createModelCatalog } from './catalog.js';
 import type { ChatDeps, DeviceIdentity } from './chat-call.js';
 import { modelRoutes } from './plugin.js';
 import { readUpstreamsFile, upstreamsFromFlag, type UpstreamsFile } from './upstream-config.js';
+
+/** How often token usage counted in memory is written to the store (see buffered-ledger.ts). */
+const TOKEN_FLUSH_MS = 1_000;
 
 /** Tests and benches shorten the heartbeat with this variable (milliseconds). */
 export const HEARTBEAT_ENV = 'AIRLOCK_EVENTS_HEARTBEAT_MS';
@@ -49,10 +53,18 @@ function auditSink(ctx: GatewayContext): (entry: ModelCallAudit) => Promise<void
 
 export const modelPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const catalog = await createModelCatalog(await upstreamsOf(ctx));
-  app.addHook('onClose', async () => catalog.close());
+  const ledger = createBufferedLedger(ctx.store, {
+    flushMs: TOKEN_FLUSH_MS,
+    now: () => ctx.clock.nowMs(),
+    onError: (error) => ctx.log.warn('token usage not written; retried at the next flush', { error: error instanceof Error ? error.message : String(error) }),
+  });
+  app.addHook('onClose', async () => {
+    await catalog.close();
+    await ledger.close();
+  });
   const deps: ChatDeps = {
     catalog,
-    limits: createModelLimits(ctx.store),
+    limits: createModelLimits(ledger),
     hub: ctx.hub,
     policy: () => ctx.policy.current(),
     audit: auditSink(ctx),

@@ -83,3 +83,31 @@ describe('model limits', () => {
     (await model.admit(call, { ...limits, requestsPerMinute: 100 }, T0 + 12 * 3600 * 1000))();
   });
 });
+
+describe('buffered token ledger', () => {
+  it('counts at once in memory, writes to the store on flush, and re-reads the store after flushMs', async () => {
+    const { createBufferedLedger } = await import('../../../gateway/limits/buffered-ledger.js');
+    const store = createMemoryTokenLedger();
+    const writes: number[] = [];
+    const counting = { tokensUsedToday: store.tokensUsedToday, addTokenUsage: async (t: string, n: number, at: Date) => (writes.push(n), store.addTokenUsage(t, n, at)) };
+    let now = T0;
+    const ledger = createBufferedLedger(counting, { flushMs: 1000, now: () => now, onError: () => undefined });
+    await store.addTokenUsage('a', 50, new Date(T0));
+    expect(await ledger.tokensUsedToday('a', new Date(T0))).toBe(50);
+    await ledger.addTokenUsage('a', 10, new Date(T0));
+    await ledger.addTokenUsage('a', 5, new Date(T0));
+    expect(await ledger.tokensUsedToday('a', new Date(T0))).toBe(65);
+    expect(writes).toEqual([]);
+    await ledger.flush();
+    expect(writes).toEqual([15]);
+    expect(await store.tokensUsedToday('a', new Date(T0))).toBe(65);
+    // Another instance adds usage: seen once the cached figure is older than flushMs.
+    await store.addTokenUsage('a', 100, new Date(T0));
+    expect(await ledger.tokensUsedToday('a', new Date(T0))).toBe(65);
+    now += 1001;
+    expect(await ledger.tokensUsedToday('a', new Date(now))).toBe(165);
+    await ledger.addTokenUsage('b', 3, new Date(now));
+    await ledger.close();
+    expect(await store.tokensUsedToday('b', new Date(now))).toBe(3);
+  });
+});
