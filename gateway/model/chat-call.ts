@@ -133,9 +133,8 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     stop = why;
     controller.abort();
   };
-  // Every wait below races this, so any stop ends the wait at once whatever the transport does.
-  const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
-  stopped.catch(() => undefined);
+  // Every wait below is cut short by this signal, so any stop ends the wait at once whatever the transport does.
+  const stopped = controller.signal;
 
   const unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code) => end({ kind: 'cut', code, reason }) });
   const onClientClose = (): void => {
@@ -152,7 +151,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   // reply.sent only turns true when the response ends; this says the answer has begun.
   const answer = { begun: false };
   try {
-    if (!stop) upstream = await Promise.race([model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal }), stopped]).catch((error: unknown) => {
+    if (!stop) upstream = await untilStopped(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal }), stopped).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });
@@ -203,6 +202,31 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   return reply;
 }
 
+/**
+ * `promise`, or a rejection as soon as `signal` aborts. Unlike racing one long-lived promise per
+ * chunk, the listener is removed after each wait, so a stream of any length holds nothing extra.
+ */
+function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 function responseDone(reply: FastifyReply): Promise<void> {
   const res = reply.raw;
   if (res.writableFinished || res.destroyed) return Promise.resolve();
@@ -225,13 +249,13 @@ async function safeAudit(deps: ChatDeps, entry: Parameters<ModelAuditSink>[0]): 
   }
 }
 
-async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, stopped: Promise<never>): Promise<Uint8Array[] | null> {
+async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, stopped: AbortSignal): Promise<Uint8Array[] | null> {
   const parts: Uint8Array[] = [];
   let size = 0;
   const it = body[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await Promise.race([it.next(), stopped]);
+      const next = await untilStopped(it.next(), stopped);
       if (next.done) return parts;
       size += next.value.byteLength;
       if (size > limit) return null;
@@ -242,7 +266,7 @@ async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, stoppe
   }
 }
 
-async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, stopped: Promise<never>, end: (stop: Stop) => void, promptEstimate: number) {
+async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, stopped: AbortSignal, end: (stop: Stop) => void, promptEstimate: number) {
   const parts = await readAtMost(upstream.body, MAX_JSON_ANSWER_BYTES, stopped);
   const fail = (message: string) => {
     end({ kind: 'upstream', error: new AirlockError('upstream_error', message) });
@@ -275,7 +299,7 @@ async function relayStream(
   answer: { begun: boolean },
   stall: ReturnType<typeof createStallTimer>,
   idleMs: number,
-  stopped: Promise<never>,
+  stopped: AbortSignal,
   currentStop: () => Stop | null,
   end: (stop: Stop) => void,
   collectText: boolean,
@@ -293,7 +317,7 @@ async function relayStream(
     // failure or stall before it can still be a plain 502/504 answer.
     let pending = '';
     while (!pending) {
-      const next = await Promise.race([it.next(), stopped]);
+      const next = await untilStopped(it.next(), stopped);
       if (next.done) {
         pending = relay.end();
         break;
@@ -313,12 +337,12 @@ async function relayStream(
       if (pending) {
         if (!out.write(pending)) {
           stall.disarm();
-          await Promise.race([once(out, 'drain'), stopped]);
+          await once(out, 'drain', { signal: stopped });
           stall.arm(idleMs);
         }
         pending = '';
       }
-      const next = await Promise.race([it.next(), stopped]);
+      const next = await untilStopped(it.next(), stopped);
       if (next.done) {
         pending = relay.end();
         done = true;

@@ -121,22 +121,26 @@ export async function startOpenAiServer(options: { slowMs?: number; longChunks?:
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const send = (data: string): void => {
+    // Respects backpressure like a real server, so `sent` shows how far the reader let it get.
+    const send = async (data: string): Promise<void> => {
       if (res.destroyed) return;
       record.sent.push(data);
-      res.write(`data: ${data}\n\n`);
+      if (!res.write(`data: ${data}\n\n`)) await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
     };
     const chunk = (delta: object, finish: string | null) => JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-    send(chunk({ role: 'assistant', content: '' }, null));
+    await send(chunk({ role: 'assistant', content: '' }, null));
     for (let i = 0; i < words.length; i++) {
       if (res.destroyed) return;
       if (model === 'test-stall-mid' && i === 3) return;
-      if (model === 'test-slow' || model === 'test-long') await sleep(api.slowMs);
-      send(chunk({ content: words[i] }, null));
+      if ((model === 'test-slow' || model === 'test-long') && api.slowMs > 0) await sleep(api.slowMs);
+      await send(chunk({ content: words[i] }, null));
     }
-    send(chunk({}, 'stop'));
-    if (includeUsage) send(JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
-    send('[DONE]');
+    await send(chunk({}, 'stop'));
+    if (includeUsage) await send(JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage }));
+    await send('[DONE]');
     res.end();
   }
 

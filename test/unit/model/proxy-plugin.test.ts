@@ -150,6 +150,33 @@ describe('model plugin (plain HTTP, test device header)', () => {
     h.setPolicy(DEFAULT_POLICY);
   });
 
+  it('relays with backpressure: a client that stops reading holds the upstream back', async () => {
+    upstream.slowMs = 0;
+    upstream.longChunks = 200_000;
+    try {
+      const next = upstream.nextRequest();
+      const controller = new AbortController();
+      const res = await chat({ model: 'test-long', stream: true, messages: [{ role: 'user', content: 'x' }] }, {}, controller.signal);
+      const reader = res.body!.getReader();
+      await reader.read();
+      const seen = await next;
+      // The reader pauses; the upstream (which honours backpressure) must stall well short of the end.
+      await new Promise((r) => setTimeout(r, 400));
+      const stalledAt = seen.sent.length;
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen.sent.length).toBe(stalledAt);
+      expect(stalledAt).toBeLessThan(200_000);
+      // Reading again lets it continue.
+      for (let i = 0; i < 200; i++) await reader.read();
+      await expect.poll(() => seen.sent.length).toBeGreaterThan(stalledAt);
+      controller.abort();
+      await expect(seen.closed).resolves.toEqual({ completed: false });
+    } finally {
+      upstream.slowMs = 20;
+      upstream.longChunks = 10_000;
+    }
+  });
+
   it('refuses unknown fields and unknown models', async () => {
     const bad = await chat({ model: 'test-chat', messages: [{ role: 'user', content: 'x' }], secret_field: 1 });
     expect(bad.status).toBe(400);
