@@ -12,6 +12,8 @@ import { sseData } from '../events/sse.js';
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
 const MAX_AUDITED_CHARS = 1_000_000;
 const USAGE_RE = /"usage"\s*:\s*\{/;
+/** A non-empty `content` string in a chunk. */
+const TEXT_RE = /"content"\s*:\s*"[^"]/;
 
 export interface RelayState {
   /** Events relayed (not counting `[DONE]`). */
@@ -40,23 +42,23 @@ export function createStreamRelay(options: { collectText: boolean }): StreamRela
   let out = '';
 
   function inspect(data: string): void {
-    if (USAGE_RE.test(data) || options.collectText || data.includes('"content":"')) {
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(data);
-      } catch {
-        return;
-      }
-      if (typeof chunk !== 'object' || chunk === null) return;
-      const record = chunk as { usage?: unknown; choices?: Array<{ delta?: { content?: unknown } }> };
-      const parsedUsage = usageSchema.safeParse(record.usage);
-      if (parsedUsage.success) state.usage = parsedUsage.data;
-      const content = Array.isArray(record.choices) ? record.choices[0]?.delta?.content : undefined;
-      if (typeof content === 'string' && content.length > 0) {
-        state.contentChunks++;
-        if (state.text !== null && state.text.length < MAX_AUDITED_CHARS) state.text += content;
-      }
+    // Parsing every chunk would cost more than relaying it: only the usage chunk (and, when the
+    // policy audits content, the text) needs JSON; counting chunks with text needs only a glance.
+    const hasText = TEXT_RE.test(data);
+    if (hasText) state.contentChunks++;
+    if (!USAGE_RE.test(data) && !(options.collectText && hasText)) return;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      return;
     }
+    if (typeof chunk !== 'object' || chunk === null) return;
+    const record = chunk as { usage?: unknown; choices?: Array<{ delta?: { content?: unknown } }> };
+    const parsedUsage = usageSchema.safeParse(record.usage);
+    if (parsedUsage.success) state.usage = parsedUsage.data;
+    const content = Array.isArray(record.choices) ? record.choices[0]?.delta?.content : undefined;
+    if (typeof content === 'string' && state.text !== null && state.text.length < MAX_AUDITED_CHARS) state.text += content;
   }
 
   const parser: EventSourceParser = createParser({
