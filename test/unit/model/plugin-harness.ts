@@ -26,7 +26,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(upstreams: UpstreamsFile, options: { policy?: Policy; heartbeatMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Harness> {
+export async function startHarness(upstreams: UpstreamsFile, options: { policy?: Policy; heartbeatMs?: number; env?: NodeJS.ProcessEnv; stillActive?: (device: { deviceId: string }) => Promise<boolean> } = {}): Promise<Harness> {
   let policy = options.policy ?? DEFAULT_POLICY;
   const listeners = new Set<(p: Policy) => void>();
   const hub = createConnectionHub();
@@ -52,6 +52,7 @@ export async function startHarness(upstreams: UpstreamsFile, options: { policy?:
       audit: (entry) => void audits.push(entry),
       now,
       log: { warn: () => undefined },
+      ...(options.stillActive ? { stillActive: options.stillActive } : {}),
     },
   });
   await app.register(eventsRoutes, {
@@ -63,6 +64,7 @@ export async function startHarness(upstreams: UpstreamsFile, options: { policy?:
       },
       heartbeatMs: options.heartbeatMs ?? 15_000,
       now,
+      ...(options.stillActive ? { stillActive: options.stillActive } : {}),
     },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -177,6 +177,22 @@ describe('model plugin (plain HTTP, test device header)', () => {
     }
   });
 
+  it('audits content only when the policy says so', async () => {
+    h.setPolicy({ ...DEFAULT_POLICY, auditContent: true });
+    try {
+      const res = await chat({ model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'secret prompt' }] });
+      await allEvents(res.body);
+      await expect.poll(() => h.audits.at(-1)?.content?.completion).toBe(Array.from({ length: 20 }, (_, i) => `w${i} `).join(''));
+      expect(JSON.stringify(h.audits.at(-1)!.content!.messages)).toContain('secret prompt');
+    } finally {
+      h.setPolicy(DEFAULT_POLICY);
+    }
+    const res = await chat({ model: 'test-chat', messages: [{ role: 'user', content: 'secret prompt' }] });
+    await res.text();
+    await expect.poll(() => h.audits.length && h.audits.at(-1)!.stream).toBe(false);
+    expect(JSON.stringify(h.audits.at(-1))).not.toContain('secret prompt');
+  });
+
   it('refuses unknown fields and unknown models', async () => {
     const bad = await chat({ model: 'test-chat', messages: [{ role: 'user', content: 'x' }], secret_field: 1 });
     expect(bad.status).toBe(400);
