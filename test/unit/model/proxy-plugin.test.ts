@@ -18,6 +18,8 @@ describe('model plugin (plain HTTP, test device header)', () => {
       upstreams: [
         { kind: 'demo', tokensPerSecond: 0 },
         { kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, apiKey: { env: 'K' }, models: TEST_MODELS.map((id) => ({ id })), timeouts: { firstByteMs: 300, idleMs: 300 } },
+        // The same server with patient timeouts, for the backpressure test (a loaded machine must not turn it into a stall).
+        { kind: 'openai', name: 'patient', baseUrl: upstream.baseUrl, apiKey: { env: 'K' }, models: [{ id: 'patient-long', upstreamId: 'test-long' }], timeouts: { firstByteMs: 10_000, idleMs: 10_000 } },
       ],
     }), { env: { K: KEY } });
   });
@@ -156,19 +158,23 @@ describe('model plugin (plain HTTP, test device header)', () => {
     try {
       const next = upstream.nextRequest();
       const controller = new AbortController();
-      const res = await chat({ model: 'test-long', stream: true, messages: [{ role: 'user', content: 'x' }] }, {}, controller.signal);
+      const res = await chat({ model: 'patient-long', stream: true, messages: [{ role: 'user', content: 'x' }] }, {}, controller.signal);
       const reader = res.body!.getReader();
       await reader.read();
       const seen = await next;
-      // The reader pauses; the upstream (which honours backpressure) must stall well short of the end.
-      await new Promise((r) => setTimeout(r, 400));
-      const stalledAt = seen.sent.length;
-      await new Promise((r) => setTimeout(r, 200));
+      // The reader pauses; once the buffers on the way are full, the upstream (which honours
+      // backpressure) must stand still, well short of the end.
+      let stalledAt = -1;
+      for (let i = 0; i < 50 && seen.sent.length !== stalledAt; i++) {
+        stalledAt = seen.sent.length;
+        await new Promise((r) => setTimeout(r, 250));
+      }
       expect(seen.sent.length).toBe(stalledAt);
       expect(stalledAt).toBeLessThan(200_000);
       // Reading again lets it continue.
-      for (let i = 0; i < 200; i++) await reader.read();
-      await expect.poll(() => seen.sent.length).toBeGreaterThan(stalledAt);
+      const deadline = Date.now() + 10_000;
+      while (seen.sent.length <= stalledAt && Date.now() < deadline) await reader.read();
+      expect(seen.sent.length).toBeGreaterThan(stalledAt);
       controller.abort();
       await expect(seen.closed).resolves.toEqual({ completed: false });
     } finally {
