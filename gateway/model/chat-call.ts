@@ -25,6 +25,8 @@ import type { UpstreamResponse } from './transport.js';
 
 /** A non-streamed answer larger than this is refused as an upstream error. */
 const MAX_JSON_ANSWER_BYTES = 16 * 1024 * 1024;
+/** How long a client may leave a streamed answer unread before the call is ended as cancelled. */
+const CLIENT_DRAIN_TIMEOUT_MS = 60_000;
 /** How much of an upstream error body is read (and discarded) before answering. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -337,7 +339,13 @@ async function relayStream(
       if (pending) {
         if (!out.write(pending)) {
           stall.disarm();
-          await once(out, 'drain', { signal: stopped });
+          // A client that stops reading would otherwise hold its slot and the upstream forever.
+          const giveUp = setTimeout(() => end({ kind: 'client' }), CLIENT_DRAIN_TIMEOUT_MS);
+          try {
+            await once(out, 'drain', { signal: stopped });
+          } finally {
+            clearTimeout(giveUp);
+          }
           stall.arm(idleMs);
         }
         pending = '';
