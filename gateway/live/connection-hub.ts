@@ -17,6 +17,8 @@ export interface ConnectionHub {
   cutDevice(deviceId: string, reason: string): number;
   cutTester(tester: string, reason: string): number;
   count(filter?: { deviceId?: string; kind?: LiveConnection['kind'] }): number;
+  /** How many testers and devices the hub is tracking (to prove it forgets closed connections). */
+  tracked(): { testers: number; devices: number };
 }
 
 export function createConnectionHub(): ConnectionHub {
@@ -27,6 +29,10 @@ export function createConnectionHub(): ConnectionHub {
     const connections = byDevice.get(deviceId);
     if (!connections) return 0;
     byDevice.delete(deviceId);
+    for (const connection of connections) {
+      const testerDevices = byTester.get(connection.tester);
+      if (testerDevices?.delete(deviceId) && testerDevices.size === 0) byTester.delete(connection.tester);
+    }
     let cut = 0;
     for (const connection of connections) {
       try {
@@ -49,7 +55,12 @@ export function createConnectionHub(): ConnectionHub {
       devices.add(connection.deviceId);
       return () => {
         const current = byDevice.get(connection.deviceId);
-        if (current?.delete(connection) && current.size === 0) byDevice.delete(connection.deviceId);
+        if (!current?.delete(connection) || current.size > 0) return;
+        // The device's last connection closed: forget it, and forget the tester once none of
+        // their devices holds a connection, so the maps do not grow with every tester ever seen.
+        byDevice.delete(connection.deviceId);
+        const testerDevices = byTester.get(connection.tester);
+        if (testerDevices?.delete(connection.deviceId) && testerDevices.size === 0) byTester.delete(connection.tester);
       };
     },
     cutDevice(deviceId, reason) {
@@ -58,10 +69,13 @@ export function createConnectionHub(): ConnectionHub {
     cutTester(tester, reason) {
       const devices = byTester.get(tester);
       if (!devices) return 0;
-      byTester.delete(tester);
       let cut = 0;
-      for (const deviceId of devices) cut += cutAll(deviceId, reason, 'tester_suspended');
+      for (const deviceId of [...devices]) cut += cutAll(deviceId, reason, 'tester_suspended');
+      byTester.delete(tester);
       return cut;
+    },
+    tracked() {
+      return { testers: byTester.size, devices: byDevice.size };
     },
     count(filter) {
       let n = 0;
