@@ -29,6 +29,11 @@ export interface AirlockClientDeps {
   jitter?: () => number;
   controlBackoff?: { initialMs: number; maxMs: number };
   tlsTimeoutMs?: number;
+  /**
+   * The one gateway origin this app is built for, when it is: only that keychain entry is loaded
+   * and only links for it are enrolled. Unset, the first Airlock entry in the keychain is used.
+   */
+  gateway?: string;
 }
 
 const TRUST_SUMMARY =
@@ -194,7 +199,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
 
   // A restart: the keychain may already hold an enrollment.
   try {
-    const identity = await vault.load();
+    const identity = await vault.load(deps.gateway);
     if (identity !== null) start(connect(identity));
   } catch (error) {
     fail(error);
@@ -220,6 +225,11 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       try {
         invite = parseInviteLink(link);
       } catch (error) {
+        fail(error);
+        throw error;
+      }
+      if (deps.gateway !== undefined && invite.gateway !== deps.gateway) {
+        const error = new AirlockError('invite_invalid', `This app is for ${deps.gateway}; the link is for ${invite.gateway}. Ask your admin for the right link.`);
         fail(error);
         throw error;
       }
@@ -251,7 +261,9 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
           collect: (salt) => deps.attestation.collect(salt),
           acceptedCas: () => anchors.caPems,
           now: () => clock.now(),
-          onStep: (step) => setState({ kind: 'enrolling', step }),
+          onStep: (step) => {
+            if (state.kind !== 'enrolling' || state.step !== step) setState({ kind: 'enrolling', step });
+          },
         });
       } catch (error) {
         await transport.http.close().catch(() => undefined);

@@ -20,8 +20,8 @@ export interface NewDeviceKey {
 export interface Vault {
   /** Fails with `keychain_unavailable` when the keychain cannot be used, before an invite is spent. */
   assertUsable(): Promise<void>;
-  /** The enrolled identity, or null when this keychain holds none. */
-  load(): Promise<DeviceIdentity | null>;
+  /** The enrolled identity (for `gateway` only, when given), or null when this keychain holds none. */
+  load(gateway?: string): Promise<DeviceIdentity | null>;
   /** A fresh ES256 key pair for enrollment, held in memory until `save`. */
   createKey(): Promise<NewDeviceKey>;
   updateRecord(record: EnrollmentRecord): Promise<void>;
@@ -72,8 +72,9 @@ export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault
       await keychain.list(KEYCHAIN_SERVICE);
     },
 
-    async load() {
+    async load(gateway) {
       for (const { account } of await keychain.list(KEYCHAIN_SERVICE)) {
+        if (gateway !== undefined && account !== gateway) continue;
         const entry = await readEntry(account);
         if (entry === null || entry.record.gateway !== account) continue;
         return { record: entry.record, signer: await signerFromJwk(entry.key) };

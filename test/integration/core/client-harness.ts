@@ -1,0 +1,108 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { AirlockClient, ChatDelta, ClientState } from '../../../main/core/api.js';
+import { createAttestationCollector } from '../../../main/core/attestation/collector.js';
+import { createAirlockClient } from '../../../main/core/client.js';
+import { createKeytarKeychain } from '../../../main/core/keychain/keytar-keychain.js';
+import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../../../main/core/node-ports.js';
+import { KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
+import { memoryLogger } from '../../unit/core/support/memory-logger.js';
+
+const run = promisify(execFile);
+
+export interface TestApp {
+  client: AirlockClient;
+  dataDir: string;
+  logs: ReturnType<typeof memoryLogger>;
+  states: ClientState[];
+  /** Waits until the state satisfies `test`, or fails after `ms`. */
+  waitFor(test: (s: ClientState) => boolean, ms?: number): Promise<ClientState>;
+}
+
+/**
+ * The real client core as the app wires it: keytar on the private test keychain, a real data
+ * directory, real attestation (the machine id can be replaced to play another machine).
+ */
+export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string }): Promise<TestApp> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-app-')));
+  // Something the app keeps locally (e.g. window state), to see that revocation removes it.
+  await writeFile(join(dataDir, 'window-state.json'), '{"width":1200}');
+  const logs = memoryLogger();
+  const attestation = createAttestationCollector(
+    nodeAttestationDeps({ appVersion: '0.1.0', buildId: 'dev', packaged: false }, options.machineId ? { machineId: async () => options.machineId! } : {}),
+  );
+  const client = await createAirlockClient({
+    keychain: createKeytarKeychain(),
+    dataDir: dataDirAt(dataDir),
+    clock: systemClock,
+    random: cryptoRandom,
+    logger: logs,
+    attestation,
+    gateway: options.gateway,
+    controlBackoff: { initialMs: 100, maxMs: 2000 },
+  });
+  const states: ClientState[] = [client.state()];
+  client.onState((s) => states.push(s));
+  return {
+    client,
+    dataDir,
+    logs,
+    states,
+    waitFor(test, ms = 5000) {
+      if (test(client.state())) return Promise.resolve(client.state());
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new Error(`state still ${JSON.stringify(client.state())} after ${ms} ms`));
+        }, ms);
+        const off = client.onState((s) => {
+          if (!test(s)) return;
+          clearTimeout(timer);
+          off();
+          resolve(s);
+        });
+      });
+    },
+  };
+}
+
+export async function chatAll(client: AirlockClient, model: string, content: string, signal?: AbortSignal): Promise<ChatDelta[]> {
+  const out: ChatDelta[] = [];
+  for await (const delta of client.chat({ model, messages: [{ role: 'user', content }] }, signal)) out.push(delta);
+  return out;
+}
+
+export function text(deltas: ChatDelta[]): string {
+  return deltas.map((d) => (d.type === 'delta' ? d.content : '')).join('');
+}
+
+/** `secret-tool search --all service Airlock`, as a tester would look (attributes are on stderr). */
+export async function secretTool(): Promise<string> {
+  const result = await run('secret-tool', ['search', '--all', 'service', KEYCHAIN_SERVICE]).catch((e: { stdout?: string; stderr?: string }) => e);
+  return `${result.stdout ?? ''}${result.stderr ?? ''}`;
+}
+
+/** The raw keychain entry of a gateway, as JSON (tests only: to know what must not leak). */
+export async function keychainEntry(gateway: string): Promise<{ key: { d: string }; record: { deviceId: string } } | null> {
+  const secret = await createKeytarKeychain().get(KEYCHAIN_SERVICE, gateway);
+  return secret === null ? null : (JSON.parse(secret) as { key: { d: string }; record: { deviceId: string } });
+}
+
+/** Every file under a directory, with its contents. */
+export async function filesUnder(dir: string): Promise<Array<{ path: string; content: Buffer }>> {
+  const out: Array<{ path: string; content: Buffer }> = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const info = await stat(path);
+    if (info.isDirectory()) out.push(...(await filesUnder(path)));
+    else if (info.isFile()) out.push({ path, content: await readFile(path) });
+  }
+  return out;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
