@@ -91,14 +91,15 @@ describe('client core against a real gateway', () => {
     await app.waitFor((s) => s.kind === 'enrolled' && s.connected);
 
     const deltas: Array<{ at: number; type: string; code?: string; message?: string }> = [];
+    let streamingStarted!: () => void;
+    const started = new Promise<void>((resolve) => (streamingStarted = resolve));
     const streaming = (async () => {
       for await (const d of app.client.chat({ model: 'test-long', messages: [{ role: 'user', content: 'go on' }] })) {
         deltas.push({ at: Date.now(), type: d.type, ...(d.type === 'error' ? { code: d.code, message: d.message } : {}) });
         if (deltas.length === 3) streamingStarted();
       }
     })();
-    let streamingStarted!: () => void;
-    await new Promise<void>((resolve) => (streamingStarted = resolve));
+    await started;
 
     const result = await gw.cli(['device', 'revoke', deviceId, '--reason', 'laptop reported lost', '--json']);
     const commandDone = Date.now();
