@@ -24,6 +24,13 @@ export interface AttestationDeps {
   machineId?: () => Promise<string | null>;
   /** The system drive on Windows (`SystemDrive`), default `C:`. */
   systemDrive?: string;
+  /**
+   * How long the slow machine facts (OS release, machine id, disk encryption: a command each) are
+   * reused, so enrollment and its first session do not run them twice. The debugger flag is read
+   * on every collection. Default 60 s; 0 reads everything every time.
+   */
+  factsTtlMs?: number;
+  now?: () => number;
 }
 
 export interface AttestationCollector {
@@ -107,11 +114,26 @@ export function createAttestationCollector(deps: AttestationDeps): AttestationCo
     return id;
   }
 
+  const ttl = deps.factsTtlMs ?? 60_000;
+  const now = deps.now ?? Date.now;
+  let facts: { at: number; value: Promise<[string, string, DiskEncryption]> } | null = null;
+  function machineFacts(): Promise<[string, string, DiskEncryption]> {
+    if (facts === null || now() - facts.at >= ttl) {
+      const value = Promise.all([osRelease(), machineId(), diskEncryption()]);
+      const entry = { at: now(), value };
+      facts = entry;
+      value.catch(() => {
+        if (facts === entry) facts = null;
+      });
+    }
+    return facts.value;
+  }
+
   return {
     machineId,
     async collect(salt) {
       if (!isPlatform(deps.platform)) throw new AttestationUnavailable(`Airlock does not support the platform ${deps.platform}.`);
-      const [release, id, disk] = await Promise.all([osRelease(), machineId(), diskEncryption()]);
+      const [release, id, disk] = await machineFacts();
       return evidenceSchema.parse({
         platform: deps.platform,
         osRelease: release.slice(0, 200),

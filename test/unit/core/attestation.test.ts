@@ -128,7 +128,7 @@ describe('collector', () => {
 
   it('says unknown, never a guess, when nothing answers; and refuses to attest without a machine id', async () => {
     const files: Record<string, string> = { '/etc/machine-id': '3d1219c7c4c5404aaa1f6d2a48adfda4\n' };
-    const collector = createAttestationCollector(deps({ readFile: async (p) => files[p] ?? null }));
+    const collector = createAttestationCollector(deps({ readFile: async (p) => files[p] ?? null, factsTtlMs: 0 }));
     const evidence = await collector.collect(SALT);
     expect(evidence.diskEncryption).toBe('unknown');
     expect(evidence.osRelease).toBe('Linux 6.1.0-18-amd64');
@@ -158,5 +158,22 @@ describe('collector', () => {
     expect(evidence.keyStorage).toBe('keychain');
     expect(['on', 'off', 'unknown']).toContain(evidence.diskEncryption);
     expect(evidence.debugger).toBe(false);
+  });
+});
+
+describe('collector fact cache', () => {
+  it('reuses the slow machine facts within the TTL, reads the debugger every time, and refreshes after', async () => {
+    let now = 0;
+    let debuggerOn = false;
+    const run = runner({ 'lsblk -J -o NAME,TYPE,MOUNTPOINT': ok(rec.LSBLK_LUKS_LVM) });
+    const collector = createAttestationCollector(deps({ run, machineId: async () => 'm', debuggerAttached: () => debuggerOn, now: () => now, factsTtlMs: 1000 }));
+    await collector.collect(SALT);
+    debuggerOn = true;
+    const second = await collector.collect(SALT);
+    expect(second.debugger).toBe(true);
+    expect(run.calls.filter((c) => c.startsWith('lsblk'))).toHaveLength(1);
+    now = 1000;
+    await collector.collect(SALT);
+    expect(run.calls.filter((c) => c.startsWith('lsblk'))).toHaveLength(2);
   });
 });
