@@ -39,6 +39,11 @@ export interface AirlockClientDeps {
 const TRUST_SUMMARY =
   'Device key in the OS keychain with self-reported evidence: stops a shared token, a copied config file and a stolen access token, and makes this device visible and revocable. It does not stop someone who extracts the key from their own keychain.';
 
+/** Why a chat was stopped by the core itself: the device was ended while it streamed. */
+class EndedByRevocation {
+  constructor(readonly code: RevokingCode, readonly message: string) {}
+}
+
 /** Everything that exists while this device is enrolled with one gateway. */
 interface Connection {
   identity: DeviceIdentity;
@@ -161,7 +166,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   async function stop(c: Connection, reason?: { code: RevokingCode; message: string }): Promise<void> {
     c.control.stop();
     c.session.stop();
-    for (const chat of c.chats) chat.abort(reason);
+    for (const chat of c.chats) chat.abort(reason ? new EndedByRevocation(reason.code, reason.message) : undefined);
     c.chats.clear();
     await c.http.close().catch(() => undefined);
   }
@@ -308,8 +313,8 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
           for await (const delta of streamChat({ session: c.session, logger, onRevoked: (code, message) => void revoke(c, code, message) }, request, controller.signal)) {
             const reason: unknown = controller.signal.reason;
             // A chat stopped because the device was revoked says so, not "cancelled".
-            if (delta.type === 'error' && delta.code === 'cancelled' && typeof reason === 'object' && reason !== null && 'code' in reason && 'message' in reason) {
-              yield { type: 'error', code: reason.code as RevokingCode, message: String(reason.message) };
+            if (delta.type === 'error' && delta.code === 'cancelled' && reason instanceof EndedByRevocation) {
+              yield { type: 'error', code: reason.code, message: reason.message };
               return;
             }
             yield delta;

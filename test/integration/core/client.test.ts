@@ -84,6 +84,22 @@ describe('client core against a real gateway', () => {
     await again.waitFor((s) => s.kind === 'enrolled' && s.connected);
   });
 
+  it('1b. aborting a chat closes the HTTP stream and the gateway cancels the upstream call', async () => {
+    const app = await open();
+    await app.client.enroll(await gw.invite('abort@example.com'));
+    const next = upstream.nextRequest();
+    const controller = new AbortController();
+    const deltas = [];
+    for await (const d of app.client.chat({ model: 'test-long', messages: [{ role: 'user', content: 'long' }] }, controller.signal)) {
+      deltas.push(d);
+      if (deltas.length === 2) controller.abort();
+    }
+    expect(deltas.at(-1)).toEqual({ type: 'error', code: 'cancelled', message: 'Cancelled.' });
+    const received = await next;
+    expect(await Promise.race([received.closed, new Promise((r) => setTimeout(() => r('still open'), 2000))])).toEqual({ completed: false });
+    expect(app.client.state()).toMatchObject({ kind: 'enrolled' });
+  });
+
   it('2. device revoke from the admin CLI while a chat streams: the stream ends with the reason, keychain and data wiped within 1 s', async () => {
     const app = await open();
     const state = await app.client.enroll(await gw.invite('bob@example.com'));
