@@ -54,6 +54,8 @@ interface Connection {
   control: ControlChannel;
   chats: Set<AbortController>;
   connected: boolean;
+  /** The admin's reason from a `revoked` event, which outranks a generic error message. */
+  eventReason?: string;
 }
 
 /**
@@ -146,7 +148,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the new policy', { error }));
         refresh(c);
       },
-      onRevoked: (reason) => void revoke(c, 'device_revoked', reason),
+      onRevoked: (reason) => void revokedByEvent(c, reason),
       onConnected(connected) {
         c.connected = connected;
         refresh(c);
@@ -176,8 +178,20 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     await deps.dataDir.wipe().catch((error: unknown) => logger.error('client: could not delete local data', { error }));
   }
 
-  async function revoke(c: Connection, code: RevokingCode, reason: string): Promise<void> {
+  /**
+   * The `revoked` event names the reason but not whether the device or its tester was ended. One
+   * authenticated call (bounded to 500 ms) makes the gateway say which; either way the wipe follows.
+   */
+  async function revokedByEvent(c: Connection, reason: string): Promise<void> {
+    c.eventReason = reason;
+    const probe = c.session.call({ method: 'GET', path: '/v1/models' }).then((r) => r.discard(), () => undefined);
+    await Promise.race([probe, new Promise((resolve) => setTimeout(resolve, 500))]);
+    await revoke(c, 'device_revoked', reason);
+  }
+
+  async function revoke(c: Connection, code: RevokingCode, message: string): Promise<void> {
     if (connection !== c || revoking) return;
+    const reason = c.eventReason ?? message;
     revoking = true;
     const gateway = c.identity.record.gateway;
     logger.warn('client: this device was ended by the gateway; deleting its key and local data', { code, reason });

@@ -141,6 +141,17 @@ describe('client core against a real gateway', () => {
     expect(restarted.client.state()).toEqual({ kind: 'not-enrolled' });
   });
 
+  it('2b. tester suspend reaches an idle client over the control channel, with the exact code and reason', async () => {
+    const app = await open();
+    await app.client.enroll(await gw.invite('frank@example.com'));
+    await app.waitFor((s) => s.kind === 'enrolled' && s.connected);
+    const result = await gw.cli(['tester', 'suspend', 'frank@example.com', '--reason', 'NDA breach', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const revoked = await app.waitFor((s) => s.kind === 'revoked', 1000);
+    expect(revoked).toMatchObject({ code: 'tester_suspended', reason: expect.stringContaining('NDA breach') });
+    expect(await keychainEntry(gw.url)).toBeNull();
+  });
+
   it('3. refuses a MITM gateway with another CA, the right CA with a pin not in the set, and bad links', async () => {
     const app = await open();
     const link = parseInviteLink(await gw.invite('carol@example.com', { devices: 1 }));
