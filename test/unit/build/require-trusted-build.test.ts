@@ -8,7 +8,7 @@ import type { Evidence } from '../../../protocol/schemas/evidence.js';
 import { isAirlockError } from '../../../protocol/errors.js';
 import { admitReleaseManifest } from '../../../gateway/release/admit-manifest.js';
 import { indexTrustedBuilds } from '../../../gateway/release/trusted-builds.js';
-import { requireTrustedBuild } from '../../../gateway/release/require-trusted-build.js';
+import { requireTrustedBuild, trustedBuildVerdict } from '../../../gateway/release/require-trusted-build.js';
 
 const listed = '1'.repeat(64);
 const unlisted = '2'.repeat(64);
@@ -106,5 +106,13 @@ describe('gateway release admission and requireTrustedBuild', () => {
     refusal(() => requireTrustedBuild(evidence(listed), direct, trusted));
     const off = { ...policy, requireTrustedBuild: false };
     expect(() => requireTrustedBuild(evidence('dev'), off, trusted)).not.toThrow();
+  });
+
+  it('gives the same decision as a policy verdict, for gateway/policy/evaluate.ts', async () => {
+    const { admitted, policy } = await setup();
+    const trusted = await indexTrustedBuilds(admitted.builds, policy);
+    expect(trustedBuildVerdict(evidence(listed), policy, trusted)).toBeNull();
+    expect(trustedBuildVerdict(evidence(unlisted), policy, trusted)).toEqual({ rule: 'requireTrustedBuild', message: expect.stringContaining(unlisted) });
+    expect(trustedBuildVerdict(evidence('dev'), policy, trusted)?.rule).toBe('requireTrustedBuild');
   });
 });
