@@ -57,7 +57,8 @@ describe('dependency-cruiser import rules (npm run lint:imports)', () => {
     write(dir, 'gateway/server.ts', "import { ok } from '../protocol/ok.js';\nexport const serve = ok;\n");
     write(dir, 'gateway/reach.ts', "import { vault } from '../main/core/vault.js';\nexport const z = vault;\n");
     write(dir, 'main/core/vault.ts', "import { app } from 'electron';\nexport const vault = app;\n");
-    write(dir, 'main/shell/window.ts', "import { app } from 'electron';\nimport { vault } from '../core/vault.js';\nexport const w = [app, vault];\n");
+    write(dir, 'main/shell/window.ts', "import { app } from 'electron';\nimport fs from 'original-fs';\nimport { vault } from '../core/vault.js';\nexport const w = [app, vault, fs];\n");
+    write(dir, 'main/core/raw.ts', "import fs from 'original-fs';\nexport const r = fs;\n");
     write(dir, 'renderer/src/view.ts', "import { readFileSync } from 'node:fs';\nimport { serve } from '../../gateway/server.js';\nexport const v = [readFileSync, serve];\n");
     write(dir, 'protocol/elsewhere.ts', "import { helper } from '../lib/helper.js';\nexport const e = helper;\n");
     write(dir, 'lib/helper.ts', "export const helper = 2;\n");
@@ -71,6 +72,7 @@ describe('dependency-cruiser import rules (npm run lint:imports)', () => {
       ['protocol-no-node-builtins', 'protocol/io.ts → fs'],
       ['gateway-imports-only-protocol', 'gateway/reach.ts → main/core/vault.ts'],
       ['electron-only-in-main-shell', 'main/core/vault.ts → '],
+      ['electron-only-in-main-shell', 'main/core/raw.ts → original-fs'],
       ['renderer-no-node', 'renderer/src/view.ts → fs'],
       ['renderer-imports-only-protocol-types-and-contract', 'renderer/src/view.ts → gateway/server.ts'],
       ['no-import-outside-known-folders', 'protocol/elsewhere.ts → lib/helper.ts'],
