@@ -81,7 +81,7 @@ export function createBuilderConfig(o: BuilderConfigOptions): Configuration {
       maintainer: 'Airlock release team',
       synopsis: 'Secure access to an unreleased model for invited testers',
     },
-    deb: { depends: ['libsecret-1-0', 'libnss3', 'libxss1', 'libgtk-3-0'] },
+    // electron-builder's default deb depends already include libsecret-1-0, which keytar needs.
     mac: {
       target: ['dmg'],
       category: 'public.app-category.developer-tools',
