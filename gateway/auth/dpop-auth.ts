@@ -1,10 +1,9 @@
 import fp from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AirlockError } from '../../protocol/errors.js';
-import { verifyDpopProof } from '../../protocol/dpop/verify-proof.js';
-import { PublicKeyCache } from '../../protocol/jws/compact.js';
 import { authorizationHeader } from '../../protocol/schemas/dpop.js';
 import type { GatewayContext } from '../context.js';
+import { createProofVerifier } from './proof-verifier.js';
 
 /** Who is calling, set on every request of the protected context. */
 export interface AuthenticatedDevice {
@@ -42,7 +41,7 @@ export function requestHtu(ctx: GatewayContext, request: FastifyRequest): string
  */
 const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { security, config, clock } = ctx;
-  const keyCache = new PublicKeyCache();
+  const verifyProof = createProofVerifier();
   const checkNonce = (nonce: string) => security.nonces.check(nonce);
 
   app.decorateRequest('device', null);
@@ -56,7 +55,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
     const now = clock.nowSeconds();
 
     const claims = await security.tokens.verify(token, now);
-    const proof = await verifyDpopProof(dpopHeaderOf(request), {
+    const proof = await verifyProof(dpopHeaderOf(request), {
       method: request.method,
       url: requestHtu(ctx, request),
       now,
@@ -64,7 +63,6 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
       checkNonce,
       accessToken: token,
       expectedJkt: claims.cnf.jkt,
-      keyCache,
     });
     if (!(await security.replay.claim(proof.jti, proof.iat + config.iatWindow + 1))) {
       throw new AirlockError('dpop_replay');
