@@ -197,7 +197,7 @@ module.exports = {
     // swc as dependency-cruiser drives it parses TypeScript without JSX, so with swc the .tsx files are left
     // to test/unit/imports/, which checks every renderer import itself.
     exclude: {
-      path: ['(^|/)dist/', '(^|/)out/', '(^|/)release/', '(^|/)\\.airlock-dev/', ...(parser === 'swc' ? ['\\.tsx$'] : [])],
+      path: ['(^|/)dist/', '(^|/)out/', '^release/', '(^|/)\\.airlock-dev/', ...(parser === 'swc' ? ['\\.tsx$'] : [])],
     },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
