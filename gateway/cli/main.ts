@@ -15,7 +15,8 @@ const USAGE = `Usage: airlock-gateway <command> [options] [--data DIR] [--json]
 
   init [--name HOST]...                      create the CA, server certificate, keys and policy
   serve [--listen HOST:PORT] [--upstream demo|URL] [--origin URL] [--model ID]...
-        [--unauth-rate-limit N]              run the gateway (first stdout line: {"url","pin"})
+        [--unauth-rate-limit N] [--store postgres://...]
+                                             run the gateway (first stdout line: {"url","pin"})
   dev [--listen HOST:PORT]                   loopback gateway with demo upstream and a fresh invite
   invite create --email E [--expires 72h] [--devices N] [--origin URL]
   invite list | invite revoke ID
@@ -24,10 +25,11 @@ const USAGE = `Usage: airlock-gateway <command> [options] [--data DIR] [--json]
   audit tail [-n N] | audit verify
   policy show | policy reload
 
---data DIR names the data directory (default ./airlock-data). --json prints one JSON document.`;
+--data DIR names the data directory (default ./airlock-data). --json prints one JSON document.
+--store postgres://... (or the URL in DATA/store.url) shares one PostgreSQL store between instances.`;
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-const COMMON: Options = { data: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+const COMMON: Options = { data: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, store: { type: 'string' } };
 const COMMANDS: Record<string, { options: Options; positionals: number }> = {
   init: { options: { name: { type: 'string', multiple: true } }, positionals: 0 },
   serve: { options: { listen: { type: 'string' }, upstream: { type: 'string' }, origin: { type: 'string' }, model: { type: 'string', multiple: true }, 'unauth-rate-limit': { type: 'string' }, 'log-level': { type: 'string' } }, positionals: 0 },
@@ -87,17 +89,17 @@ async function admin(p: Parsed, request: AdminRequest, originOverride?: string):
   await assertPrivate(paths.dir, 'directory');
   await assertPrivate(paths.caCert, 'file');
   // Loaded here, not at start: a command answered by the running gateway needs none of this.
-  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openSqliteStore }, { createAdminOperations }, { loadPolicyFile }, { systemClock }] = await Promise.all([
+  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }] = await Promise.all([
     import('../tls/certificates.js'),
     import('../server/origin-file.js'),
-    import('../store/sqlite-store.js'),
+    import('../cluster/open-store.js'),
     import('../admin/operations.js'),
     import('../policy/holder.js'),
     import('../context.js'),
   ]);
   const pin = await pinOfCertificatePem(await readFile(paths.caCert, 'utf8'));
   const recorded = originOverride ?? (await readRecordedOrigin(paths.dir));
-  const store = openSqliteStore(paths.database);
+  const store = await openStore(await resolveStoreTarget(paths.dir, str(p.values.store)));
   try {
     return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, loadPolicy: () => loadPolicyFile(paths.policy) })(request);
   } finally {
@@ -136,7 +138,7 @@ async function run(p: Parsed): Promise<number> {
       const dev = p.command === 'dev';
       const at = flag('listen', listen, str(v.listen) ?? (dev ? '127.0.0.1:0' : '127.0.0.1:8443'));
       if (dev && !LOOPBACK.has(at.host)) throw new UsageError('--listen: dev listens on loopback only (127.0.0.1 or ::1)');
-      const [{ serveGateway }, { readRecordedOrigin }, { initDataDir }] = await Promise.all([import('../server/serve.js'), import('../server/origin-file.js'), import('../init/init.js')]);
+      const [{ serveGateway }, { readRecordedOrigin }, { initDataDir }, { resolveStoreTarget }] = await Promise.all([import('../server/serve.js'), import('../server/origin-file.js'), import('../init/init.js'), import('../cluster/open-store.js')]);
       if (dev) {
         const initialized = await assertPrivate(dataPaths(p.dataDir).caCert, 'file').then(() => true, () => false);
         if (!initialized) await initDataDir(p.dataDir);
@@ -153,6 +155,7 @@ async function run(p: Parsed): Promise<number> {
         ...(v.model ? { models: v.model as string[] } : {}),
         ...(str(v.origin) ? { origin: flag('origin', origin, v.origin) } : {}),
         ...(str(v['unauth-rate-limit']) ? { unauthRateLimitPerMinute: flag('unauth-rate-limit', count(1_000_000), v['unauth-rate-limit']) } : {}),
+        store: await resolveStoreTarget(p.dataDir, str(v.store)),
         logLevel: (str(v['log-level']) as 'info' | 'warn' | 'error' | 'silent' | undefined) ?? (dev ? 'warn' : 'info'),
       });
       if (dev) {

@@ -4,7 +4,9 @@
  * embedded SQLite file. The serve command calls this with `--store` (or the config file's `store`)
  * when given, else with the data directory.
  */
-import { dataPaths } from '../config/data-dir.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertPrivate, dataPaths } from '../config/data-dir.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../store/postgres/postgres-store.js';
 import type { Store } from '../store/store.js';
@@ -39,4 +41,30 @@ export async function openStore(target: string, options: PostgresStoreOptions = 
     }
   }
   return openSqliteStore(dataPaths(target).database, options.now ? { now: options.now } : {});
+}
+
+/** A data directory's store setting: `DATA/store.url`, so the password stays off the command line. */
+export const STORE_URL_FILE = 'store.url';
+
+/**
+ * Which store a gateway (or an admin command) uses: `--store` when given, else the URL in
+ * `DATA/store.url` (which must be private, like every secret there), else the data directory's
+ * SQLite. A password may also come from PGPASSWORD or ~/.pgpass (pg reads both).
+ */
+export async function resolveStoreTarget(dataDir: string, flag: string | undefined): Promise<string> {
+  if (flag !== undefined && flag !== '') {
+    if (!isPostgresUrl(flag)) throw new Error('--store must be a postgres:// URL (without it, the data directory\'s SQLite store is used)');
+    return flag;
+  }
+  const file = join(dataDir, STORE_URL_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return dataDir;
+  }
+  await assertPrivate(file, 'file');
+  const url = text.trim();
+  if (!isPostgresUrl(url)) throw new Error(`${file} must hold one postgres:// URL`);
+  return url;
 }

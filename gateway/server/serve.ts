@@ -14,7 +14,9 @@ import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, t
 import { recordOrigin } from './origin-file.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { createPolicyHolder, loadPolicyFile } from '../policy/holder.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { createGatewayCluster, type GatewayCluster } from '../cluster/attach.js';
+import { withClusterFanOut } from '../cluster/admin-fanout.js';
+import { isPostgresStore, openStore } from '../cluster/open-store.js';
 import { pinOfCertificatePem } from '../tls/certificates.js';
 
 export interface ServeOptions {
@@ -29,6 +31,8 @@ export interface ServeOptions {
   origin?: string;
   unauthRateLimitPerMinute?: number;
   logLevel?: LogLevel;
+  /** A `postgres://` URL to share one store with other instances; default: SQLite in the data dir. */
+  store?: string;
 }
 
 export interface RunningGateway {
@@ -69,13 +73,18 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     iatWindow: 60,
   };
 
-  const store = openSqliteStore(paths.database);
+  const store = await openStore(options.store ?? paths.dir, { log: (line) => log.warn(line) });
+  let cluster: GatewayCluster | undefined;
   let app: FastifyInstance | undefined;
   let admin: Server | undefined;
   try {
     const hub = createConnectionHub();
     const devices = createDeviceDirectory(store);
-    const replay = createMemoryReplayGuard(() => clock.nowSeconds());
+    // Several instances: revocations fan out, DPoP proofs are single-use across them, and this
+    // instance refuses authenticated requests whenever it may have missed a revocation.
+    cluster = isPostgresStore(store) ? createGatewayCluster({ store, hub, devices, reloadPolicy: () => policy.reload(), log: (line) => log.warn(line) }) : undefined;
+    await cluster?.start();
+    const replay = cluster?.replay ?? createMemoryReplayGuard(() => clock.nowSeconds());
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices });
     const ctx: GatewayContext = { config, store, policy, hub, audit: createAuditLog(store, log), clock, log, security };
 
@@ -92,7 +101,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     if (!options.origin) config.origin = originFor(options.host, port);
     await recordOrigin(paths.dir, config.origin);
 
-    const run = createAdminOperations({
+    const local = createAdminOperations({
       store,
       clock,
       origin: () => config.origin,
@@ -100,6 +109,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       live: { hub, devices, policy },
       loadPolicy: () => loadPolicyFile(paths.policy),
     });
+    const run = isPostgresStore(store) ? withClusterFanOut(local, store) : local;
     admin = await startAdminSocket(paths.adminSocket, run, log);
     await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
     log.info('gateway listening', { url: config.origin, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
@@ -117,6 +127,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
         closing ??= (async () => {
           await new Promise<void>((resolve) => socket.close(() => resolve()));
           await started.close();
+          await cluster?.stop();
           await store.close();
         })();
         return closing;
@@ -125,6 +136,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   } catch (error) {
     admin?.close();
     await app?.close().catch(() => undefined);
+    await cluster?.stop().catch(() => undefined);
     await store.close();
     throw error;
   }
