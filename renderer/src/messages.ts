@@ -2,7 +2,6 @@ import type { ApiErrorCode, ClientState } from '../../main/ipc/contract.js';
 
 /** What to tell a tester for each refusal: what happened, then what to do. */
 const ADVICE: Partial<Record<ApiErrorCode | 'cancelled', string>> = {
-  connection_not_trusted: 'Do not continue. The gateway did not present the certificate your invite names. Tell your admin.',
   network_error: 'Check your network connection, then try again.',
   keychain_unavailable: 'Unlock your system keychain (or log in to your desktop session), then try again.',
   invite_invalid: 'Copy the whole link from your invite again, or ask your admin for a new one.',

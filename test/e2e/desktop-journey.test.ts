@@ -56,12 +56,26 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('enrolls by link after showing the gateway and pin', async () => {
-    const link = await gateway.invite('e2e@example.com');
+  it('refuses a link whose pin the gateway does not match, loudly', async () => {
+    const link = await gateway.invite('e2e-wrong-pin@example.com');
+    const wrongPin = link.replace(/pin=[^&]+/, `pin=${encodeURIComponent(`sha256/${'A'.repeat(43)}=`)}`);
     await page.goto(preview.server.pageUrl);
     await page.getByTestId('preview-banner').waitFor();
     await page.locator('[data-screen="enroll"]').waitFor();
     await snap(page, '01-enroll');
+    await page.getByLabel('Invite link').fill(wrongPin);
+    await page.getByRole('button', { name: 'Check link' }).click();
+    await page.getByRole('button', { name: 'Enroll this device' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor({ timeout: 10_000 });
+    await expect(alert.textContent()).resolves.toContain('Connection not trusted');
+    await snap(page, '01b-connection-not-trusted');
+    expect(await keychainItems()).not.toContain('Airlock');
+    await page.getByLabel('Invite link').fill('');
+  });
+
+  it('enrolls by link after showing the gateway and pin', async () => {
+    const link = await gateway.invite('e2e@example.com');
     await page.getByLabel('Invite link').fill(link);
     await page.getByRole('button', { name: 'Check link' }).click();
     await expect(page.getByTestId('invite-gateway').textContent()).resolves.toBe(gateway.url);

@@ -53,8 +53,14 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
     setFailure(null);
     const result = await api.enroll(link.trim());
     setBusy(false);
-    if (!result.ok) setFailure({ code: result.code, message: result.message });
-    else if (result.value.kind === 'error') setFailure({ code: result.value.code, message: result.value.message });
+    // A failed enrollment closes the confirmation: retrying the same link is rarely the answer.
+    if (!result.ok) {
+      setFailure({ code: result.code, message: result.message });
+      setPreview(null);
+    } else if (result.value.kind === 'error') {
+      setFailure({ code: result.value.code, message: result.value.message });
+      setPreview(null);
+    }
   };
 
   const enrolling = state.kind === 'enrolling' || busy;
