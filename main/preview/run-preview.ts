@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -32,9 +32,10 @@ async function main(): Promise<void> {
   const dataDir = path.resolve(values.data);
   const rendererDir = path.join(dataDir, 'renderer');
   const logger = consoleLogger('airlock-preview', 'warn');
+  const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
   const [client] = await Promise.all([
-    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: '0.1.0', buildId: 'dev', packaged: false }, logger }),
+    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: version, buildId: 'dev', packaged: false }, logger }),
     buildRenderer(rendererDir),
   ]);
   // The link and its pin come straight from the gateway this command started, over a pipe: there is

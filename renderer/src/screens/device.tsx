@@ -86,7 +86,6 @@ export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: E
                 <p><strong data-testid="trust-label">{trust.label}</strong></p>
                 <p>{trust.stops}</p>
                 <p className="muted">{trust.doesNot}</p>
-                {status.trustLevel.summary ? <p className="small muted">{status.trustLevel.summary}</p> : null}
               </>
             ) : <p className="muted">…</p>}
           </section>
