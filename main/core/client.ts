@@ -278,6 +278,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
           dpop,
           vault,
           collect: (salt) => deps.attestation.collect(salt),
+          warm: () => deps.attestation.warm(),
           acceptedCas: () => anchors.caPems,
           now: () => clock.now(),
           onStep: (step) => {

@@ -14,6 +14,8 @@ export interface EnrollDeps {
   dpop: DpopClient;
   vault: Vault;
   collect: (salt: string) => Promise<Evidence>;
+  /** Starts reading the machine facts early; its failure surfaces from `collect`. */
+  warm?: () => Promise<void>;
   /** CA certificates the pinned transport accepted on the way (PROTOCOL.md "Trust bootstrap"). */
   acceptedCas: () => readonly string[];
   now: () => number;
@@ -37,11 +39,15 @@ function malformed(what: string): AirlockError {
  */
 export async function enrollDevice(deps: EnrollDeps): Promise<DeviceIdentity> {
   deps.onStep('challenge');
+  // Key generation and the machine facts do not depend on the challenge: overlap them with it.
+  const keyPending = deps.vault.createKey();
+  keyPending.catch(() => undefined);
+  deps.warm?.().catch(() => undefined);
   const challenge = enrollChallengeResponse.safeParse(await (await postJson(deps, '/v1/enroll/challenge', { code: deps.invite.code })).json());
   if (!challenge.success) throw malformed('challenge');
 
   deps.onStep('attest');
-  const key = await deps.vault.createKey();
+  const key = await keyPending;
   const evidence = await deps.collect(challenge.data.salt);
   const attestation = await createEnrollAttestation(key.signer, {
     code: deps.invite.code,

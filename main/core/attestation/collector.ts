@@ -38,6 +38,8 @@ export interface AttestationCollector {
   collect(salt: string): Promise<Evidence>;
   /** The raw machine id this device reports (never sent; only its salted hash is). */
   machineId(): Promise<string>;
+  /** Reads the slow machine facts ahead of time (enrollment does it while the challenge travels). */
+  warm(): Promise<void>;
 }
 
 export class AttestationUnavailable extends Error {}
@@ -131,6 +133,9 @@ export function createAttestationCollector(deps: AttestationDeps): AttestationCo
 
   return {
     machineId,
+    async warm() {
+      await machineFacts();
+    },
     async collect(salt) {
       if (!isPlatform(deps.platform)) throw new AttestationUnavailable(`Airlock does not support the platform ${deps.platform}.`);
       const [release, id, disk] = await machineFacts();
