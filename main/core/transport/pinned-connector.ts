@@ -72,14 +72,16 @@ function open(options: tls.ConnectionOptions, timeoutMs: number): Promise<tls.TL
   return new Promise((resolve, reject) => {
     const socket = tls.connect(options);
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('TLS connection timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
-    socket.once('secureConnect', () => {
-      clearTimeout(timer);
-      socket.removeListener('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
+    const onError = (error: Error): void => {
       clearTimeout(timer);
       reject(error);
+    };
+    socket.once('error', onError);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      // From here undici owns the socket and its errors.
+      socket.removeListener('error', onError);
+      resolve(socket);
     });
   });
 }

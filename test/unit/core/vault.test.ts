@@ -85,7 +85,7 @@ describe('keytar keychain', () => {
     expect(stdout).toMatch(/^error:/);
   });
 
-  it.runIf(process.env.AIRLOCK_TEST_KEYCHAIN === '1')('stores, finds and deletes in the private test keychain (visible to secret-tool)', async () => {
+  it('stores, finds and deletes in the private test keychain (visible to secret-tool)', async () => {
     const keychain = createKeytarKeychain();
     const vault = createVault({ keychain, logger: memoryLogger() });
     const rec = await record(`https://vault-test-${process.pid}.example`);
