@@ -17,6 +17,11 @@ export interface ControlChannelDeps {
   /** A failure that must not be retried (an untrusted gateway). */
   onFatal(error: AirlockError): void;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * A channel silent this long is taken for dead (a half-open connection after sleep or a network
+   * change would otherwise hide a revocation) and reopened. Default 45 s: three missed heartbeats.
+   */
+  silenceMs?: number;
 }
 
 export interface ControlChannel {
@@ -40,11 +45,23 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
   let running = false;
   let wake: { cancel(): void } | null = null;
 
-  async function listenOnce(signal: AbortSignal): Promise<'revoked' | 'ended'> {
-    const response = await deps.session.call({ method: 'GET', path: '/v1/events', headers: { accept: 'text/event-stream' }, signal });
+  const silenceMs = deps.silenceMs ?? 45_000;
+
+  async function listenOnce(controller: AbortController): Promise<'revoked' | 'ended'> {
+    const response = await deps.session.call({ method: 'GET', path: '/v1/events', headers: { accept: 'text/event-stream' }, signal: controller.signal });
     deps.onConnected(true);
+    let watchdog: { cancel(): void } = { cancel: () => undefined };
+    const arm = (): void => {
+      watchdog.cancel();
+      watchdog = deps.clock.setTimeout(() => {
+        deps.logger.warn('control: no heartbeat; reopening the channel', { silenceMs });
+        controller.abort();
+      }, silenceMs);
+    };
+    arm();
     try {
       for await (const message of sseEvents(response.body, 256 * 1024)) {
+        arm();
         let data: unknown;
         try {
           data = JSON.parse(message.data);
@@ -64,6 +81,7 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
       }
       return 'ended';
     } finally {
+      watchdog.cancel();
       deps.onConnected(false);
     }
   }
@@ -74,7 +92,7 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
       const controller = new AbortController();
       abort = controller;
       try {
-        if ((await listenOnce(controller.signal)) === 'revoked') {
+        if ((await listenOnce(controller)) === 'revoked') {
           running = false;
           return;
         }

@@ -140,3 +140,31 @@ describe('control channel', () => {
     expect(backoffDelay(30, 250, 30_000, () => 0)).toBe(125);
   });
 });
+
+describe('control channel watchdog', () => {
+  it('reopens a channel that went silent (half-open connection) and still gets the revocation', async () => {
+    let opens = 0;
+    const { session } = await withGateway(() => {
+      opens++;
+      if (opens === 1) {
+        return {
+          status: 200,
+          chunks: async function* (signal) {
+            yield 'event: heartbeat\ndata: {"at":1}\n\n';
+            // Then nothing, ever: only the watchdog's abort ends this.
+            if (!signal?.aborted) await new Promise((resolve) => signal?.addEventListener('abort', resolve, { once: true }));
+          },
+        };
+      }
+      return { status: 200, chunks: ['event: revoked\ndata: {"reason":"gone"}\n\n'] };
+    });
+    const reason = await new Promise<string>((resolve) => {
+      createControlChannel({
+        session, clock: systemClock, random: () => 0.5, logger: memoryLogger(), backoff: { initialMs: 5, maxMs: 10 }, silenceMs: 50,
+        onPolicy: () => undefined, onRevoked: resolve, onConnected: () => undefined, onFatal: () => undefined,
+      }).start();
+    });
+    expect(reason).toBe('gone');
+    expect(opens).toBe(2);
+  });
+});
