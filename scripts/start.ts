@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     }
     children.push(app);
     app.once('exit', (code) => void stop(code ?? 0));
-    say(`started in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops everything`);
+    say(`gateway up and app launched in ${((Date.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops everything`);
   } catch (error) {
     process.stderr.write(`airlock: ${error instanceof Error ? error.message : String(error)}\n`);
     await stop(1);

@@ -31,7 +31,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   const dataDir = path.resolve(values.data);
   const rendererDir = path.join(dataDir, 'renderer');
-  const logger = consoleLogger('airlock-preview', 'warn');
+  const console = consoleLogger('airlock-preview', 'warn');
+  // Ctrl-C reaches the gateway too; its dropped connections while stopping are not news.
+  let stopping = false;
+  const logger: typeof console = {
+    debug: (m, f) => void (stopping || console.debug(m, f)),
+    info: (m, f) => void (stopping || console.info(m, f)),
+    warn: (m, f) => void (stopping || console.warn(m, f)),
+    error: (m, f) => void (stopping || console.error(m, f)),
+  };
   const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
   const [client] = await Promise.all([
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
   let window: ChildProcess | null = null;
 
   const stop = async () => {
+    stopping = true;
     await browser?.close().catch(() => {});
     window?.kill('SIGTERM');
     await server.close();
