@@ -52,7 +52,7 @@ export async function enrollDevice(deps: EnrollDeps): Promise<DeviceIdentity> {
   const attestation = await createEnrollAttestation(key.signer, {
     code: deps.invite.code,
     nonce: challenge.data.nonce,
-    iat: Math.floor(deps.now() / 1000),
+    iat: Math.floor(deps.dpop.serverNow() / 1000),
     evidence,
   });
 

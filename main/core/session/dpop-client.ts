@@ -20,17 +20,34 @@ export interface DpopClient {
   send(request: DpopRequest): Promise<GatewayResponse>;
   /** The latest DPoP-Nonce the gateway handed out. */
   nonce(): string | undefined;
-  /** Records a nonce seen on any answer (enrollment answers may carry one). */
+  /** Records a nonce seen on any answer (enrollment answers may carry one), and the gateway's clock. */
   observe(response: GatewayResponse): void;
+  /**
+   * Milliseconds since the epoch by the gateway's clock as last seen in a `Date` header: proofs
+   * and attestations carry `iat` within 60 s of the gateway, so a device whose clock is off by
+   * minutes would otherwise be refused on every call.
+   */
+  serverNow(): number;
 }
+
+/** Offsets under this are the Date header's one-second resolution and network time, not skew. */
+const SKEW_THRESHOLD_MS = 10_000;
 
 export function createDpopClient(deps: { http: GatewayHttp; signer: () => Es256Signer; clock: Clock; random: RandomBytes }): DpopClient {
   let latestNonce: string | undefined;
+  let offsetMs = 0;
 
   function observe(response: GatewayResponse): void {
     const nonce = response.header('dpop-nonce');
     if (nonce !== undefined && nonce.length > 0 && nonce.length < 512) latestNonce = nonce;
+    const date = Date.parse(response.header('date') ?? '');
+    if (Number.isFinite(date)) {
+      const offset = date - deps.clock.now();
+      offsetMs = Math.abs(offset) > SKEW_THRESHOLD_MS ? offset : 0;
+    }
   }
+
+  const serverNow = (): number => deps.clock.now() + offsetMs;
 
   async function attempt(request: DpopRequest): Promise<GatewayResponse> {
     const nonce = latestNonce;
@@ -39,7 +56,7 @@ export function createDpopClient(deps: { http: GatewayHttp; signer: () => Es256S
       url: `${deps.http.origin}${request.path}`,
       ...(nonce !== undefined ? { nonce } : {}),
       ...(request.accessToken !== undefined ? { accessToken: request.accessToken } : {}),
-      now: Math.floor(deps.clock.now() / 1000),
+      now: Math.floor(serverNow() / 1000),
       random: deps.random(16),
     });
     const headers: Record<string, string> = { ...request.headers, dpop: proof };
@@ -53,6 +70,7 @@ export function createDpopClient(deps: { http: GatewayHttp; signer: () => Es256S
   return {
     nonce: () => latestNonce,
     observe,
+    serverNow,
     async send(request) {
       let response = await attempt(request);
       if (response.status >= 200 && response.status < 300) return response;

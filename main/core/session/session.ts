@@ -66,7 +66,7 @@ export function createSession(deps: SessionDeps): Session {
           JSON.stringify({
             attestation: await createSessionAttestation(deps.signer, deps.deviceId, {
               nonce: nonce ?? b64uEncode(deps.random(16)),
-              iat: Math.floor(deps.clock.now() / 1000),
+              iat: Math.floor(deps.dpop.serverNow() / 1000),
               evidence,
             }),
           }),

@@ -133,3 +133,21 @@ describe('session and DPoP', () => {
     await expect(other.session.ensure()).rejects.toMatchObject({ code: 'network_error' });
   });
 });
+
+describe('clock skew', () => {
+  it('signs iat by the gateway clock (Date header) when the device clock is off by minutes', async () => {
+    const serverMs = 1_700_000_000_000 + 5 * 60_000; // the device clock is 5 minutes behind
+    const { http, session } = await setup((req) => {
+      const headers = { 'DPoP-Nonce': 'bm9uY2Ux', Date: new Date(serverMs).toUTCString() };
+      if (req.path === '/v1/session') return { status: 200, headers, json: { accessToken: TOKEN(1), tokenType: 'DPoP', expiresIn: 600 } };
+      return { status: 200, headers, json: {} };
+    });
+    await session.call({ method: 'GET', path: '/v1/models' });
+    const last = payload(http.requests.at(-1)!.headers!.dpop!);
+    expect(Math.abs((last.iat as number) - serverMs / 1000)).toBeLessThanOrEqual(1);
+    // Small differences are the header's resolution, not skew: the device clock is used as is.
+    const near = await setup((req) => ({ status: 200, headers: { Date: new Date(1_700_000_000_000 + 3000).toUTCString() }, json: req.path === '/v1/session' ? { accessToken: TOKEN(1), tokenType: 'DPoP', expiresIn: 600 } : {} }));
+    await near.session.call({ method: 'GET', path: '/v1/models' });
+    expect(payload(near.http.requests.at(-1)!.headers!.dpop!).iat).toBe(1_700_000_000);
+  });
+});
