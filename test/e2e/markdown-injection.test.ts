@@ -44,10 +44,16 @@ describe('model output is inert', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(preview.server.pageUrl);
-    await page.getByLabel('Invite link').fill(LINK);
-    await page.getByRole('button', { name: 'Check link' }).click();
-    await page.getByRole('button', { name: 'Enroll this device' }).click();
+    // Keyboard only: the link field has focus, Enter checks it, focus lands on the confirm button.
+    await page.locator('[data-screen="enroll"]').waitFor();
+    await page.keyboard.insertText(LINK);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Enroll this device' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Enroll this device');
+    await page.keyboard.press('Enter');
     await page.locator('[data-screen="chat"]').waitFor();
+    // Focus is in the composer, ready to type.
+    expect(await page.evaluate(() => document.activeElement?.closest('.composer') !== null && document.activeElement?.tagName === 'TEXTAREA')).toBe(true);
   }, 90_000);
 
   afterAll(async () => {
