@@ -12,7 +12,7 @@ import { initDataDir } from '../../../gateway/init/init.js';
 import { formatInviteLink, parseInviteLink } from '../../../protocol/invite/link.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createServerCert, createTestCa, type TestCa } from '../../unit/core/support/pki.js';
-import { chatAll, keychainEntry, removeDir, startApp, type TestApp } from './client-harness.js';
+import { chatAll, keychainEntry, removeDir, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
 
 async function installCa(dataDir: string, ca: TestCa): Promise<void> {
   const server = await createServerCert(ca, { hosts: ['localhost'], ips: ['127.0.0.1', '::1'] });
@@ -22,6 +22,7 @@ async function installCa(dataDir: string, ca: TestCa): Promise<void> {
 }
 
 describe('gateway CA rotation to the backup pin', () => {
+  useOwnKeychain();
   let root: string;
   let gw: TestGateway | undefined;
   const apps: TestApp[] = [];

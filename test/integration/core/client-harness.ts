@@ -10,8 +10,30 @@ import { createKeytarKeychain } from '../../../main/core/keychain/keytar-keychai
 import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../../../main/core/node-ports.js';
 import { KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startPrivateKeychain, type PrivateKeychain } from '../../setup/keychain.js';
 
 const run = promisify(execFile);
+
+/**
+ * Gives this test file (its own worker process) a keyring of its own, started before keytar's
+ * first call: test files run in parallel, and another file's client, built for whatever
+ * gateway, must not find this file's enrollments in a shared keyring (nor this file theirs).
+ */
+export function useOwnKeychain(): void {
+  let keychain: PrivateKeychain | undefined;
+  let previous: string | undefined;
+  beforeAll(async () => {
+    keychain = await startPrivateKeychain();
+    previous = process.env.DBUS_SESSION_BUS_ADDRESS;
+    process.env.DBUS_SESSION_BUS_ADDRESS = keychain.address;
+  });
+  afterAll(async () => {
+    await keychain?.stop();
+    if (previous === undefined) delete process.env.DBUS_SESSION_BUS_ADDRESS;
+    else process.env.DBUS_SESSION_BUS_ADDRESS = previous;
+  });
+}
 
 export interface TestApp {
   client: AirlockClient;

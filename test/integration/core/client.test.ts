@@ -13,9 +13,10 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { createServerCert, createTestCa, FOREIGN_PIN } from '../../unit/core/support/pki.js';
 import { startTlsServer } from '../../unit/core/support/tls-server.js';
-import { chatAll, filesUnder, keychainEntry, removeDir, secretTool, startApp, text, type TestApp } from './client-harness.js';
+import { chatAll, filesUnder, keychainEntry, removeDir, secretTool, startApp, text, type TestApp, useOwnKeychain } from './client-harness.js';
 
 describe('client core against a real gateway', () => {
+  useOwnKeychain();
   let root: string;
   let upstream: OpenAiTestServer;
   let gw: TestGateway;

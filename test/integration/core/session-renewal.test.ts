@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDataDir } from '../../../gateway/init/init.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
-import { chatAll, removeDir, startApp, type TestApp } from './client-harness.js';
+import { chatAll, removeDir, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
 
 describe('session renewal against a real gateway', () => {
+  useOwnKeychain();
   let root: string;
   let upstream: OpenAiTestServer;
   let gw: TestGateway;
