@@ -4,7 +4,7 @@ import { isB64u, timingSafeEqualString } from '../../protocol/encoding.js';
 import { normalizeHtu } from '../../protocol/dpop/htu.js';
 import { jwkThumbprint } from '../../protocol/dpop/thumbprint.js';
 import type { VerifiedProof, VerifyProofOptions } from '../../protocol/dpop/verify-proof.js';
-import { dpopHeader, dpopPayload } from '../../protocol/schemas/dpop.js';
+import { dpopHeader, dpopPayload, type DpopHeader } from '../../protocol/schemas/dpop.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 
 export type ProofVerifier = (proof: string | undefined, options: Omit<VerifyProofOptions, 'keyCache'>) => Promise<VerifiedProof>;
@@ -37,6 +37,7 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
   const keys = bounded<KeyObject>(options.maxKeys ?? 10_000);
   const thumbprints = bounded<string>(options.maxKeys ?? 10_000);
   const tokenHashes = bounded<string>(options.maxKeys ?? 10_000);
+  const headers = bounded<{ data: DpopHeader }>(options.maxKeys ?? 10_000);
 
   function keyOf(jwk: EcPublicJwk): KeyObject {
     const id = `${jwk.x}.${jwk.y}`;
@@ -75,15 +76,21 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
     const [h, p, s] = parts as [string, string, string];
 
     // 2. Header: typ dpop+jwt, alg ES256 (none, HS256 and the rest refused), an EC P-256 public JWK.
-    let rawHeader: unknown;
-    try {
-      if (!isB64u(h)) throw new TypeError('not base64url');
-      rawHeader = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(h, 'base64url')));
-    } catch {
-      throw invalid('the header is not base64url JSON');
+    // A device sends the same header bytes on every call: a header that passed is remembered.
+    let header = headers.get(h);
+    if (header === undefined) {
+      let rawHeader: unknown;
+      try {
+        if (!isB64u(h)) throw new TypeError('not base64url');
+        rawHeader = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(h, 'base64url')));
+      } catch {
+        throw invalid('the header is not base64url JSON');
+      }
+      const parsed = dpopHeader.safeParse(rawHeader);
+      if (!parsed.success) throw invalid('the header must be {typ: "dpop+jwt", alg: "ES256", jwk: <P-256 public key>}');
+      header = parsed;
+      headers.set(h, header);
     }
-    const header = dpopHeader.safeParse(rawHeader);
-    if (!header.success) throw invalid('the header must be {typ: "dpop+jwt", alg: "ES256", jwk: <P-256 public key>}');
 
     // 3. Signature by the embedded key (raw r‖s, 64 bytes); the payload is read only after it holds.
     const signature = Buffer.from(s, 'base64url');

@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type GatewayClient } from '../../helpers/pinned-client.js';
@@ -10,6 +12,11 @@ describe('gateway: invite → challenge → enroll → session → authenticated
     client = gw.client();
   });
   afterAll(() => gw?.stop());
+
+  it('keeps its admin socket private (0600) and has no admin route on the network port', async () => {
+    expect((await stat(join(gw.dataDir, 'admin.sock'))).mode & 0o777).toBe(0o600);
+    expect((await client.raw('POST', '/admin', { body: { op: 'device.list' } })).status).toBe(404);
+  });
 
   it('serves /healthz outside authentication', async () => {
     const res = await client.raw('GET', '/healthz');
