@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
+import { parseInviteLink } from '../../protocol/invite/link.js';
 import { createPendingInvites } from '../ipc/pending-invites.js';
 import { consoleLogger, createDesktopClient } from '../shell/desktop-client.js';
 import { buildRenderer } from './build-renderer.js';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
   const [client] = await Promise.all([
-    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: version, buildId: 'dev', packaged: false }, logger }),
+    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: version, buildId: 'dev', packaged: false }, logger, gateway: parseInviteLink(values.link).gateway }),
     buildRenderer(rendererDir),
   ]);
   // The link and its pin come straight from the gateway this command started, over a pipe: there is

@@ -14,7 +14,11 @@ export interface AppIdentity {
 }
 
 /** The client core with the real keychain, clock, randomness, data directory and machine. */
-export async function createDesktopClient(options: { dataPath: string; app: AppIdentity; logger: Logger }): Promise<AirlockClient> {
+/**
+ * `gateway` pins the client to one gateway origin (only its keychain entry is loaded): for a build
+ * made for one gateway, and for dev and tests that share a keychain with other enrollments.
+ */
+export async function createDesktopClient(options: { dataPath: string; app: AppIdentity; logger: Logger; gateway?: string }): Promise<AirlockClient> {
   await mkdir(options.dataPath, { recursive: true, mode: 0o700 });
   return createAirlockClient({
     keychain: createKeytarKeychain(),
@@ -23,6 +27,7 @@ export async function createDesktopClient(options: { dataPath: string; app: AppI
     random: cryptoRandom,
     logger: options.logger,
     attestation: createAttestationCollector(nodeAttestationDeps(options.app)),
+    ...(options.gateway ? { gateway: options.gateway } : {}),
   });
 }
 

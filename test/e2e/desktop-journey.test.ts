@@ -23,9 +23,12 @@ import { snap } from './support/screens.js';
 const run = promisify(execFile);
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Every item the keychain holds for the Airlock service, as secret-tool prints them. */
-async function keychainItems(): Promise<string> {
-  const result = await run('secret-tool', ['search', '--all', 'service', 'Airlock']).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
+/**
+ * The keychain items of the Airlock service for this test's gateway, as secret-tool prints them (the
+ * test keychain is shared with other suites running at the same time; the account is the gateway).
+ */
+async function keychainItemsFor(account: string): Promise<string> {
+  const result = await run('secret-tool', ['search', '--all', 'service', 'Airlock', 'account', account]).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }));
   return `${result.stdout}${result.stderr}`;
 }
 
@@ -37,11 +40,12 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
   let page: Page;
   let dataDir: string;
   const pageErrors: string[] = [];
+  const keychainItems = () => keychainItemsFor(gateway.url);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-e2e-client-'));
     [gateway, browser] = await Promise.all([startGateway(), launchChromium()]);
-    client = await createDesktopClient({ dataPath: dataDir, app: { appVersion: '0.1.0', buildId: 'dev', packaged: false }, logger: quiet });
+    client = await createDesktopClient({ dataPath: dataDir, app: { appVersion: '0.1.0', buildId: 'dev', packaged: false }, logger: quiet, gateway: gateway.url });
     preview = await openPreview(client);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -50,6 +54,8 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
   afterAll(async () => {
     await browser?.close();
     await preview?.close();
+    // Leaves the shared test keychain as it found it.
+    await client?.signOut().catch(() => {});
     await client?.close();
     await gateway?.stop();
     await removeBuiltRenderer();
@@ -133,5 +139,15 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await snap(page, '07-revoked-narrow');
+  });
+
+  it('enrolls again from the revoked screen with a new invite', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'I have a new invite' }).click();
+    await page.getByLabel('Invite link').fill(await gateway.invite('e2e@example.com'));
+    await page.getByRole('button', { name: 'Check link' }).click();
+    await page.getByRole('button', { name: 'Enroll this device' }).click();
+    await page.locator('[data-screen="chat"]').waitFor({ timeout: 20_000 });
+    expect(await keychainItems()).toContain('Airlock');
   });
 });
