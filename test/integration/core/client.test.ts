@@ -2,7 +2,7 @@
  * Issue 5, "What this issue must show" 1-4, against a real gateway process, real TLS with the
  * gateway's own CA and pin, and the real keychain (gnome-keyring on the private test D-Bus).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,25 @@ describe('client core against a real gateway', () => {
     const received = await next;
     expect(await Promise.race([received.closed, new Promise((r) => setTimeout(() => r('still open'), 2000))])).toEqual({ completed: false });
     expect(app.client.state()).toMatchObject({ kind: 'enrolled' });
+  });
+
+  it('1c. a policy change reaches the client over the control channel and is kept in the record', async () => {
+    const app = await open();
+    await app.client.enroll(await gw.invite('policy@example.com'));
+    await app.waitFor((s) => s.kind === 'enrolled' && s.connected);
+    expect(app.client.state()).toMatchObject({ policy: { watermark: true } });
+    const path = join(gw.dataDir, 'policy.json');
+    const original = await readFile(path, 'utf8');
+    try {
+      await writeFile(path, JSON.stringify({ ...JSON.parse(original), watermark: false }));
+      await gw.admin({ op: 'policy.reload' });
+      await app.waitFor((s) => s.kind === 'enrolled' && s.policy.watermark === false, 3000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await keychainEntry(gw.url))!.record).toMatchObject({ policy: { watermark: false } });
+    } finally {
+      await writeFile(path, original);
+      await gw.admin({ op: 'policy.reload' });
+    }
   });
 
   it('2. device revoke from the admin CLI while a chat streams: the stream ends with the reason, keychain and data wiped within 1 s', async () => {
