@@ -3,8 +3,9 @@
  * enrollment nonces. A claim is an INSERT ... ON CONFLICT that succeeds only for a new value or one
  * whose earlier claim has expired, so two instances racing on one value cannot both win.
  *
- * Claims that arrive while a statement is in flight are sent together as one statement when it
- * returns: no added latency when idle, one round trip per batch under load.
+ * Up to `maxInFlight` statements run at once; claims that arrive while all are busy are sent
+ * together as one statement when one returns: no added latency when idle, one round trip per
+ * batch under load.
  */
 import type pg from 'pg';
 import type { ClusterGate } from './gate.js';
@@ -30,6 +31,8 @@ export interface SingleUseOptions {
   gate?: ClusterGate;
   /** Upper bound of one batch. */
   maxBatch?: number;
+  /** Statements in flight at once (each on its own pooled connection); more claims wait and batch. */
+  maxInFlight?: number;
 }
 
 interface Pending {
@@ -43,8 +46,9 @@ interface Pending {
 export function createSingleUseStore(pool: pg.Pool, options: SingleUseOptions = {}): SingleUseStore {
   const now = options.now ?? (() => Date.now() / 1000);
   const maxBatch = options.maxBatch ?? 500;
+  const maxInFlight = options.maxInFlight ?? 4;
   let queue: Pending[] = [];
-  let inFlight = false;
+  let inFlight = 0;
 
   async function send(batch: Pending[]): Promise<void> {
     // A value twice in one batch: the first wins, the rest are replays (and one statement may not
@@ -75,7 +79,7 @@ export function createSingleUseStore(pool: pg.Pool, options: SingleUseOptions = 
   }
 
   async function drain(): Promise<void> {
-    inFlight = true;
+    inFlight++;
     try {
       while (queue.length > 0) {
         const batch = queue.slice(0, maxBatch);
@@ -83,7 +87,7 @@ export function createSingleUseStore(pool: pg.Pool, options: SingleUseOptions = 
         await send(batch);
       }
     } finally {
-      inFlight = false;
+      inFlight--;
     }
   }
 
@@ -98,7 +102,7 @@ export function createSingleUseStore(pool: pg.Pool, options: SingleUseOptions = 
     if (expiresAt <= now()) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
       queue.push({ scope, value, expiresAt, resolve, reject });
-      if (!inFlight) void drain();
+      if (inFlight < maxInFlight) void drain();
     });
   }
 
