@@ -64,7 +64,13 @@ export function createGatewayCluster(deps: GatewayClusterDeps): GatewayCluster {
         deps.hub.cutTester(event.tester, event.reason);
         return;
       case 'policy.changed':
-        await deps.reloadPolicy?.();
+        // A policy file that does not load here keeps the policy in force (the holder's rule) and
+        // is logged; it must not close the gate, or one bad file would take the instance offline.
+        try {
+          await deps.reloadPolicy?.();
+        } catch (error) {
+          log(`cluster: policy change announced, but this instance's policy did not reload: ${error instanceof Error ? error.message : String(error)}`);
+        }
         return;
     }
   }

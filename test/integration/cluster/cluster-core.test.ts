@@ -153,6 +153,29 @@ describe('two instances on one PostgreSQL (cluster parts)', () => {
     await until(() => b!.policyReloads === before + 1 && a!.policyReloads >= 1, 2_000);
   });
 
+  it('keeps serving when an announced policy does not load on this instance', async () => {
+    const store = await openPostgresStore(url, { max: 2 });
+    const lines: string[] = [];
+    const cluster = createGatewayCluster({
+      store,
+      hub: createConnectionHub(),
+      devices: createDeviceDirectory(store),
+      reloadPolicy: async () => {
+        throw new Error('policy.json: field "limits": bad');
+      },
+      log: (line) => lines.push(line),
+    });
+    try {
+      await cluster.start();
+      await store.publishPolicyChange({ type: 'policy.reload', actor: 'admin', subject: 'policy' });
+      await until(() => lines.some((l) => l.includes('did not reload')), 2_000);
+      expect(cluster.gate.isOpen()).toBe(true);
+    } finally {
+      await cluster.stop();
+      await store.close();
+    }
+  });
+
   it('closes both gates while PostgreSQL restarts, catches up on what was missed, and recovers without a restart', async () => {
     const [a, b] = instances as [Instance, Instance];
     const victim = await enrolledDevice(a.store, 'cy@example.com');
