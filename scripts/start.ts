@@ -78,17 +78,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // The keychain comes up while the gateway starts.
+    const keychainReady = (async () => {
+      if (await secretServiceAvailable(env)) return;
+      keychain = await startDevKeychain();
+      Object.assign(env, { DBUS_SESSION_BUS_ADDRESS: keychain.env.DBUS_SESSION_BUS_ADDRESS });
+      say('no Secret Service in this session: using a private D-Bus + gnome-keyring for this run (the device key goes there, and is gone when this stops)');
+    })();
+    // Awaited below; this only keeps an early failure from counting as unhandled meanwhile.
+    keychainReady.catch(() => {});
     const gateway = await startGateway(children);
     say(`dev gateway at ${gateway.url} (demo model, loopback only), pin ${gateway.pin}`);
     say(`invite: ${gateway.link}`);
     say(`admin: npx airlock-gateway device list --data ${path.relative(process.cwd(), GATEWAY_DIR)}`);
-
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    if (!(await secretServiceAvailable(env))) {
-      keychain = await startDevKeychain();
-      Object.assign(env, { DBUS_SESSION_BUS_ADDRESS: keychain.env.DBUS_SESSION_BUS_ADDRESS });
-      say('no Secret Service in this session: using a private D-Bus + gnome-keyring for this run (the device key goes there, and is gone when this stops)');
-    }
+    await keychainReady;
 
     const electron = electronBinary();
     let app: ChildProcess;

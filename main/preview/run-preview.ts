@@ -45,7 +45,7 @@ async function main(): Promise<void> {
 
   const [client] = await Promise.all([
     createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: version, buildId: 'dev', packaged: false }, logger, gateway: parseInviteLink(values.link).gateway }),
-    buildRenderer(rendererDir),
+    buildRenderer(rendererDir, { reuse: true }),
   ]);
   // The link and its pin come straight from the gateway this command started, over a pipe: there is
   // nothing for a person to check, so `npm start` confirms it itself. Pasted and deep links still
