@@ -2,13 +2,13 @@
  * The PostgreSQL store's part of the fan-out: a change that other instances must act on records
  * its cluster event in the change's own transaction, exactly once, and never for a no-op.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../../gateway/store/postgres/postgres-store.js';
 import { clusterEventsAfter } from '../../../gateway/cluster/publish.js';
-import { openStore, isPostgresStore, redactStoreUrl } from '../../../gateway/cluster/open-store.js';
+import { openStore, isPostgresStore, redactStoreUrl, resolveStoreTarget } from '../../../gateway/cluster/open-store.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../helpers/postgres.js';
 
 let server: ThrowawayPostgres;
@@ -101,5 +101,24 @@ describe('PostgreSQL store: cluster events with the change', () => {
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).not.toContain('wrong-password');
     expect((failure as Error).message).toMatch(/password authentication failed/);
+  });
+
+  it('takes the store from --store, else a private DATA/store.url, else the data dir', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-target-'));
+    try {
+      expect(await resolveStoreTarget(dir, undefined)).toBe(dir);
+      await expect(resolveStoreTarget(dir, '/some/dir')).rejects.toThrow(/postgres:\/\//);
+      expect(await resolveStoreTarget(dir, 'postgres://h/db')).toBe('postgres://h/db');
+      await writeFile(join(dir, 'store.url'), 'postgresql://u:p@h/db\n', { mode: 0o600 });
+      expect(await resolveStoreTarget(dir, undefined)).toBe('postgresql://u:p@h/db');
+      expect(await resolveStoreTarget(dir, 'postgres://other/db')).toBe('postgres://other/db');
+      await chmod(join(dir, 'store.url'), 0o644);
+      await expect(resolveStoreTarget(dir, undefined)).rejects.toThrow(/group or others/);
+      await writeFile(join(dir, 'store.url'), 'sqlite://nope\n', { mode: 0o600 });
+      await chmod(join(dir, 'store.url'), 0o600);
+      await expect(resolveStoreTarget(dir, undefined)).rejects.toThrow(/one postgres:\/\/ URL/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

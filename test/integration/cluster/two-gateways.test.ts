@@ -3,13 +3,13 @@
  * on one throwaway PostgreSQL, sharing one identity (the same data-dir secrets, as instances
  * behind a load balancer do) and one public origin. Real TLS, real DPoP, the real admin sockets.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDataDir } from '../../../gateway/init/init.js';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { runCli, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../helpers/postgres.js';
 import { TestDevice } from './support/device-client.js';
 
@@ -19,6 +19,7 @@ let a: TestGateway;
 let b: TestGateway;
 let baseA: string;
 let baseB: string;
+let storeUrl: string;
 /** The origin clients see (a load balancer's); the htu base of every proof, token iss and aud. */
 const ORIGIN = 'https://localhost:8443';
 const devices: TestDevice[] = [];
@@ -57,6 +58,7 @@ async function until(check: () => boolean | Promise<boolean>, ms: number): Promi
 beforeAll(async () => {
   server = await startThrowawayPostgres();
   const url = await server.createDatabase('airlock_gw');
+  storeUrl = url;
   root = await mkdtemp(join(tmpdir(), 'airlock-two-'));
   const dirA = join(root, 'a');
   const dirB = join(root, 'b');
@@ -112,6 +114,23 @@ describe('two gateway instances on one PostgreSQL', () => {
     expect(elapsed).toBeLessThan(1_000);
     expect(await d.authed(baseA, 'GET', '/v1/models')).toMatchObject({ status: 403, code: 'device_revoked' });
     expect(await d.authed(baseB, 'GET', '/v1/models')).toMatchObject({ status: 403, code: 'device_revoked' });
+  });
+
+  it('lets the admin CLI revoke with no gateway on its data dir, through the shared store', async () => {
+    const d = await device();
+    await d.enroll(baseB, await b.invite('fay@example.com'));
+    expect((await d.session(baseA)).status).toBe(200);
+    const stream = await d.stream(baseA, 'GET', '/v1/events');
+    // An admin machine: the same identity, no gateway running there, the store URL in DATA/store.url.
+    const adminDir = join(root, 'admin');
+    await mkdir(adminDir, { mode: 0o700 });
+    for (const file of ['ca.pem', 'policy.json']) await copyFile(join(a.dataDir, file), join(adminDir, file));
+    await writeFile(join(adminDir, 'store.url'), `${storeUrl}\n`, { mode: 0o600 });
+    const result = await runCli(['device', 'revoke', d.deviceId, '--reason', 'from the admin host', '--json', '--data', adminDir]);
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ id: d.deviceId, status: 'revoked' });
+    expect(await stream.ended).toContain('from the admin host');
+    expect(await d.authed(baseA, 'GET', '/v1/models')).toMatchObject({ status: 403, code: 'device_revoked' });
   });
 
   it('keeps one audit chain with entries from both instances, which `audit verify` passes', async () => {
