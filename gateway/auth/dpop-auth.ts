@@ -16,6 +16,8 @@ export interface AuthenticatedDevice {
 declare module 'fastify' {
   interface FastifyRequest {
     device: AuthenticatedDevice | null;
+    /** The device a verified access token names, set before the proof is checked: refusals name it. */
+    tokenDevice: string | null;
   }
 }
 
@@ -54,6 +56,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
   };
 
   app.decorateRequest('device', null);
+  app.decorateRequest('tokenDevice', null);
 
   app.addHook('onRequest', async (request, reply) => {
     const authorization = request.headers.authorization;
@@ -64,6 +67,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
     const now = clock.nowSeconds();
 
     const claims = await security.tokens.verify(token, now);
+    request.tokenDevice = claims.sub;
     const proof = await verifyProof(dpopHeaderOf(request), {
       method: request.method,
       url: requestHtu(ctx, request),

@@ -48,8 +48,11 @@ export function sendAirlockError(ctx: GatewayContext, reply: FastifyReply, error
   return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
 }
 
+/** Who a refusal is about: the authenticated device, else the device a valid token names, else the address. */
 function actorOf(request: FastifyRequest): string {
-  return request.device ? `device:${request.device.deviceId}` : `client:${request.ip}`;
+  if (request.device) return `device:${request.device.deviceId}`;
+  if (typeof request.tokenDevice === 'string') return `device:${request.tokenDevice}`;
+  return `client:${request.ip}`;
 }
 
 /**
@@ -62,7 +65,7 @@ export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext):
     const error = raw instanceof AirlockError ? raw : fromFastifyError(raw);
     if (error) {
       if (!NOT_AUDITED.has(error.code)) {
-        await ctx.audit.refusal(error.code, actorOf(request), `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, { message: error.message });
+        await ctx.audit.refusal(error.code, actorOf(request), `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, { message: error.message, client: request.ip });
       }
       return sendAirlockError(ctx, reply, error);
     }
