@@ -21,7 +21,7 @@ import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
 const ENROLL_SERIAL = 60;
 const ENROLL_PARALLEL = 120;
 const AUTH_SECONDS = 5;
-const AUTH_CONCURRENCY = 8;
+const AUTH_CONCURRENCY = 4;
 const AUDIT_ENTRIES = 200_000;
 
 /** User+system CPU of a process so far, in ms (Linux /proc; threads included). */
