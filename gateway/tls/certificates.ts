@@ -1,8 +1,8 @@
-import './reflect-metadata.js';
+// protocol/pin/spki.ts first: it installs the Reflect polyfill @peculiar/x509 needs at import time.
+import { pinFromSpki } from '../../protocol/pin/spki.js';
 import { webcrypto, X509Certificate as NodeX509 } from 'node:crypto';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
-import { pinFromSpki } from '../../protocol/pin/spki.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
