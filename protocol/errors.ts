@@ -26,6 +26,9 @@ export const ERRORS = {
   rate_limited: { status: 429, message: 'Too many requests. Wait for the time in Retry-After and try again.' },
   upstream_error: { status: 502, message: 'The model server failed. Try again later.' },
   upstream_timeout: { status: 504, message: 'The model server did not answer in time. Try again later.' },
+  // Extensions of PROTOCOL.md's table (docs/PROTOCOL-CHANGES.md): a failure that is not a refusal.
+  internal_error: { status: 500, message: 'The gateway failed. Try again later; if it persists, tell your admin.' },
+  unavailable: { status: 503, message: 'The gateway is reconnecting to its store. Try again in a moment.' },
   // Client-side only: never sent by a gateway, raised by the app's pinned transport.
   connection_not_trusted: { status: 0, message: 'Connection not trusted: the gateway did not present the pinned certificate. Do not continue; tell your admin.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -41,7 +44,7 @@ export function statusOf(code: ErrorCode): number {
 export class AirlockError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  /** Seconds to wait, for `rate_limited`. */
+  /** Seconds to wait, for `rate_limited` and `unavailable`. */
   readonly retryAfter: number | undefined;
 
   constructor(code: ErrorCode, message?: string, options?: { retryAfter?: number; cause?: unknown }) {

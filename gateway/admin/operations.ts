@@ -7,6 +7,9 @@ import type { Clock } from '../context.js';
 import { hashInviteCode, newInviteCode, newInviteId } from '../enroll/ids.js';
 import { inviteStatusAt } from '../enroll/invite-rules.js';
 import type { PolicyHolder } from '../policy/holder.js';
+import { isReleaseError } from '../../protocol/release/errors.js';
+import { admitReleaseManifest } from '../release/admit-manifest.js';
+import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import type { AuditEntry, DeviceRecord, InviteRecord, Store } from '../store/store.js';
 
 /** A refused admin command; `code` goes back over the socket and the CLI exits non-zero. */
@@ -111,7 +114,30 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
         }
       }
       case 'release.add':
-        throw new AdminError('unavailable', 'Release manifests are not supported by this gateway yet.');
+        return addRelease(deps, request.manifest);
     }
   };
+}
+
+/**
+ * `release add`: verified against policy.releaseKeys (of the policy in force, or the file when no
+ * gateway runs) before anything is stored; a running gateway trusts the build at once.
+ */
+async function addRelease(deps: AdminDeps, manifest: string) {
+  const policy = deps.live ? deps.live.policy.current() : await deps.loadPolicy();
+  const jws = manifest.trim();
+  let admitted: Awaited<ReturnType<typeof admitReleaseManifest>>;
+  try {
+    admitted = await admitReleaseManifest(jws, policy);
+  } catch (error) {
+    if (isReleaseError(error)) throw new AdminError('bad_request', `The release manifest was refused (${error.code}): ${error.message}`);
+    throw error;
+  }
+  const build = admitted.builds[0]!;
+  const { added } = await deps.store.addRelease(
+    { manifest: jws, builds: admitted.builds },
+    { type: 'admin.release.add', actor: 'admin', subject: build.buildId, details: { version: build.version, platform: build.platform, arch: build.arch, kid: build.kid } },
+  );
+  if (deps.live) await trustedBuildIndexFor(deps.store, deps.live.policy).rebuild();
+  return { buildId: build.buildId, version: build.version, platform: build.platform, arch: build.arch, kid: build.kid, added: added > 0 };
 }

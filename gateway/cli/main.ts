@@ -24,6 +24,7 @@ const USAGE = `Usage: airlock-gateway <command> [options] [--data DIR] [--json]
   tester list | tester suspend EMAIL [--reason R]
   audit tail [-n N] | audit verify
   policy show | policy reload
+  release add MANIFEST                       admit a signed release manifest (verified against policy.releaseKeys)
 
 --data DIR names the data directory (default ./airlock-data). --json prints one JSON document.
 --store postgres://... (or the URL in DATA/store.url) shares one PostgreSQL store between instances.`;
@@ -46,6 +47,7 @@ const COMMANDS: Record<string, { options: Options; positionals: number }> = {
   'audit verify': { options: {}, positionals: 0 },
   'policy show': { options: {}, positionals: 0 },
   'policy reload': { options: {}, positionals: 0 },
+  'release add': { options: {}, positionals: 1 },
 };
 
 interface Parsed {
@@ -123,6 +125,10 @@ async function serveUntilSignalled(gateway: RunningGateway): Promise<void> {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+function listenUrl(at: { host: string; port: number }): string {
+  return `https://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+}
+
 async function run(p: Parsed): Promise<number> {
   const v = p.values;
   switch (p.command) {
@@ -162,7 +168,8 @@ async function run(p: Parsed): Promise<number> {
         const invite = (await gateway.admin({ op: 'invite.create', email: 'tester@example.com', expiresInSeconds: 72 * 3600, devices: 1 })) as { link: string };
         out(p.json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, link: invite.link }) : `${gateway.url}\n${gateway.pin}\n${invite.link}`);
       } else {
-        out(p.json ? JSON.stringify({ url: gateway.url, pin: gateway.pin }) : `Airlock gateway listening at ${gateway.url}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}`);
+        // `listen`: the address actually bound, which differs from `url` behind --origin (docs/PROTOCOL-CHANGES.md).
+        out(p.json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listenUrl(gateway.ctx.config.listen) }) : `Airlock gateway listening at ${gateway.url}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}`);
       }
       await serveUntilSignalled(gateway);
       return 0;
@@ -230,6 +237,15 @@ async function run(p: Parsed): Promise<number> {
     case 'policy reload': {
       const result = await admin(p, { op: p.command === 'policy show' ? 'policy.show' : 'policy.reload' });
       out(p.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'release add': {
+      const file = resolve(p.args[0]!);
+      const manifest = await readFile(file, 'utf8').catch(() => {
+        throw new AdminError('bad_request', `${file}: the release manifest cannot be read.`);
+      });
+      const result = (await admin(p, { op: 'release.add', manifest })) as { buildId: string; version: string; platform: string; arch: string; kid: string; added: boolean };
+      out(p.json ? JSON.stringify(result) : `Release ${result.version} (${result.platform}/${result.arch}) build ${result.buildId}: ${result.added ? 'admitted' : 'already admitted'} (release key ${result.kid})`);
       return 0;
     }
     default:

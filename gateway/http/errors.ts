@@ -1,12 +1,18 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import { ClusterUnavailableError } from '../cluster/gate.js';
 import type { GatewayContext } from '../context.js';
 
 /** Codes that are part of normal flow or floods, not worth an audit entry each. */
-const NOT_AUDITED = new Set<ErrorCode>(['use_dpop_nonce', 'rate_limited', 'not_found']);
+const NOT_AUDITED = new Set<ErrorCode>(['use_dpop_nonce', 'rate_limited', 'not_found', 'unavailable', 'internal_error']);
 
-/** fastify's own errors, mapped to the wire table; their messages stay internal. */
-function fromFastifyError(error: FastifyError): AirlockError | null {
+/**
+ * fastify's own errors and the cluster's closed gate, mapped to the wire table; their messages stay
+ * internal. null: an unexpected failure.
+ */
+function toAirlockError(error: FastifyError | ClusterUnavailableError): AirlockError | null {
+  // The instance may have missed a revocation while its feed is down: "come back in a second", not a failure.
+  if (error instanceof ClusterUnavailableError) return new AirlockError('unavailable', undefined, { retryAfter: error.retryAfter });
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AirlockError('payload_too_large');
@@ -57,12 +63,13 @@ function actorOf(request: FastifyRequest): string {
 
 /**
  * One error path for the whole app: known refusals go out as `{"error":{"code","message"}}` with
- * their status and are audited; anything else is logged here and answered with a generic 500,
- * so no stack trace or internal message reaches a client.
+ * their status and are audited; a closed cluster gate is `unavailable` (503, Retry-After: 1);
+ * anything else is logged here and answered `internal_error` (500), so no stack trace or internal
+ * message reaches a client. Neither of the last two is a refusal, so neither is audited.
  */
 export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext): void {
-  app.setErrorHandler(async (raw: FastifyError | AirlockError, request, reply) => {
-    const error = raw instanceof AirlockError ? raw : fromFastifyError(raw);
+  app.setErrorHandler(async (raw: FastifyError | AirlockError | ClusterUnavailableError, request, reply) => {
+    const error = raw instanceof AirlockError ? raw : toAirlockError(raw);
     if (error) {
       if (!NOT_AUDITED.has(error.code)) {
         await ctx.audit.refusal(error.code, actorOf(request), `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, { message: error.message, client: request.ip });
@@ -70,8 +77,7 @@ export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext):
       return sendAirlockError(ctx, reply, error);
     }
     ctx.log.error('unexpected error', { method: request.method, url: request.routeOptions.url, error: raw instanceof Error ? raw.stack ?? raw.message : String(raw) });
-    // Not in the wire table (PROTOCOL.md has no internal error code); see gateway/README-internal.md.
-    return reply.code(500).send({ error: { code: 'internal_error', message: 'The gateway failed to handle this request. Try again later; if it persists, tell your admin.' } });
+    return sendAirlockError(ctx, reply, new AirlockError('internal_error'));
   });
 
   app.setNotFoundHandler((request, reply) => {

@@ -1,5 +1,7 @@
 import { KEY_STORAGE_RANK, type Evidence } from '../../protocol/schemas/evidence.js';
 import type { Policy } from '../../protocol/schemas/policy.js';
+import { trustedBuildRefusal } from '../release/require-trusted-build.js';
+import type { TrustedBuilds } from '../release/trusted-builds.js';
 
 export type PolicyRule =
   | 'allowedPlatforms'
@@ -32,9 +34,10 @@ export function compareVersions(a: string, b: string): number {
 /**
  * Judges device evidence against the policy, rule by rule in a fixed order, and names the first
  * rule it breaks (null when it passes). Pure: enrollment and every session call it.
- * `extraTrustedBuildIds` are build ids of admitted release manifests (issue 7).
+ * `trusted` is the gateway's trusted-build index (gateway/release/: admitted release manifests,
+ * checked for platform and version too); a bare set of build ids is trusted as policy.trustedBuildIds is.
  */
-export function evaluateEvidence(evidence: Evidence, policy: Policy, extraTrustedBuildIds: ReadonlySet<string> = new Set()): PolicyVerdict | null {
+export function evaluateEvidence(evidence: Evidence, policy: Policy, trusted: TrustedBuilds | ReadonlySet<string> = new Set()): PolicyVerdict | null {
   if (!policy.allowedPlatforms.includes(evidence.platform)) {
     return { rule: 'allowedPlatforms', message: `Platform ${evidence.platform} is not allowed (allowedPlatforms: ${policy.allowedPlatforms.join(', ')}).` };
   }
@@ -53,8 +56,15 @@ export function evaluateEvidence(evidence: Evidence, policy: Policy, extraTruste
   if (KEY_STORAGE_RANK[evidence.keyStorage] < KEY_STORAGE_RANK[policy.minKeyStorage]) {
     return { rule: 'minKeyStorage', message: `Key storage ${evidence.keyStorage} is weaker than the minimum ${policy.minKeyStorage} (minKeyStorage).` };
   }
-  if (policy.requireTrustedBuild && !(policy.trustedBuildIds.includes(evidence.buildId) || extraTrustedBuildIds.has(evidence.buildId))) {
+  if (isTrustedBuilds(trusted)) {
+    const reason = trustedBuildRefusal(evidence, policy, trusted);
+    if (reason !== null) return { rule: 'requireTrustedBuild', message: `This build of the app is not a trusted release (requireTrustedBuild): ${reason}. Install a signed release from your admin.` };
+  } else if (policy.requireTrustedBuild && !(policy.trustedBuildIds.includes(evidence.buildId) || trusted.has(evidence.buildId))) {
     return { rule: 'requireTrustedBuild', message: 'This build of the app is not a trusted release (requireTrustedBuild). Install a release from your admin.' };
   }
   return null;
+}
+
+function isTrustedBuilds(value: TrustedBuilds | ReadonlySet<string>): value is TrustedBuilds {
+  return 'fromManifests' in value;
 }

@@ -12,7 +12,7 @@ type BuildEvidence = Pick<Evidence, 'buildId' | 'packaged' | 'platform' | 'appVe
  * verdict shape, or null when the device passes.
  */
 export function trustedBuildVerdict(evidence: BuildEvidence, policy: Pick<Policy, 'requireTrustedBuild'>, trusted: TrustedBuilds): { rule: 'requireTrustedBuild'; message: string } | null {
-  const reason = refusalReason(evidence, policy, trusted);
+  const reason = trustedBuildRefusal(evidence, policy, trusted);
   return reason === null ? null : { rule: 'requireTrustedBuild', message: `Policy rule requireTrustedBuild: ${reason}. Install a signed Airlock release from your admin.` };
 }
 
@@ -22,7 +22,8 @@ export function requireTrustedBuild(evidence: BuildEvidence, policy: Pick<Policy
   if (verdict !== null) throw new AirlockError('policy_violation', verdict.message);
 }
 
-function refusalReason(evidence: BuildEvidence, policy: Pick<Policy, 'requireTrustedBuild'>, trusted: TrustedBuilds): string | null {
+/** Why the rule refuses this evidence (one clause, for a message), or null when it passes. */
+export function trustedBuildRefusal(evidence: BuildEvidence, policy: Pick<Policy, 'requireTrustedBuild'>, trusted: TrustedBuilds): string | null {
   if (!policy.requireTrustedBuild) return null;
   if (evidence.buildId === 'dev') return 'development builds (build id "dev") are refused';
   if (!evidence.packaged) return 'unpackaged builds are refused';

@@ -19,12 +19,16 @@ import { hashInviteCode, newDeviceId, newNonce } from '../enroll/ids.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { responses } from '../http/schemas.js';
 import { evaluateEvidence } from '../policy/evaluate.js';
+import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
 /** PROTOCOL.md "Enrollment": challenge for an invite, then an attestation with the new device key. */
 export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { store, clock, config, security, policy } = ctx;
   const keyCache = new PublicKeyCache();
+  const trustedBuilds = trustedBuildIndexFor(store, policy);
+  // Built at start: a store that cannot list its releases fails the start, not a tester's enrollment.
+  await trustedBuilds.rebuild();
 
   app.post<{ Body: EnrollChallengeRequest; Reply: EnrollChallengeResponse }>(
     '/v1/enroll/challenge',
@@ -46,7 +50,7 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     async (request, reply) => {
       const { jwk, payload } = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });
       const inForce = policy.current();
-      const verdict = evaluateEvidence(payload.evidence, inForce);
+      const verdict = evaluateEvidence(payload.evidence, inForce, inForce.requireTrustedBuild ? await trustedBuilds.current() : undefined);
       if (verdict) throw new AirlockError('policy_violation', `Policy rule ${verdict.rule}: ${verdict.message}`);
       const jkt = await jwkThumbprint(jwk);
       const { evidence } = payload;
@@ -62,7 +66,9 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       if (!outcome.ok) throw new AirlockError(outcome.code, outcome.message);
       const device = outcome.device;
       security.devices.remember({ deviceId: device.id, tester: device.tester, jkt: device.jkt, status: device.status }, 'active');
-      reply.code(201);
+      // A fresh nonce with the answer (PROTOCOL.md: any response may carry one): the first
+      // session then needs no use_dpop_nonce round trip.
+      reply.code(201).header('dpop-nonce', security.nonces.current());
       return { deviceId: device.id, tester: device.tester, policy: toClientPolicy(inForce) };
     },
   );

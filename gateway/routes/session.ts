@@ -10,6 +10,7 @@ import type { GatewayContext } from '../context.js';
 import { newNonce } from '../enroll/ids.js';
 import { responses } from '../http/schemas.js';
 import { evaluateEvidence } from '../policy/evaluate.js';
+import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
 /**
@@ -21,6 +22,7 @@ import { unauthenticatedRateLimit } from './rate-limit.js';
 export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { store, clock, config, security, policy } = ctx;
   const keyCache = new PublicKeyCache();
+  const trustedBuilds = trustedBuildIndexFor(store, policy);
   const checkNonce = (nonce: string) => security.nonces.check(nonce);
 
   app.post<{ Body: SessionRequest; Reply: SessionResponse }>(
@@ -45,7 +47,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       if (device.status === 'revoked' || state?.status === 'revoked') throw new AirlockError('device_revoked');
       if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
       const inForce = policy.current();
-      const verdict = evaluateEvidence(attestation.evidence, inForce);
+      const verdict = evaluateEvidence(attestation.evidence, inForce, inForce.requireTrustedBuild ? await trustedBuilds.current() : undefined);
       if (verdict) throw new AirlockError('policy_violation', `Policy rule ${verdict.rule}: ${verdict.message}`);
 
       const expiresIn = inForce.tokenLifetimeSeconds;

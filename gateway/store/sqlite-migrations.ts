@@ -63,4 +63,22 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    // Builds admitted from verified release manifests (issue 7). Keyed by build and signing key:
+    // removing a key from policy.releaseKeys withdraws exactly the builds that key vouched for.
+    sql: `
+      CREATE TABLE releases (
+        build_id TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        version TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        arch TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (build_id, kid)
+      );
+    `,
+  },
 ];

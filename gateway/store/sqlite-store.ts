@@ -4,6 +4,7 @@ import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, type AuditRow } from '../audit/chain.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type { AdmittedBuild } from '../release/admit-manifest.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -32,6 +33,10 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
 const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: r.devices });
 const toAudit = (r: AuditDbRow): AuditEntry => ({
   seq: r.seq, time: r.time, type: r.type, actor: r.actor, subject: r.subject, details: r.details, prevHash: r.prev_hash, hash: r.hash,
+});
+interface ReleaseRow { build_id: string; kid: string; version: string; platform: string; arch: string; created_at: string }
+const toRelease = (r: ReleaseRow): AdmittedBuild => ({
+  buildId: r.build_id, kid: r.kid, version: r.version, platform: r.platform as AdmittedBuild['platform'], arch: r.arch as AdmittedBuild['arch'], createdAt: r.created_at,
 });
 
 /**
@@ -83,6 +88,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
     addUsage: db.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens'),
     usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
+  };
+  const releaseQ = {
+    insert: db.prepare('INSERT INTO releases (build_id, kid, version, platform, arch, created_at, manifest, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (build_id, kid) DO NOTHING'),
+    all: db.prepare('SELECT build_id, kid, version, platform, arch, created_at FROM releases ORDER BY added_at, build_id, kid'),
   };
 
   // The chain's head, advanced only after the transaction holding the new entry commits.
@@ -242,6 +251,19 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
     async tokensUsedToday(testerEmail, at) {
       return (q.usage.get(testerEmail, at.toISOString().slice(0, 10)) as number | undefined) ?? 0;
+    },
+
+    async addRelease(release, audit) {
+      return atomically(() => {
+        const at = now().toISOString();
+        let added = 0;
+        for (const b of release.builds) added += releaseQ.insert.run(b.buildId, b.kid, b.version, b.platform, b.arch, b.createdAt, release.manifest, at).changes;
+        append({ ...audit, details: { ...audit.details, added } });
+        return { added };
+      });
+    },
+    async listReleases() {
+      return (releaseQ.all.all() as ReleaseRow[]).map(toRelease);
     },
 
     async close() {

@@ -1,5 +1,6 @@
 import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
+import type { AdmittedBuild } from '../release/admit-manifest.js';
 
 /**
  * The gateway's durable state behind one ASYNC interface: SQLite here (sqlite-store.ts), PostgreSQL
@@ -149,7 +150,15 @@ export interface Store {
   /** Tokens used by the tester on the UTC day of `at`. */
   tokensUsedToday(tester: string, at: Date): Promise<number>;
 
-  // Admitted releases (issue 7) go here: addRelease(manifest, audit), trustedBuildIds().
+  // Admitted releases (issue 7): builds of verified release manifests, for `requireTrustedBuild`.
+  /**
+   * Records the builds a verified manifest admits (kept with the signed manifest, so they can be
+   * re-verified) and the audit entry, in one transaction. Re-adding a build under the same key
+   * changes nothing; `added` counts the builds that are new.
+   */
+  addRelease(release: { manifest: string; builds: readonly AdmittedBuild[] }, audit: AuditInput): Promise<{ added: number }>;
+  /** Every admitted build, oldest first; a build signed by two keys appears once per key. */
+  listReleases(): Promise<AdmittedBuild[]>;
 
   close(): Promise<void>;
 }

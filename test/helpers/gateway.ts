@@ -46,10 +46,15 @@ export interface StartGatewayOptions {
   env?: Record<string, string>;
   /** Extra `serve` arguments. */
   args?: string[];
+  /** `--store`: a `postgres://` URL to share one store between instances (default: SQLite in the data dir). */
+  store?: string;
 }
 
 export interface TestGateway {
+  /** The public origin (`--origin` when given): token iss/aud, the base of every `htu`. */
   url: string;
+  /** The address actually listened on (differs from `url` when `--origin` is given). */
+  listenUrl: string;
   pin: string;
   caPem: string;
   dataDir: string;
@@ -99,17 +104,18 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   const args = options.args ?? [];
   const serveArgs = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--json', '--upstream', options.upstream ?? 'demo', '--log-level', 'warn'];
   if (!args.includes('--unauth-rate-limit')) serveArgs.push('--unauth-rate-limit', '100000');
+  if (options.store !== undefined) serveArgs.push('--store', options.store);
   const child = spawn(process.execPath, [GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
 
-  const first = await new Promise<{ url: string; pin: string }>((resolve, reject) => {
+  const first = await new Promise<{ url: string; pin: string; listen?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`gateway did not start in 20 s:\n${stderr}`)), 20_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(line) as { url: string; pin: string });
+        resolve(JSON.parse(line) as { url: string; pin: string; listen?: string });
       } catch {
         reject(new Error(`gateway printed ${line}\n${stderr}`));
       }
@@ -126,12 +132,14 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
 
   const gateway: TestGateway = {
     url: first.url,
+    listenUrl: first.listen ?? first.url,
     pin: first.pin,
     caPem,
     dataDir,
     process: child,
     stderr: () => stderr,
-    cli: (cliArgs) => runCli([...cliArgs, '--data', dataDir], options.env),
+    // The CLI finds the same store as the gateway: --store for commands run without the gateway.
+    cli: (cliArgs) => runCli([...cliArgs, '--data', dataDir, ...(options.store !== undefined && !cliArgs.includes('--store') ? ['--store', options.store] : [])], options.env),
     async admin<T>(request: AdminRequest) {
       const response = await callAdminSocket(socket, request);
       if (!response.ok) throw new Error(`admin ${request.op}: ${response.error.code}: ${response.error.message}`);

@@ -93,4 +93,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'releases: builds admitted from verified release manifests',
+    // Keyed by build and signing key: removing a key from policy.releaseKeys withdraws exactly the
+    // builds that key vouched for. Times as ISO strings, as in the SQLite store.
+    sql: `
+      CREATE TABLE releases (
+        build_id text NOT NULL,
+        kid text NOT NULL,
+        version text NOT NULL,
+        platform text NOT NULL,
+        arch text NOT NULL,
+        created_at text NOT NULL,
+        manifest text NOT NULL,
+        added_at text NOT NULL,
+        PRIMARY KEY (build_id, kid)
+      );
+    `,
+  },
 ];

@@ -14,6 +14,7 @@ import type { Evidence, Platform } from '../../../protocol/schemas/evidence.js';
 import { inviteRefusal } from '../../enroll/invite-rules.js';
 import { publishClusterEvent } from '../../cluster/publish.js';
 import type { AuditEntry, AuditInput, DeviceRecord, EnrollOutcome, InviteRecord, Store, TesterRecord } from '../store.js';
+import type { AdmittedBuild } from '../../release/admit-manifest.js';
 import { appendAuditTx, auditTail, auditVerify } from './audit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
@@ -33,6 +34,10 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
   lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason,
 });
 const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: Number(r.devices) });
+interface ReleaseRow { build_id: string; kid: string; version: string; platform: string; arch: string; created_at: string }
+const toRelease = (r: ReleaseRow): AdmittedBuild => ({
+  buildId: r.build_id, kid: r.kid, version: r.version, platform: r.platform as AdmittedBuild['platform'], arch: r.arch as AdmittedBuild['arch'], createdAt: r.created_at,
+});
 
 // Orderings use the "C" collation: byte order, as SQLite compares, whatever the database's locale.
 const TESTER_SELECT = 'SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t';
@@ -239,6 +244,27 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     async tokensUsedToday(testerEmail, at) {
       const row = await one<{ tokens: string }>(pool, 'SELECT tokens FROM token_usage WHERE tester = $1 AND day = $2', [testerEmail, at.toISOString().slice(0, 10)]);
       return row ? Number(row.tokens) : 0;
+    },
+
+    async addRelease(release, audit) {
+      return tx(async (c) => {
+        const at = now().toISOString();
+        let added = 0;
+        for (const b of release.builds) {
+          const result = await c.query(
+            `INSERT INTO releases (build_id, kid, version, platform, arch, created_at, manifest, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (build_id, kid) DO NOTHING`,
+            [b.buildId, b.kid, b.version, b.platform, b.arch, b.createdAt, release.manifest, at],
+          );
+          added += result.rowCount ?? 0;
+        }
+        await append(c, { ...audit, details: { ...audit.details, added } });
+        return { added };
+      });
+    },
+    async listReleases() {
+      const { rows } = await pool.query<ReleaseRow>('SELECT build_id, kid, version, platform, arch, created_at FROM releases ORDER BY added_at COLLATE "C", build_id COLLATE "C", kid COLLATE "C"');
+      return rows.map(toRelease);
     },
 
     async publishPolicyChange(audit) {

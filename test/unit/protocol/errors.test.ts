@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AirlockError, ERROR_CODES, ERRORS, isAirlockError, statusOf } from '../../../protocol/errors.js';
 import { errorBody } from '../../../protocol/schemas/common.js';
 
-/** PROTOCOL.md, "Errors", copied by hand: the table in code must say exactly this. */
+/** PROTOCOL.md, "Errors", copied by hand, plus docs/PROTOCOL-CHANGES.md: the table in code must say exactly this. */
 const PROTOCOL_ERRORS: Record<string, number> = {
   bad_request: 400,
   payload_too_large: 413,
@@ -26,6 +26,9 @@ const PROTOCOL_ERRORS: Record<string, number> = {
   rate_limited: 429,
   upstream_error: 502,
   upstream_timeout: 504,
+  // Extensions of the table, listed in docs/PROTOCOL-CHANGES.md.
+  internal_error: 500,
+  unavailable: 503,
 };
 
 describe('error table (PROTOCOL.md "Errors")', () => {
