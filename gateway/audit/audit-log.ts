@@ -9,6 +9,11 @@ import type { AuditInput, Store } from '../store/store.js';
 export interface AuditLog {
   /** Appends an entry; resolves once it is committed. */
   append(entry: AuditInput): Promise<void>;
+  /**
+   * The same, for entries written after the answer has gone out (model calls): committed off the
+   * event loop (Store.appendAuditDeferred), equally durable once it resolves.
+   */
+  appendDeferred(entry: AuditInput): Promise<void>;
   /** A refused request, with its error code; failures to write are logged, never thrown. */
   refusal(code: ErrorCode, actor: string, subject: string, details?: Record<string, unknown>): Promise<void>;
 }
@@ -17,6 +22,9 @@ export function createAuditLog(store: Store, log: Logger): AuditLog {
   return {
     append: async (entry) => {
       await store.appendAudit(entry);
+    },
+    appendDeferred: async (entry) => {
+      await store.appendAuditDeferred(entry);
     },
     async refusal(code, actor, subject, details) {
       try {

@@ -47,7 +47,7 @@ async function stillActive(ctx: GatewayContext, device: DeviceIdentity): Promise
 
 function auditSink(ctx: GatewayContext): (entry: ModelCallAudit) => Promise<void> {
   return async ({ type, deviceId, model, ...details }) => {
-    await ctx.audit.append({ type, actor: `device:${deviceId}`, subject: model, details: { deviceId, ...details } });
+    await ctx.audit.appendDeferred({ type, actor: `device:${deviceId}`, subject: model, details: { deviceId, ...details } });
   };
 }
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, type AuditRow } from '../audit/chain.js';
+import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { AdmittedBuild } from '../release/admit-manifest.js';
@@ -94,14 +95,19 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     all: db.prepare('SELECT build_id, kid, version, platform, arch, created_at FROM releases ORDER BY added_at, build_id, kid'),
   };
 
-  // The chain's head, advanced only after the transaction holding the new entry commits.
-  const headRow = q.auditHead.get() as { seq: number; hash: string } | undefined;
-  let head = { seq: headRow?.seq ?? 0, hash: headRow?.hash ?? GENESIS_HASH };
-  let pendingHead: typeof head | null = null;
+  // The chain's head is read inside each write transaction, never cached: the deferred writer's
+  // worker appends to the same chain through its own connection.
+  let pendingHead: { seq: number; hash: string } | null = null;
+  const deferred = createDeferredAuditWriter(path, now);
+
+  function currentHead(): { seq: number; hash: string } {
+    const row = q.auditHead.get() as { seq: number; hash: string } | undefined;
+    return { seq: row?.seq ?? 0, hash: row?.hash ?? GENESIS_HASH };
+  }
 
   /** Appends inside the caller's transaction. */
   function append(input: AuditInput): AuditEntry {
-    const base = pendingHead ?? head;
+    const base = pendingHead ?? currentHead();
     const seq = base.seq + 1;
     const time = now().toISOString();
     const details = canonicalJson(input.details ?? {});
@@ -111,13 +117,11 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash: base.hash, hash };
   }
 
-  /** Runs `fn` in an IMMEDIATE transaction; the in-memory chain head follows only a commit. */
+  /** Runs `fn` in an IMMEDIATE transaction: the write lock is held from the head's read to the commit. */
   function atomically<T>(fn: () => T): T {
     pendingHead = null;
     try {
-      const result = db.transaction(fn).immediate();
-      if (pendingHead !== null) head = pendingHead;
-      return result;
+      return db.transaction(fn).immediate();
     } finally {
       pendingHead = null;
     }
@@ -233,6 +237,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     async appendAudit(entry) {
       return atomically(() => append(entry));
     },
+    appendAuditDeferred(entry) {
+      return deferred.append(entry);
+    },
     async auditTail(n) {
       return (q.auditTail.all(n) as AuditDbRow[]).map(toAudit);
     },
@@ -267,6 +274,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
 
     async close() {
+      await deferred.close();
       db.close();
     },
   };

@@ -141,6 +141,12 @@ export interface Store {
 
   // Audit log (append-only hash chain)
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /**
+   * Same chain and durability as appendAudit (resolves once committed and fsync'd), for entries
+   * off the request path such as model calls: the SQLite store commits them from a worker thread
+   * in batches, so their fsync does not block the event loop; PostgreSQL is async already.
+   */
+  appendAuditDeferred(entry: AuditInput): Promise<AuditEntry>;
   auditTail(n: number): Promise<AuditEntry[]>;
   /** Walks the whole chain, streaming; names the first entry that does not verify. */
   auditVerify(): Promise<AuditVerifyResult>;

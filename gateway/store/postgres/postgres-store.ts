@@ -227,6 +227,10 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     async appendAudit(entry) {
       return tx((c) => append(c, entry));
     },
+    async appendAuditDeferred(entry) {
+      // Already off the event loop: the commit's wait is network I/O here.
+      return tx((c) => append(c, entry));
+    },
     async auditTail(n) {
       return auditTail(pool, n);
     },
