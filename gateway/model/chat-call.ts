@@ -183,8 +183,8 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     if (error) replyError(reply, error);
   }
   const durationMs = deps.now() - startedAt;
-  // The store's writes are synchronous and fsync'd: done before the last bytes are flushed, they
-  // would delay the end of the answer the tester sees. So they wait for the response to finish.
+  // Counting and auditing wait for the response to finish, so none of their work (the audit's
+  // fsync'd commit runs on a worker thread, see gateway/audit/deferred-writer.ts) delays the answer.
   await responseDone(reply);
   const tokens = result.usage;
   try {
