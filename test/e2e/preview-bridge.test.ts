@@ -38,6 +38,11 @@ function send(path: string, options: { method?: string; headers?: Record<string,
 
 const json = { 'content-type': 'application/json' };
 
+/** The key with its last character changed (to a different one, whatever it was). */
+function otherKey(key: string): string {
+  return `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+}
+
 describe('preview bridge', () => {
   it('serves the page with its CSP and the bridge script first', async () => {
     const page = await send('/');
@@ -59,7 +64,7 @@ describe('preview bridge', () => {
 
     const keyed = await send(`/bridge/invoke/${InvokeChannel.GetState}`, { method: 'POST', headers: { ...json, 'x-airlock-bridge': key }, body: '{}' });
     expect(JSON.parse(keyed.body)).toEqual({ ok: true, value: { kind: 'not-enrolled' } });
-    const wrongKey = await send(`/bridge/invoke/${InvokeChannel.GetState}`, { method: 'POST', headers: { ...json, 'x-airlock-bridge': `${key.slice(0, -1)}A` }, body: '{}' });
+    const wrongKey = await send(`/bridge/invoke/${InvokeChannel.GetState}`, { method: 'POST', headers: { ...json, 'x-airlock-bridge': otherKey(key) }, body: '{}' });
     expect(wrongKey.status).toBe(401);
 
     // With the key, still refused: another origin, a cross-site fetch, a rebinding host name.
