@@ -8,7 +8,6 @@
  * went away. Each one aborts the upstream request through the same AbortController.
  */
 import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import { chatCompletionRequest, usage as usageSchema, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
@@ -309,7 +308,9 @@ async function relayStream(
 ) {
   const relay = createStreamRelay({ collectText });
   const it = upstream.body[Symbol.asyncIterator]();
-  const out = new PassThrough();
+  // Written straight to the socket's response (fastify steps aside): no stream in between, and
+  // the last events go out with the end of the chunked body in one write.
+  const out = reply.raw;
   const summary = () => {
     const tokens = countTokens(relay.state, promptEstimate);
     return { usage: tokens, reported: relay.state.usage !== null, text: relay.state.text };
@@ -332,7 +333,10 @@ async function relayStream(
       return summary();
     }
     answer.begun = true;
-    reply.code(200).headers(SSE_HEADERS).send(out);
+    reply.hijack();
+    // Headers set on the reply so far (the auth hook's DPoP-Nonce) go out with the stream's own.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) out.setHeader(name, value);
+    out.writeHead(200, SSE_HEADERS);
     stall.arm(idleMs);
     let done = false;
     while (!done) {

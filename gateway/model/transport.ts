@@ -4,7 +4,7 @@
  * behind it, so the demo exercises the same relay, timeout, cut and audit code as a real server.
  */
 import { readFile } from 'node:fs/promises';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { OpenAiUpstreamConfig } from './upstream-config.js';
 
 export interface UpstreamRequest {
@@ -27,6 +27,115 @@ export interface UpstreamTransport {
   close(): Promise<void>;
 }
 
+/** Upstream bytes queued before undici is told to stop reading the socket (backpressure). */
+const BODY_HIGH_WATER = 64 * 1024;
+
+/**
+ * One upstream call on undici's dispatch API: the response body is handed over from undici's
+ * callbacks through a small queue instead of a Readable stream and its async iterator, whose
+ * machinery cost more per call than the relay itself. Backpressure is undici's: the socket is
+ * paused while more than BODY_HIGH_WATER bytes wait unread. Aborting the signal, or leaving the
+ * iteration early, aborts the request (undici closes that connection).
+ */
+export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
+  return new Promise<UpstreamResponse>((resolveResponse, rejectResponse) => {
+    let controller: Dispatcher.DispatchController | null = null;
+    let started = false;
+    let finished = false;
+    let failure: Error | null = null;
+    const queue: Buffer[] = [];
+    let queued = 0;
+    let waiter: { resolve(result: IteratorResult<Uint8Array>): void; reject(error: Error): void } | null = null;
+
+    const abort = (reason: unknown): void => {
+      const error = reason instanceof Error ? reason : new Error('upstream request aborted');
+      if (controller && !finished && !controller.aborted) controller.abort(error);
+      fail(error);
+    };
+    const onAbort = (): void => abort(signal.reason);
+    function settle(): void {
+      finished = true;
+      signal.removeEventListener('abort', onAbort);
+    }
+    function fail(error: Error): void {
+      if (failure || (finished && queue.length === 0 && !waiter)) return;
+      failure = error;
+      settle();
+      if (!started) rejectResponse(error);
+      const w = waiter;
+      waiter = null;
+      w?.reject(error);
+    }
+
+    function take(): Uint8Array {
+      const chunk = queue.length === 1 ? queue[0]! : Buffer.concat(queue, queued);
+      queue.length = 0;
+      queued = 0;
+      if (controller?.paused && !finished) controller.resume();
+      return chunk;
+    }
+
+    const body: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]() {
+        return {
+          next(): Promise<IteratorResult<Uint8Array>> {
+            if (queue.length > 0) return Promise.resolve({ value: take(), done: false });
+            if (failure) return Promise.reject(failure);
+            if (finished) return Promise.resolve({ value: undefined, done: true });
+            return new Promise((resolve, reject) => (waiter = { resolve, reject }));
+          },
+          return(): Promise<IteratorResult<Uint8Array>> {
+            if (!finished) abort(new Error('the upstream answer was not read to its end'));
+            queue.length = 0;
+            return Promise.resolve({ value: undefined, done: true });
+          },
+        };
+      },
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (signal.aborted) c.abort(signal.reason instanceof Error ? signal.reason : new Error('upstream request aborted'));
+      },
+      onResponseStart(_c, statusCode, headers) {
+        if (statusCode < 200) return;
+        started = true;
+        const type = headers['content-type'];
+        resolveResponse({ status: statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? '', body });
+      },
+      onResponseData(c, chunk) {
+        if (finished) return;
+        const w = waiter;
+        if (w) {
+          waiter = null;
+          w.resolve({ value: chunk, done: false });
+          return;
+        }
+        queue.push(chunk);
+        queued += chunk.length;
+        if (queued > BODY_HIGH_WATER) c.pause();
+      },
+      onResponseEnd() {
+        settle();
+        const w = waiter;
+        waiter = null;
+        w?.resolve({ value: undefined, done: true });
+      },
+      onResponseError(_c, error) {
+        fail(error);
+      },
+    };
+
+    if (signal.aborted) {
+      rejectResponse(signal.reason instanceof Error ? signal.reason : new Error('upstream request aborted'));
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    dispatcher.dispatch(options, handler);
+  });
+}
+
 /**
  * An OpenAI-compatible server over a keep-alive undici pool. The gateway's key is the only
  * credential sent; the client's Authorization and DPoP headers never reach this function.
@@ -47,20 +156,8 @@ export async function createHttpTransport(upstream: OpenAiUpstreamConfig, apiKey
   if (apiKey) headers.authorization = `Bearer ${apiKey}`;
 
   return {
-    async send(request) {
-      const response = await pool.request({
-        path: `${prefix}/${request.path}`,
-        method: 'POST',
-        headers,
-        body: request.body,
-        signal: request.signal,
-      });
-      const type = response.headers['content-type'];
-      return {
-        status: response.statusCode,
-        contentType: (Array.isArray(type) ? type[0] : type) ?? '',
-        body: response.body,
-      };
+    send(request) {
+      return dispatchUpstream(pool, { origin: base.origin, path: `${prefix}/${request.path}`, method: 'POST', headers, body: request.body }, request.signal);
     },
     async close() {
       await pool.close();
