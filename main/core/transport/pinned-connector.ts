@@ -71,6 +71,10 @@ function tlsOptions(host: string, port: number): tls.ConnectionOptions {
 function open(options: tls.ConnectionOptions, timeoutMs: number): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect(options);
+    // undici's own connector does both; a custom connector must too. Without TCP_NODELAY a
+    // request written as several segments waits on the peer's delayed ACK (Nagle), tens of ms.
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error('TLS connection timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
     const onError = (error: Error): void => {
       clearTimeout(timer);
