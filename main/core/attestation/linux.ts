@@ -69,14 +69,11 @@ export function diskEncryptionFromLsblk(json: string): DiskEncryption {
 
 /** The `major:minor` of the device mounted at `/`, from /proc/self/mountinfo; null if virtual or absent. */
 export function rootDeviceFromMountinfo(text: string): string | null {
-  for (const line of text.split('\n')) {
-    const fields = line.split(' ');
-    if (fields[4] !== '/') continue;
-    const dev = fields[2];
-    if (!dev || !/^\d+:\d+$/.test(dev) || dev.startsWith('0:')) return null;
-    return dev;
-  }
-  return null;
+  // Mounts are listed in mount order: when several sit on `/`, the last one is what `/` is.
+  const root = text.split('\n').map((line) => line.split(' ')).filter((fields) => fields[4] === '/').at(-1);
+  const dev = root?.[2];
+  if (!dev || !/^\d+:\d+$/.test(dev) || dev.startsWith('0:')) return null;
+  return dev;
 }
 
 /** A filesystem view of /sys, injected so the walk is tested with a recorded tree. */
@@ -87,9 +84,13 @@ export interface SysfsReader {
   realName(path: string): Promise<string | null>;
 }
 
+/** More devices than this under `/` is not a machine we understand: unknown, not a partial answer. */
+const MAX_STACK = 64;
+
 /**
- * Root disk encryption from sysfs, for when lsblk is missing: walk from the root device down its
- * `slaves/`; a device-mapper device whose `dm/uuid` starts with `CRYPT-` is dm-crypt (LUKS).
+ * Root disk encryption from sysfs (file reads only; the collector's first source): walk from the
+ * root device down its `slaves/`; a device-mapper device whose `dm/uuid` starts with `CRYPT-` is
+ * dm-crypt (LUKS), as lsblk itself decides its `crypt` type.
  */
 export async function diskEncryptionFromSysfs(mountinfo: string, sys: SysfsReader): Promise<DiskEncryption> {
   const dev = rootDeviceFromMountinfo(mountinfo);
@@ -100,7 +101,8 @@ export async function diskEncryptionFromSysfs(mountinfo: string, sys: SysfsReade
   const queue = [start];
   while (queue.length > 0) {
     const name = queue.shift()!;
-    if (seen.has(name) || seen.size > 64) continue;
+    if (seen.has(name)) continue;
+    if (seen.size >= MAX_STACK) return 'unknown';
     seen.add(name);
     const uuid = await sys.readFile(`/sys/class/block/${name}/dm/uuid`);
     if (uuid !== null && uuid.trim().startsWith('CRYPT-')) return 'on';
