@@ -269,14 +269,15 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         clock,
         random: deps.random,
       });
+      let saved: Promise<void>;
       try {
         setState({ kind: 'enrolling', step: 'challenge' });
-        await vault.assertUsable();
-        identity = await enrollDevice({
+        ({ identity, saved } = await enrollDevice({
           invite,
           http: transport.http,
           dpop,
           vault,
+          keychainUsable: vault.assertUsable(),
           collect: (salt) => deps.attestation.collect(salt),
           warm: () => deps.attestation.warm(),
           acceptedCas: () => anchors.caPems,
@@ -284,21 +285,32 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
           onStep: (step) => {
             if (state.kind !== 'enrolling' || state.step !== step) setState({ kind: 'enrolling', step });
           },
-        });
+        }));
       } catch (error) {
         await transport.http.close().catch(() => undefined);
         fail(error);
         throw error;
       }
-      logger.info('client: enrolled', { gateway: invite.gateway, deviceId: identity.record.deviceId });
+      // The first session goes out while the keychain stores the key (a D-Bus round trip or
+      // more); the device counts as enrolled only once both are done.
+      saved.catch(() => undefined);
       const c = connect(identity, { http: transport.http, dpop, anchors });
       connection = c;
       setState({ kind: 'enrolling', step: 'session' });
-      try {
-        await c.session.ensure();
-      } catch (error) {
+      const [stored, first] = await Promise.allSettled([saved, c.session.ensure()]);
+      if (stored.status === 'rejected') {
+        // Without the key in the keychain this device could not come back after a restart.
+        if (connection === c) {
+          connection = null;
+          await stop(c);
+          fail(stored.reason);
+        }
+        throw stored.reason;
+      }
+      logger.info('client: enrolled', { gateway: invite.gateway, deviceId: identity.record.deviceId });
+      if (first.status === 'rejected') {
         if (connection !== c) return state;
-        logger.warn('client: enrolled, but the first session failed; the control channel will retry', { error });
+        logger.warn('client: enrolled, but the first session failed; the control channel will retry', { error: first.reason });
       }
       start(c);
       return state;

@@ -6,6 +6,7 @@ import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { DpopClient } from './session/dpop-client.js';
 import { errorFromResponse } from './session/gateway-error.js';
 import type { GatewayHttp, GatewayResponse } from './transport/gateway-http.js';
+import type { EnrollmentRecord } from './vault/record.js';
 import type { DeviceIdentity, Vault } from './vault/vault.js';
 
 export interface EnrollDeps {
@@ -13,6 +14,8 @@ export interface EnrollDeps {
   http: GatewayHttp;
   dpop: DpopClient;
   vault: Vault;
+  /** The keychain check (`Vault.assertUsable`), already started: it must pass before the invite is spent. */
+  keychainUsable: Promise<void>;
   collect: (salt: string) => Promise<Evidence>;
   /** Starts reading the machine facts early; its failure surfaces from `collect`. */
   warm?: () => Promise<void>;
@@ -33,17 +36,36 @@ function malformed(what: string): AirlockError {
   return new AirlockError('bad_request', `The gateway sent a malformed ${what} answer. Update the app or tell your admin.`);
 }
 
+export interface EnrolledDevice {
+  identity: DeviceIdentity;
+  /**
+   * The key and the record on their way into the keychain. The enrollment has succeeded only
+   * once this resolves; the first session may run meanwhile.
+   */
+  saved: Promise<void>;
+}
+
 /**
  * PROTOCOL.md "Enrollment": challenge, then an attestation made with a new device key over the
  * nonce. The key and the record reach the keychain only once the gateway has said yes.
  */
-export async function enrollDevice(deps: EnrollDeps): Promise<DeviceIdentity> {
+export async function enrollDevice(deps: EnrollDeps): Promise<EnrolledDevice> {
   deps.onStep('challenge');
-  // Key generation and the machine facts do not depend on the challenge: overlap them with it.
+  // The keychain check, key generation and the machine facts do not depend on the challenge
+  // (which spends nothing): overlap them with it.
+  deps.keychainUsable.catch(() => undefined);
   const keyPending = deps.vault.createKey();
   keyPending.catch(() => undefined);
   deps.warm?.().catch(() => undefined);
-  const challenge = enrollChallengeResponse.safeParse(await (await postJson(deps, '/v1/enroll/challenge', { code: deps.invite.code })).json());
+  // An unusable keychain is the answer to give, even when the challenge failed too.
+  const challengeJson = await postJson(deps, '/v1/enroll/challenge', { code: deps.invite.code })
+    .then((response) => response.json())
+    .catch(async (error: unknown) => {
+      await deps.keychainUsable;
+      throw error;
+    });
+  await deps.keychainUsable;
+  const challenge = enrollChallengeResponse.safeParse(challengeJson);
   if (!challenge.success) throw malformed('challenge');
 
   deps.onStep('attest');
@@ -61,7 +83,7 @@ export async function enrollDevice(deps: EnrollDeps): Promise<DeviceIdentity> {
   if (!enrolled.success) throw malformed('enrollment');
   const caPems = deps.acceptedCas();
   if (caPems.length === 0) throw new AirlockError('connection_not_trusted', 'Connection not trusted: no gateway CA was accepted. Do not continue; tell your admin.');
-  return key.save({
+  const record: EnrollmentRecord = {
     gateway: deps.invite.gateway,
     pins: deps.invite.pins,
     caPems: [...caPems],
@@ -70,5 +92,6 @@ export async function enrollDevice(deps: EnrollDeps): Promise<DeviceIdentity> {
     salt: challenge.data.salt,
     enrolledAt: new Date(deps.now()).toISOString(),
     policy: enrolled.data.policy,
-  });
+  };
+  return { identity: { record, signer: key.signer }, saved: key.save(record).then(() => undefined) };
 }

@@ -45,6 +45,16 @@ async function signerFromJwk(jwk: DevicePrivateJwk): Promise<Es256Signer> {
 export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault {
   const { keychain, logger } = deps;
 
+  // Writes reach the keychain in the order they were asked for, each after the last has ended:
+  // the first session runs while the enrollment is being saved, and a revocation's wipe must
+  // never land before that save (nor a policy update's rewrite after a wipe).
+  let writes: Promise<unknown> = Promise.resolve();
+  function serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = writes.then(op, op);
+    writes = run.catch(() => undefined);
+    return run;
+  }
+
   async function store(jwk: DevicePrivateJwk, record: EnrollmentRecord): Promise<void> {
     const entry = vaultEntry.parse({ v: 1, key: jwk, record });
     await keychain.set(KEYCHAIN_SERVICE, record.gateway, JSON.stringify(entry));
@@ -89,23 +99,27 @@ export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault
       return {
         signer,
         async save(record) {
-          await store(jwk, record);
+          await serial(() => store(jwk, record));
           return { record, signer };
         },
       };
     },
 
-    async updateRecord(record) {
-      const entry = await readEntry(record.gateway);
-      if (entry === null) throw new Error('vault: no enrollment to update');
-      await store(entry.key, record);
+    updateRecord(record) {
+      return serial(async () => {
+        const entry = await readEntry(record.gateway);
+        if (entry === null) throw new Error('vault: no enrollment to update');
+        await store(entry.key, record);
+      });
     },
 
-    async wipe(gateway) {
-      for (const { account } of await keychain.list(KEYCHAIN_SERVICE)) {
-        if (account === gateway) await keychain.delete(KEYCHAIN_SERVICE, account);
-      }
-      await keychain.delete(KEYCHAIN_SERVICE, gateway);
+    wipe(gateway) {
+      return serial(async () => {
+        for (const { account } of await keychain.list(KEYCHAIN_SERVICE)) {
+          if (account === gateway) await keychain.delete(KEYCHAIN_SERVICE, account);
+        }
+        await keychain.delete(KEYCHAIN_SERVICE, gateway);
+      });
     },
   };
 }

@@ -8,6 +8,7 @@ import { createAttestationCollector } from '../../../main/core/attestation/colle
 import { createAirlockClient } from '../../../main/core/client.js';
 import { createKeytarKeychain } from '../../../main/core/keychain/keytar-keychain.js';
 import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../../../main/core/node-ports.js';
+import type { Keychain } from '../../../main/core/ports.js';
 import { KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -48,7 +49,7 @@ export interface TestApp {
  * The real client core as the app wires it: keytar on the private test keychain, a real data
  * directory, real attestation (the machine id can be replaced to play another machine).
  */
-export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string }): Promise<TestApp> {
+export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string; keychain?: Keychain }): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-app-')));
   // Something the app keeps locally (e.g. window state), to see that revocation removes it.
   await writeFile(join(dataDir, 'window-state.json'), '{"width":1200}');
@@ -57,7 +58,7 @@ export async function startApp(options: { gateway: string; dataDir?: string; mac
     nodeAttestationDeps({ appVersion: '0.1.0', buildId: 'dev', packaged: false }, options.machineId ? { machineId: async () => options.machineId! } : {}),
   );
   const client = await createAirlockClient({
-    keychain: createKeytarKeychain(),
+    keychain: options.keychain ?? createKeytarKeychain(),
     dataDir: dataDirAt(dataDir),
     clock: systemClock,
     random: cryptoRandom,
