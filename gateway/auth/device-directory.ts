@@ -17,6 +17,10 @@ export interface DeviceDirectory {
   /** The device's state, read from the store on first use; null when unknown. */
   get(deviceId: string): Promise<DeviceState | null>;
   testerStatus(tester: string): Promise<TesterStatus | null>;
+  /** What `get` would answer from memory alone, without waiting; undefined when not cached. */
+  peek(deviceId: string): DeviceState | undefined;
+  /** What `testerStatus` would answer from memory alone; undefined when not cached. */
+  peekTesterStatus(tester: string): TesterStatus | undefined;
   markDeviceRevoked(deviceId: string): void;
   markTesterSuspended(tester: string, deviceIds: readonly string[]): void;
   /** Records a new device (enrollment). */
@@ -66,6 +70,12 @@ export function createDeviceDirectory(store: Store, options: { touchEveryMs?: nu
       testers.set(tester, status);
       if (testers.size > maxEntries) testers.delete(testers.keys().next().value!);
       return status;
+    },
+    peek(deviceId) {
+      return devices.get(deviceId);
+    },
+    peekTesterStatus(tester) {
+      return testers.get(tester);
     },
     markDeviceRevoked(deviceId) {
       revoked.add(deviceId);

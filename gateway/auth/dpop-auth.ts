@@ -81,10 +81,12 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
       throw new AirlockError('dpop_replay');
     }
 
-    const device = await security.devices.get(claims.sub);
+    // From memory when known (revocations update it before the admin is answered), else the store.
+    const device = security.devices.peek(claims.sub) ?? (await security.devices.get(claims.sub));
     if (device === null) throw new AirlockError('device_unknown');
     // The tester first: a suspension revokes every device, and the app should say why.
-    if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
+    const testerStatus = security.devices.peekTesterStatus(device.tester) ?? (await security.devices.testerStatus(device.tester));
+    if (testerStatus !== 'active') throw new AirlockError('tester_suspended');
     if (device.status === 'revoked') throw new AirlockError('device_revoked');
     request.device = { deviceId: device.deviceId, tester: device.tester, jkt: device.jkt };
 

@@ -2,7 +2,6 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import { AirlockError } from '../../protocol/errors.js';
 import { isB64u, timingSafeEqualString } from '../../protocol/encoding.js';
 import { normalizeHtu } from '../../protocol/dpop/htu.js';
-import { jwkThumbprint } from '../../protocol/dpop/thumbprint.js';
 import type { VerifiedProof, VerifyProofOptions } from '../../protocol/dpop/verify-proof.js';
 import { dpopHeader, dpopPayload, type DpopHeader } from '../../protocol/schemas/dpop.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
@@ -11,6 +10,21 @@ export type ProofVerifier = (proof: string | undefined, options: Omit<VerifyProo
 
 function invalid(reason: string): AirlockError {
   return new AirlockError('dpop_invalid', `Invalid DPoP proof: ${reason}.`);
+}
+
+/** Non-streaming decodes share one decoder: each call is complete in itself. */
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/** RFC 7638 §3.1 SHA-256 thumbprint of a P-256 key: the required members in lexicographic order. */
+function thumbprintOf(jwk: EcPublicJwk): string {
+  return createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`, 'utf8').digest('base64url');
+}
+
+/** A header that passed its checks, with what it yields: the device key and its thumbprint. */
+interface CheckedHeader {
+  data: DpopHeader;
+  key: KeyObject;
+  jkt: string;
 }
 
 /** A bounded map that forgets its oldest entry when full. */
@@ -34,30 +48,13 @@ function bounded<V>(max: number) {
  * once per token instead of once per call. Used by the auth hook on every authenticated request.
  */
 export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVerifier {
-  const keys = bounded<KeyObject>(options.maxKeys ?? 10_000);
-  const thumbprints = bounded<string>(options.maxKeys ?? 10_000);
-  const tokenHashes = bounded<string>(options.maxKeys ?? 10_000);
-  const headers = bounded<{ data: DpopHeader }>(options.maxKeys ?? 10_000);
-
-  function keyOf(jwk: EcPublicJwk): KeyObject {
-    const id = `${jwk.x}.${jwk.y}`;
-    let key = keys.get(id);
-    if (key === undefined) {
-      key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, format: 'jwk' });
-      keys.set(id, key);
-    }
-    return key;
-  }
-
-  async function thumbprintOf(jwk: EcPublicJwk): Promise<string> {
-    const id = `${jwk.x}.${jwk.y}`;
-    let t = thumbprints.get(id);
-    if (t === undefined) {
-      t = await jwkThumbprint(jwk);
-      thumbprints.set(id, t);
-    }
-    return t;
-  }
+  const max = options.maxKeys ?? 10_000;
+  const tokenHashes = bounded<string>(max);
+  // A device sends the same header bytes (its key) on every call: a header that passed is kept
+  // with its imported key and thumbprint (DESIGN.md: cache the device's key).
+  const headers = bounded<CheckedHeader>(max);
+  // The same few URLs come back on every call: their normalised form is kept (a failure is not).
+  const htus = bounded<string>(1_000);
 
   function tokenHash(token: string): string {
     let h = tokenHashes.get(token);
@@ -66,6 +63,15 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
       tokenHashes.set(token, h);
     }
     return h;
+  }
+
+  function normalized(url: string): string {
+    let n = htus.get(url);
+    if (n === undefined) {
+      n = normalizeHtu(url);
+      htus.set(url, n);
+    }
+    return n;
   }
 
   return async (proof, opts) => {
@@ -82,13 +88,21 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
       let rawHeader: unknown;
       try {
         if (!isB64u(h)) throw new TypeError('not base64url');
-        rawHeader = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(h, 'base64url')));
+        rawHeader = JSON.parse(utf8Fatal.decode(Buffer.from(h, 'base64url')));
       } catch {
         throw invalid('the header is not base64url JSON');
       }
       const parsed = dpopHeader.safeParse(rawHeader);
       if (!parsed.success) throw invalid('the header must be {typ: "dpop+jwt", alg: "ES256", jwk: <P-256 public key>}');
-      header = parsed;
+      const { x, y } = parsed.data.jwk;
+      let key: KeyObject;
+      try {
+        key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
+      } catch {
+        // Not a point on the curve: no signature can verify with it.
+        throw invalid('the signature does not verify');
+      }
+      header = { data: parsed.data, key, jkt: thumbprintOf(parsed.data.jwk) };
       headers.set(h, header);
     }
 
@@ -96,14 +110,14 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
     const signature = Buffer.from(s, 'base64url');
     let verified = false;
     try {
-      verified = isB64u(p) && isB64u(s) && signature.length === 64 && verifySignature('sha256', Buffer.from(`${h}.${p}`, 'ascii'), { key: keyOf(header.data.jwk), dsaEncoding: 'ieee-p1363' }, signature);
+      verified = isB64u(p) && isB64u(s) && signature.length === 64 && verifySignature('sha256', Buffer.from(`${h}.${p}`, 'ascii'), { key: header.key, dsaEncoding: 'ieee-p1363' }, signature);
     } catch {
       verified = false;
     }
     if (!verified) throw invalid('the signature does not verify');
     let payloadJson: unknown;
     try {
-      payloadJson = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(p, 'base64url')));
+      payloadJson = JSON.parse(utf8Fatal.decode(Buffer.from(p, 'base64url')));
     } catch {
       throw invalid('the signature does not verify');
     }
@@ -115,11 +129,11 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
     if (payload.htm !== opts.method.toUpperCase()) throw invalid(`htm is ${payload.htm}, the request is ${opts.method}`);
     let htu: string;
     try {
-      htu = normalizeHtu(payload.htu);
+      htu = normalized(payload.htu);
     } catch {
       throw invalid('htu is not a URL');
     }
-    if (htu !== normalizeHtu(opts.url)) throw invalid('htu does not match the request URL');
+    if (htu !== normalized(opts.url)) throw invalid('htu does not match the request URL');
 
     // 5. Freshness.
     const window = opts.iatWindow ?? 60;
@@ -138,7 +152,7 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
       if (payload.ath === undefined) throw invalid('ath is missing');
       if (!timingSafeEqualString(payload.ath, tokenHash(opts.accessToken))) throw invalid('ath does not match the access token');
     }
-    const jkt = await thumbprintOf(header.data.jwk);
+    const jkt = header.jkt;
     if (opts.expectedJkt !== undefined && !timingSafeEqualString(jkt, opts.expectedJkt)) {
       throw invalid('the proof is signed by a key other than the one the token is bound to');
     }

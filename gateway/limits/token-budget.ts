@@ -8,8 +8,13 @@ const DAY_MS = 86_400_000;
 
 /** `YYYY-MM-DD` of the UTC day holding `nowMs`: the key usage is counted under. */
 export function utcDay(nowMs: number): string {
-  return new Date(nowMs).toISOString().slice(0, 10);
+  // Called on every model call with the same day: the last day's bounds are kept.
+  if (nowMs >= lastDay.from && nowMs < lastDay.to) return lastDay.day;
+  const from = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  lastDay = { from, to: from + DAY_MS, day: new Date(nowMs).toISOString().slice(0, 10) };
+  return lastDay.day;
 }
+let lastDay = { from: 0, to: 0, day: '' };
 
 export function secondsToUtcMidnight(nowMs: number): number {
   const next = (Math.floor(nowMs / DAY_MS) + 1) * DAY_MS;

@@ -129,13 +129,16 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   const upstreamBody = upstreamBodyOf(chat, model);
   const controller = new AbortController();
   let stop: Stop | null = null;
+  let interrupt: ((reason: unknown) => void) | null = null;
   const end = (why: Stop): void => {
     if (stop) return;
     stop = why;
     controller.abort();
+    interrupt?.(controller.signal.reason);
   };
-  // Every wait below is cut short by this signal, so any stop ends the wait at once whatever the transport does.
+  // Every wait below is cut short by a stop, so any stop ends the wait at once whatever the transport does.
   const stopped = controller.signal;
+  const wait = waitUntilStopped(() => stop !== null, (reject) => (interrupt = reject), stopped);
 
   const unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code) => end({ kind: 'cut', code, reason }) });
   const onClientClose = (): void => {
@@ -152,18 +155,18 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   // reply.sent only turns true when the response ends; this says the answer has begun.
   const answer = { begun: false };
   try {
-    if (!stop) upstream = await untilStopped(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal }), stopped).catch((error: unknown) => {
+    if (!stop) upstream = await wait(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal })).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });
     if (upstream && (upstream.status < 200 || upstream.status > 299)) {
-      await readAtMost(upstream.body, MAX_ERROR_BODY_BYTES, stopped).catch(() => undefined);
+      await readAtMost(upstream.body, MAX_ERROR_BODY_BYTES, wait).catch(() => undefined);
       end({ kind: 'upstream', error: upstreamStatusError(upstream.status) });
     }
     if (upstream && !stop) {
       result = chat.stream
-        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, stopped, () => stop, end, policy.auditContent, promptEstimate)
-        : await relayJson(upstream, reply, answer, stopped, end, promptEstimate);
+        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent, promptEstimate)
+        : await relayJson(upstream, reply, answer, wait, end, promptEstimate);
     }
   } catch (error) {
     // Anything unforeseen is an upstream failure from the tester's point of view; the details go to the log only.
@@ -203,29 +206,43 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   return reply;
 }
 
+/** `promise`, or a rejection as soon as the call stops. */
+type Wait = <T>(promise: Promise<T>) => Promise<T>;
+
 /**
- * `promise`, or a rejection as soon as `signal` aborts. Unlike racing one long-lived promise per
- * chunk, the listener is removed after each wait, so a stream of any length holds nothing extra.
+ * Waits of one call, one at a time, each cut short by a stop. The stop rejects the pending wait
+ * directly (`setInterrupt`), instead of every wait adding and removing an abort listener.
  */
-function untilStopped<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+function waitUntilStopped(isStopped: () => boolean, setInterrupt: (reject: ((reason: unknown) => void) | null) => void, signal: AbortSignal): Wait {
+  return <T>(promise: Promise<T>): Promise<T> => {
+    if (isStopped()) {
+      promise.catch(() => undefined);
+      return Promise.reject(signal.reason);
+    }
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const interrupt = (reason: unknown): void => {
+        if (settled) return;
+        settled = true;
+        reject(reason);
+      };
+      setInterrupt(interrupt);
+      promise.then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          setInterrupt(null);
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          settled = true;
+          setInterrupt(null);
+          reject(error);
+        },
+      );
+    });
+  };
 }
 
 function responseDone(reply: FastifyReply): Promise<void> {
@@ -250,13 +267,13 @@ async function safeAudit(deps: ChatDeps, entry: Parameters<ModelAuditSink>[0]): 
   }
 }
 
-async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, stopped: AbortSignal): Promise<Uint8Array[] | null> {
+async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, wait: Wait): Promise<Uint8Array[] | null> {
   const parts: Uint8Array[] = [];
   let size = 0;
   const it = body[Symbol.asyncIterator]();
   try {
     for (;;) {
-      const next = await untilStopped(it.next(), stopped);
+      const next = await wait(it.next());
       if (next.done) return parts;
       size += next.value.byteLength;
       if (size > limit) return null;
@@ -267,8 +284,8 @@ async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, stoppe
   }
 }
 
-async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, stopped: AbortSignal, end: (stop: Stop) => void, promptEstimate: number) {
-  const parts = await readAtMost(upstream.body, MAX_JSON_ANSWER_BYTES, stopped);
+async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, wait: Wait, end: (stop: Stop) => void, promptEstimate: number) {
+  const parts = await readAtMost(upstream.body, MAX_JSON_ANSWER_BYTES, wait);
   const fail = (message: string) => {
     end({ kind: 'upstream', error: new AirlockError('upstream_error', message) });
     return { usage: { prompt: promptEstimate, completion: 0 }, reported: false, text: null };
@@ -300,6 +317,7 @@ async function relayStream(
   answer: { begun: boolean },
   stall: ReturnType<typeof createStallTimer>,
   idleMs: number,
+  wait: Wait,
   stopped: AbortSignal,
   currentStop: () => Stop | null,
   end: (stop: Stop) => void,
@@ -320,7 +338,7 @@ async function relayStream(
     // failure or stall before it can still be a plain 502/504 answer.
     let pending = '';
     while (!pending) {
-      const next = await untilStopped(it.next(), stopped);
+      const next = await wait(it.next());
       if (next.done) {
         pending = relay.end();
         break;
@@ -354,7 +372,7 @@ async function relayStream(
         }
         pending = '';
       }
-      const next = await untilStopped(it.next(), stopped);
+      const next = await wait(it.next());
       if (next.done) {
         pending = relay.end();
         done = true;

@@ -41,8 +41,9 @@ export async function upstreamsOf(ctx: GatewayContext): Promise<UpstreamsFile> {
 
 /** Whether the device may still be served: closes the gap between auth and registering in the hub. */
 async function stillActive(ctx: GatewayContext, device: DeviceIdentity): Promise<boolean> {
-  const state = await ctx.security.devices.get(device.deviceId);
-  return state?.status === 'active' && (await ctx.security.devices.testerStatus(device.tester)) === 'active';
+  const { devices } = ctx.security;
+  const state = devices.peek(device.deviceId) ?? (await devices.get(device.deviceId));
+  return state?.status === 'active' && (devices.peekTesterStatus(device.tester) ?? (await devices.testerStatus(device.tester))) === 'active';
 }
 
 function auditSink(ctx: GatewayContext): (entry: ModelCallAudit) => Promise<void> {
