@@ -17,6 +17,8 @@ export interface BootstrapResult {
   /** The gateway CA to trust from now on (kept in the enrollment record). */
   caPem: string;
   caPin: string;
+  /** The same CA certificate, DER. */
+  caDer: Uint8Array;
 }
 
 function refuse(reason: string): AirlockError {
@@ -46,12 +48,13 @@ export function verifyBootstrapChain(input: BootstrapInput): BootstrapResult {
   if (rest.length === 0) throw refuse('the gateway did not send its CA certificate after its server certificate');
 
   // 2. The CA is the certificate whose key is pinned; nothing else in the chain is trusted.
-  const pinned = rest.filter((cert) => input.pins.includes(pinOf(cert)));
+  const pinned = rest.map((cert) => ({ cert, pin: pinOf(cert) })).filter(({ pin }) => input.pins.includes(pin));
   if (pinned.length === 0) throw refuse('no certificate the gateway sent has a key in the pin set');
 
   // 3. It must be a CA, valid now, and it must have signed the server certificate.
-  const ca = pinned.find((cert) => cert.ca && server.checkIssued(cert) && server.verify(cert.publicKey));
-  if (ca === undefined) throw refuse('the pinned certificate is not a CA that signed the server certificate');
+  const found = pinned.find(({ cert }) => cert.ca && server.checkIssued(cert) && server.verify(cert.publicKey));
+  if (found === undefined) throw refuse('the pinned certificate is not a CA that signed the server certificate');
+  const ca = found.cert;
   if (!within(ca, input.now)) throw refuse('the pinned CA certificate is not within its validity period');
 
   // 4. The server certificate must name this host and be within its validity.
@@ -60,5 +63,5 @@ export function verifyBootstrapChain(input: BootstrapInput): BootstrapResult {
   if (!within(server, input.now)) throw refuse('the server certificate is not within its validity period');
   if (server.ca) throw refuse('the server certificate is itself a CA certificate');
 
-  return { caPem: ca.toString(), caPin: pinOf(ca) };
+  return { caPem: ca.toString(), caPin: found.pin, caDer: new Uint8Array(ca.raw) };
 }
