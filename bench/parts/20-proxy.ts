@@ -14,6 +14,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { startOpenAiServer, type OpenAiTestServer } from '../../test/helpers/openai-server.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity, type GatewayClient, type TestDevice } from '../../test/helpers/pinned-client.js';
@@ -23,6 +24,8 @@ import { initDataDir } from '../../gateway/init/init.js';
 
 const CALLS = 400;
 const WARMUP = 50;
+/** Gateway-only streamed calls, one after another, to read the gateway's CPU per call. */
+const CPU_CALLS = 200;
 const BODY = JSON.stringify({ model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'bench' }] });
 
 export interface Timing {
@@ -141,6 +144,12 @@ http {
   };
 }
 
+/** User+system CPU of a process so far, in ms (Linux /proc; all its threads, the audit worker included). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
 function summarize(name: string, timings: Timing[]) {
   const ttft = timings.map((t) => t.ttft);
   const total = timings.map((t) => t.total);
@@ -209,7 +218,7 @@ export default async function proxyBench(log: (line: string) => void): Promise<B
     // Proofs are signed before the clock starts: the figure is the gateway's cost, not the client's signing.
     await caller.fetch('GET', '/v1/models');
     // Two gateway chats a round: the second follows the first at once (see `targets`).
-    const proofs = await Promise.all(Array.from({ length: 2 * (WARMUP + CALLS) }, () => caller.proof('POST', '/v1/chat/completions', { accessToken: caller.accessToken! })));
+    const proofs = await Promise.all(Array.from({ length: 2 * (WARMUP + CALLS) + CPU_CALLS }, () => caller.proof('POST', '/v1/chat/completions', { accessToken: caller.accessToken! })));
     const modelProofs = await Promise.all(Array.from({ length: WARMUP + CALLS }, () => caller.proof('GET', '/v1/models', { accessToken: caller.accessToken! })));
     const auth = { authorization: `DPoP ${caller.accessToken!}` };
     let proofIndex = 0;
@@ -256,6 +265,12 @@ export default async function proxyBench(log: (line: string) => void): Promise<B
     rows.push({ group: 'proxy', name: 'gateway added total p99', value: g.total99 - d.total99, unit: 'ms', baseline: `nginx ${(n.total99 - d.total99).toFixed(3)} ms`, target: '< 2 ms', meets: g.total99 - d.total99 < 2 });
     rows.push({ group: 'proxy', name: 'gateway back-to-back added total p50 / p99', value: b.total50 - d.total50, unit: `ms / ${(b.total99 - d.total99).toFixed(3)} ms`, baseline: `not back-to-back ${(g.total50 - d.total50).toFixed(3)} ms` });
     log(`latency: ${CALLS} interleaved calls per path after ${WARMUP} warm-up`);
+
+    // CPU the gateway spends on one streamed call (TLS both ways, DPoP, proxying, its audit entry).
+    const cpuStarted = processCpuMs(gw.process.pid!);
+    for (let i = 0; i < CPU_CALLS; i++) await timedStream(viaGateway, '/v1/chat/completions', { ...auth, dpop: proofs[proofIndex++]! });
+    const cpuPerCall = (processCpuMs(gw.process.pid!) - cpuStarted) / CPU_CALLS;
+    rows.push({ group: 'proxy', name: `gateway CPU per streamed call (${CPU_CALLS} in a row; all threads, audit worker included)`, value: cpuPerCall, unit: 'ms' });
 
     // Revocation: 1,000 event channels of other devices stay open throughout.
     const channels: OpenStream[] = [];
