@@ -7,6 +7,7 @@
  * - time to first token and to the end of a streamed chat, through client.chat();
  * - revocation seen by the client: admin command (socket) to the client's `revoked` state, wiped.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +21,47 @@ import { createRedactingLogger } from '../../main/core/log/redacting-logger.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { startPrivateKeychain } from '../../test/setup/keychain.js';
 
-const ENROLLS = 20;
+const ENROLLS = 50;
 const CHATS = 40;
 const REVOCATIONS = 10;
+
+/**
+ * The client's own undici events (the gateway runs in another process): when the pinned
+ * connector starts and finishes a connection (for an enrollment: the trust bootstrap, both TLS
+ * handshakes), and how long each request waits from its headers sent to the answer's headers
+ * (the gateway's work plus loopback).
+ */
+function watchUndici(): { connectMs(): number; waitingMs(): number; reset(): void; stop(): void } {
+  let connectStart = Number.NaN;
+  let connectMs = 0;
+  let waitingMs = 0;
+  const sent = new WeakMap<object, number>();
+  const onBeforeConnect = (): void => void (connectStart = performance.now());
+  const onConnected = (): void => void (connectMs += performance.now() - connectStart);
+  const onSendHeaders = (message: unknown): void => void sent.set((message as { request: object }).request, performance.now());
+  const onHeaders = (message: unknown): void => {
+    const at = sent.get((message as { request: object }).request);
+    if (at !== undefined) waitingMs += performance.now() - at;
+  };
+  const channels: Array<[string, (message: unknown) => void]> = [
+    ['undici:client:beforeConnect', onBeforeConnect],
+    ['undici:client:connected', onConnected],
+    ['undici:client:sendHeaders', onSendHeaders],
+    ['undici:request:headers', onHeaders],
+  ];
+  for (const [name, fn] of channels) diagnosticsChannel.subscribe(name, fn);
+  return {
+    connectMs: () => connectMs,
+    waitingMs: () => waitingMs,
+    reset() {
+      connectMs = 0;
+      waitingMs = 0;
+    },
+    stop() {
+      for (const [name, fn] of channels) diagnosticsChannel.unsubscribe(name, fn);
+    },
+  };
+}
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -62,26 +101,42 @@ export default async function clientBench(log: (line: string) => void): Promise<
   const gw = await startGateway({ policy: { limits: { requestsPerMinute: 100_000, tokensPerDay: 100_000_000, streamsPerDevice: 4 } } });
   try {
     const enrollMs: number[] = [];
+    const cpuMs: number[] = [];
+    const connectMs: number[] = [];
+    const waitingMs: number[] = [];
     // Where an enrollment's time goes, from the client's own state changes.
-    const steps: Record<string, number[]> = { 'challenge (TLS bootstrap + POST)': [], 'attest (key, evidence, sign)': [], enroll: [], 'first session': [] };
+    const steps: Record<string, number[]> = {
+      'challenge (keychain check, TLS bootstrap, POST)': [],
+      'attest (key, evidence, sign)': [],
+      'enroll (POST)': [],
+      'first session (+ keychain write, overlapped)': [],
+    };
+    const undici = watchUndici();
     for (let i = 0; i < ENROLLS + 2; i++) {
       const client = await newClient(gw, appDir);
       const link = await gw.invite(`bench-enroll-${i}@example.com`);
       const marks: number[] = [];
       const off = client.onState(() => marks.push(performance.now()));
+      undici.reset();
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const state = await client.enroll(link);
       const elapsed = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       off();
       if (state.kind !== 'enrolled') throw new Error(`enroll ended in ${JSON.stringify(state)}`);
       if (i >= 2) {
         // the first two warm up TLS, tsx and keytar
         enrollMs.push(elapsed);
+        cpuMs.push((cpu.user + cpu.system) / 1000);
+        connectMs.push(undici.connectMs());
+        waitingMs.push(undici.waitingMs());
         Object.values(steps).forEach((list, k) => list.push(marks[k + 1]! - marks[k]!));
       }
       await client.signOut();
       await client.close();
     }
+    undici.stop();
     log(`enroll: ${ENROLLS} runs, p50 ${percentile(enrollMs, 50).toFixed(1)} ms`);
 
     const client = await newClient(gw, appDir);
@@ -128,6 +183,9 @@ export default async function clientBench(log: (line: string) => void): Promise<
       { group: 'client core', name: `enroll, link to first session p50 (n=${ENROLLS})`, value: p50Enroll, unit: 'ms', baseline: 'gateway-only enrollment in 10-gateway', target: '< 50 ms', meets: p50Enroll < 50 },
       { group: 'client core', name: 'enroll p99', value: percentile(enrollMs, 99), unit: 'ms' },
       ...Object.entries(steps).map(([step, list]) => ({ group: 'client core', name: `  enroll step: ${step} p50`, value: percentile(list, 50), unit: 'ms' })),
+      { group: 'client core', name: '  enroll: TLS bootstrap (pin check, two handshakes) p50', value: percentile(connectMs, 50), unit: 'ms' },
+      { group: 'client core', name: '  enroll: waiting on the gateway (3 requests) p50', value: percentile(waitingMs, 50), unit: 'ms', baseline: 'gateway-only enrollment in 10-gateway' },
+      { group: 'client core', name: '  enroll: client process CPU p50', value: percentile(cpuMs, 50), unit: 'ms', baseline: 'includes keytar and TLS work off the main thread' },
       { group: 'client core', name: `chat TTFT p50 (demo upstream, n=${CHATS})`, value: percentile(ttft, 50), unit: 'ms', baseline: 'demo streams 40 tokens/s' },
       { group: 'client core', name: 'chat TTFT p99', value: percentile(ttft, 99), unit: 'ms' },
       { group: 'client core', name: 'chat complete answer p50', value: percentile(total, 50), unit: 'ms', baseline: 'set by the demo token rate' },
