@@ -12,8 +12,18 @@ export interface WorkerAppend {
   details: string;
 }
 
-export type DeferredRequest = WorkerAppend | { kind: 'close' };
+/** Tokens a tester used on a UTC day, added to the store's count (the token budget's ledger). */
+export interface WorkerUsage {
+  kind: 'usage';
+  id: number;
+  tester: string;
+  day: string;
+  tokens: number;
+}
+
+export type DeferredRequest = WorkerAppend | WorkerUsage | { kind: 'close' };
 
 export type DeferredReply =
-  | { kind: 'done'; results: Array<{ id: number; entry: AuditEntry }> }
+  /** `entry` for appends; usage writes have none. */
+  | { kind: 'done'; results: Array<{ id: number; entry?: AuditEntry }> }
   | { kind: 'failed'; ids: number[]; message: string };

@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { entryHash, GENESIS_HASH } from './chain.js';
-import type { DeferredReply, DeferredRequest, WorkerAppend } from './deferred-protocol.js';
+import type { DeferredReply, DeferredRequest, WorkerAppend, WorkerUsage } from './deferred-protocol.js';
 
 if (!parentPort) throw new Error('deferred-worker.ts runs only as a worker thread');
 const port = parentPort;
@@ -21,12 +21,17 @@ db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 const head = db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
 const insert = db.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+const addUsage = db.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens');
 
-const appendBatch = db.transaction((batch: WorkerAppend[]) => {
+const appendBatch = db.transaction((batch: Array<WorkerAppend | WorkerUsage>) => {
   const row = head.get() as { seq: number; hash: string } | undefined;
   let seq = row?.seq ?? 0;
   let prevHash = row?.hash ?? GENESIS_HASH;
   return batch.map((e) => {
+    if (e.kind === 'usage') {
+      addUsage.run(e.tester, e.day, e.tokens);
+      return { id: e.id };
+    }
     seq += 1;
     const hash = entryHash(seq, e.time, e.type, e.actor, e.subject, e.details, prevHash);
     insert.run(seq, e.time, e.type, e.actor, e.subject, e.details, prevHash, hash);
@@ -36,7 +41,7 @@ const appendBatch = db.transaction((batch: WorkerAppend[]) => {
   });
 });
 
-let queue: WorkerAppend[] = [];
+let queue: Array<WorkerAppend | WorkerUsage> = [];
 let scheduled = false;
 
 function flush(): void {
@@ -54,7 +59,7 @@ function flush(): void {
 }
 
 port.on('message', (message: DeferredRequest) => {
-  if (message.kind === 'append') {
+  if (message.kind === 'append' || message.kind === 'usage') {
     queue.push(message);
     // setImmediate runs after every message already waiting has been delivered: one batch for all.
     if (!scheduled) {

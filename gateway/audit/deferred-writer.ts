@@ -17,12 +17,17 @@ import type { DeferredReply, DeferredRequest } from './deferred-protocol.js';
 
 export interface DeferredAuditWriter {
   append(entry: AuditInput): Promise<AuditEntry>;
+  /**
+   * Adds to a tester's token count for a UTC day (`YYYY-MM-DD`) in the worker's next commit, so
+   * the ledger's periodic fsync'd write leaves the event loop too. Resolves once committed.
+   */
+  addTokenUsage(tester: string, day: string, tokens: number): Promise<void>;
   /** Waits for every pending entry, then stops the worker. Appends after this are refused. */
   close(): Promise<void>;
 }
 
 interface Pending {
-  resolve(entry: AuditEntry): void;
+  resolve(entry: AuditEntry | undefined): void;
   reject(error: Error): void;
 }
 
@@ -48,7 +53,7 @@ export function createDeferredAuditWriter(path: string, now: () => Date): Deferr
   const pending = new Map<number, Pending>();
   let drained: (() => void) | null = null;
 
-  function settle(id: number, outcome: { entry: AuditEntry } | { error: Error }): void {
+  function settle(id: number, outcome: { entry: AuditEntry | undefined } | { error: Error }): void {
     const waiter = pending.get(id);
     if (!waiter) return;
     pending.delete(id);
@@ -83,7 +88,20 @@ export function createDeferredAuditWriter(path: string, now: () => Date): Deferr
     return started;
   }
 
+  function post<T>(message: DeferredRequest & { id: number }): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      worker ??= start();
+      if (pending.size === 0) worker.ref();
+      pending.set(message.id, { resolve: resolve as (value: AuditEntry | undefined) => void, reject });
+      worker.postMessage(message);
+    });
+  }
+
   return {
+    addTokenUsage(tester, day, tokens) {
+      if (closed) return Promise.reject(new Error('the audit writer is closed'));
+      return post<void>({ kind: 'usage', id: nextId++, tester, day, tokens });
+    },
     append(input) {
       if (closed) return Promise.reject(new Error('the audit writer is closed'));
       const id = nextId++;
@@ -96,12 +114,7 @@ export function createDeferredAuditWriter(path: string, now: () => Date): Deferr
         subject: input.subject,
         details: canonicalJson(input.details ?? {}),
       };
-      return new Promise<AuditEntry>((resolve, reject) => {
-        worker ??= start();
-        if (pending.size === 0) worker.ref();
-        pending.set(id, { resolve, reject });
-        worker.postMessage(message);
-      });
+      return post<AuditEntry>(message);
     },
     async close() {
       closed = true;

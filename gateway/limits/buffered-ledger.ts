@@ -19,6 +19,8 @@ interface Entry {
   readAt: number;
   /** Counted here since, not yet written. */
   pending: number;
+  /** Being written now: the store may or may not hold them yet, so a re-read waits until it does. */
+  inFlight: number;
   day: string;
   at: Date;
   tester: string;
@@ -41,12 +43,15 @@ export function createBufferedLedger(store: TokenUsageLedger, options: { flushMs
       }
       const tokens = entry.pending;
       entry.pending = 0;
+      entry.inFlight += tokens;
       try {
         await store.addTokenUsage(entry.tester, tokens, entry.at);
         entry.stored += tokens;
       } catch (error) {
         entry.pending += tokens;
         options.onError(error);
+      } finally {
+        entry.inFlight -= tokens;
       }
     }
   }
@@ -63,21 +68,24 @@ export function createBufferedLedger(store: TokenUsageLedger, options: { flushMs
       const key = keyOf(tester, at);
       let entry = entries.get(key);
       const now = options.now();
-      if (!entry || now - entry.readAt > options.flushMs) {
+      if (!entry || (now - entry.readAt > options.flushMs && entry.inFlight === 0)) {
         const stored = await store.tokensUsedToday(tester, at);
-        entry = entries.get(key) ?? { stored, readAt: now, pending: 0, day: utcDay(at.getTime()), at, tester };
-        entry.stored = stored;
-        entry.readAt = now;
+        entry = entries.get(key) ?? { stored, readAt: now, pending: 0, inFlight: 0, day: utcDay(at.getTime()), at, tester };
+        // A write that started while the store was read may or may not be in `stored`: keep the old figure.
+        if (entry.inFlight === 0) {
+          entry.stored = stored;
+          entry.readAt = now;
+        }
         entries.set(key, entry);
       }
-      return entry.stored + entry.pending;
+      return entry.stored + entry.pending + entry.inFlight;
     },
     async addTokenUsage(tester, tokens, at) {
       const key = keyOf(tester, at);
       let entry = entries.get(key);
       if (!entry) {
         // Never read: the stored figure is unknown, so it is read again (readAt 0) before the next check.
-        entry = { stored: 0, readAt: 0, pending: 0, day: utcDay(at.getTime()), at, tester };
+        entry = { stored: 0, readAt: 0, pending: 0, inFlight: 0, day: utcDay(at.getTime()), at, tester };
         entries.set(key, entry);
       }
       entry.pending += tokens;

@@ -87,7 +87,6 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditTail: db.prepare('SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
     auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
-    addUsage: db.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens'),
     usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
   };
   const releaseQ = {
@@ -253,8 +252,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
       return { ok: true, entries: verifier.entries, firstBad: null, reason: null };
     },
 
-    async addTokenUsage(testerEmail, tokens, at) {
-      q.addUsage.run(testerEmail, at.toISOString().slice(0, 10), tokens);
+    addTokenUsage(testerEmail, tokens, at) {
+      // Committed (synchronous=FULL) by the deferred writer's worker: the fsync stays off the event loop.
+      return deferred.addTokenUsage(testerEmail, at.toISOString().slice(0, 10), tokens);
     },
     async tokensUsedToday(testerEmail, at) {
       return (q.usage.get(testerEmail, at.toISOString().slice(0, 10)) as number | undefined) ?? 0;
