@@ -2,7 +2,7 @@
  * Issue 5, item 5: the client core as the app runs it, against a real gateway process with its
  * built-in demo upstream, pinned TLS and the real keychain (gnome-keyring on a private D-Bus,
  * started here and stopped at the end; never the user's keyring):
- * - enroll: invite link to an enrolled device with its first session (trust bootstrap probe,
+ * - enroll: invite link to an enrolled device with its first session (trust bootstrap,
  *   ES256 key generation, attestation, keychain write), one fresh client and invite each time;
  * - time to first token and to the end of a streamed chat, through client.chat();
  * - revocation seen by the client: admin command (socket) to the client's `revoked` state, wiped.
@@ -21,7 +21,7 @@ import { createRedactingLogger } from '../../main/core/log/redacting-logger.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { startPrivateKeychain } from '../../test/setup/keychain.js';
 
-const ENROLLS = 50;
+const ENROLLS = 100;
 const CHATS = 40;
 const REVOCATIONS = 10;
 
