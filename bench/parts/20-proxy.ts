@@ -170,7 +170,8 @@ async function benchGateway(upstream: OpenAiTestServer, root: string): Promise<T
   return startGateway({
     dataDir,
     // Limits out of the way: this measures the path, not the limiter's refusals.
-    policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000 } },
+    // Ten devices hold the 5,000 channels, so the per-device channel cap is raised with the others.
+    policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
     env: { AIRLOCK_EVENTS_HEARTBEAT_MS: '15000' },
   });
 }

@@ -5,19 +5,25 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import { AirlockError } from '../../protocol/errors.js';
 import type { Policy } from '../../protocol/schemas/policy.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import { deviceOf, type DeviceIdentity } from '../model/chat-call.js';
+import { replyError } from '../model/reply-error.js';
 import { createEventChannels } from './channels.js';
 import { SSE_HEADERS, sseEvent } from './sse.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** A dropped channel is noticed at the next heartbeat write at the latest. */
+const CHANNEL_RETRY_AFTER_SECONDS = 15;
 
 export interface EventsDeps {
   hub: ConnectionHub;
   /** Subscribes to policy changes; returns an unsubscribe function. */
   onPolicyChange: (listener: (policy: Policy) => void) => (() => void) | void;
   heartbeatMs: number;
+  /** How many channels one device may hold open (the policy's `limits.eventChannelsPerDevice`). */
+  channelsPerDevice: () => number;
   now: () => number;
   /** Re-checks the device once registered, so a revocation racing the connection is not missed. */
   stillActive?: (device: DeviceIdentity) => Promise<boolean>;
@@ -33,6 +39,11 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
 
   app.get('/v1/events', async (request, reply) => {
     const device = deviceOf(request);
+    // Each channel holds a socket and ~40 KiB: one device must not be able to exhaust the instance.
+    const max = deps.channelsPerDevice();
+    if (deps.hub.count({ deviceId: device.deviceId, kind: 'events' }) >= max) {
+      return replyError(reply, new AirlockError('rate_limited', `This device already has ${max} open event channels. Close one, or wait for the old one to time out.`, { retryAfter: CHANNEL_RETRY_AFTER_SECONDS }));
+    }
     const out = new PassThrough();
     let closed = false;
     const sink = {

@@ -79,6 +79,11 @@ export function createConnectionHub(): ConnectionHub {
     },
     count(filter) {
       let n = 0;
+      if (filter?.deviceId !== undefined) {
+        // Asked on every new event channel: one device's set, not a walk over all devices.
+        for (const c of byDevice.get(filter.deviceId) ?? []) if (filter.kind === undefined || c.kind === filter.kind) n++;
+        return n;
+      }
       for (const [deviceId, set] of byDevice) {
         if (filter?.deviceId !== undefined && deviceId !== filter.deviceId) continue;
         for (const c of set) if (filter?.kind === undefined || c.kind === filter.kind) n++;

@@ -82,6 +82,7 @@ export const eventsPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       hub: ctx.hub,
       onPolicyChange: (listener) => ctx.policy.onChange(listener),
       heartbeatMs: positiveIntFromEnv(HEARTBEAT_ENV, DEFAULT_HEARTBEAT_MS, 10),
+      channelsPerDevice: () => ctx.policy.current().limits.eventChannelsPerDevice,
       now: () => ctx.clock.nowMs(),
       stillActive: (device) => stillActive(ctx, device),
     },

@@ -6,6 +6,8 @@ export const limits = z.strictObject({
   requestsPerMinute: z.number().int().positive().default(60),
   tokensPerDay: z.number().int().positive().default(200_000),
   streamsPerDevice: z.number().int().positive().default(2),
+  /** Open `/v1/events` channels a device may hold: the app needs one, plus room for a reconnect. */
+  eventChannelsPerDevice: z.number().int().positive().default(4),
 });
 
 /** `DATA/policy.json` (DESIGN.md, "Policy"). Every field has a safe default; unknown fields are refused. */
@@ -22,7 +24,7 @@ export const policy = z.strictObject({
   releaseKeys: z.array(ecPublicJwk).default([]),
   /** Build ids admitted directly, besides those listed in admitted manifests. */
   trustedBuildIds: z.array(sha256Hex).default([]),
-  limits: limits.default({ requestsPerMinute: 60, tokensPerDay: 200_000, streamsPerDevice: 2 }),
+  limits: limits.default({ requestsPerMinute: 60, tokensPerDay: 200_000, streamsPerDevice: 2, eventChannelsPerDevice: 4 }),
   watermark: z.boolean().default(true),
   contentProtection: z.boolean().default(true),
   chatHistory: z.enum(['none', 'encrypted']).default('none'),
@@ -30,6 +32,8 @@ export const policy = z.strictObject({
   auditContent: z.boolean().default(false),
 });
 export type Policy = z.infer<typeof policy>;
+/** A policy file as written: every field with a default may be left out. */
+export type PolicyInput = z.input<typeof policy>;
 export const DEFAULT_POLICY: Policy = policy.parse({});
 
 /** The part of the policy a client acts on; sent at enrollment and in `policy` events. */

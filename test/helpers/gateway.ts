@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
-import type { Policy } from '../../protocol/schemas/policy.js';
+import type { PolicyInput } from '../../protocol/schemas/policy.js';
 import { callAdminSocket } from '../../gateway/admin/socket-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { GatewayClient } from './pinned-client.js';
@@ -42,7 +42,7 @@ export interface StartGatewayOptions {
   /** `demo` (default) or the URL of an OpenAI-compatible server. */
   upstream?: string;
   /** Merged into DATA/policy.json before the gateway starts. */
-  policy?: Partial<Policy>;
+  policy?: PolicyInput;
   env?: Record<string, string>;
   /** Extra `serve` arguments. */
   args?: string[];

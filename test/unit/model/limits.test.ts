@@ -61,7 +61,7 @@ describe('open streams a device', () => {
 });
 
 describe('model limits', () => {
-  const limits = { requestsPerMinute: 2, tokensPerDay: 100, streamsPerDevice: 1 };
+  const limits = { requestsPerMinute: 2, tokensPerDay: 100, streamsPerDevice: 1, eventChannelsPerDevice: 4 };
   const call = { tester: 't@example.com', deviceId: 'd1' };
 
   it('refuses over each limit with rate_limited and a Retry-After, and a refusal holds no slot', async () => {

@@ -63,6 +63,7 @@ export async function startHarness(upstreams: UpstreamsFile, options: { policy?:
         return () => listeners.delete(listener);
       },
       heartbeatMs: options.heartbeatMs ?? 15_000,
+      channelsPerDevice: () => policy.limits.eventChannelsPerDevice,
       now,
       ...(options.stillActive ? { stillActive: options.stillActive } : {}),
     },

@@ -133,8 +133,33 @@ describe('model plugin (plain HTTP, test device header)', () => {
     h.setPolicy(DEFAULT_POLICY);
   });
 
+  it('caps the event channels one device holds open (429 with Retry-After); other devices are not affected', async () => {
+    h.setPolicy({ ...DEFAULT_POLICY, limits: { ...DEFAULT_POLICY.limits, eventChannelsPerDevice: 2 } });
+    const device = 'dev_CCCCCCCCCCCCCCCCCCCC carol@example.com';
+    const open = (who: string) => {
+      const controller = new AbortController();
+      return fetch(`${h.url}/v1/events`, { headers: { 'x-test-device': who }, signal: controller.signal }).then((res) => ({ res, controller }));
+    };
+    const first = await open(device);
+    const second = await open(device);
+    expect([first.res.status, second.res.status]).toEqual([200, 200]);
+    const third = await open(device);
+    expect(third.res.status).toBe(429);
+    expect(Number(third.res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await third.res.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    const other = await open(DEVICE);
+    expect(other.res.status).toBe(200);
+    // A closed channel frees its place.
+    first.controller.abort();
+    await expect.poll(() => h.hub.count({ deviceId: 'dev_CCCCCCCCCCCCCCCCCCCC', kind: 'events' })).toBe(1);
+    const again = await open(device);
+    expect(again.res.status).toBe(200);
+    for (const c of [second, other, again]) c.controller.abort();
+    h.setPolicy(DEFAULT_POLICY);
+  });
+
   it('limits open streams a device and requests a minute with 429 and Retry-After', async () => {
-    h.setPolicy({ ...DEFAULT_POLICY, limits: { requestsPerMinute: 3, tokensPerDay: 1_000_000, streamsPerDevice: 1 } });
+    h.setPolicy({ ...DEFAULT_POLICY, limits: { requestsPerMinute: 3, tokensPerDay: 1_000_000, streamsPerDevice: 1, eventChannelsPerDevice: 4 } });
     const device = 'dev_BBBBBBBBBBBBBBBBBBBB bob@example.com';
     const long = await chat({ model: 'test-long', stream: true, messages: [{ role: 'user', content: 'x' }] }, { 'x-test-device': device });
     const it = sseEvents(long.body)[Symbol.asyncIterator]();

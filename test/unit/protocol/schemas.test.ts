@@ -181,7 +181,7 @@ describe('policy (DESIGN.md "Policy")', () => {
     refused(policy, { tokenLifetimeSeconds: 10 });
     refused(policy, { allowedPlatforms: [] });
     refused(policy, { limits: { requestsPerMinute: 60, burst: 10 } });
-    expect(policy.parse({ limits: { requestsPerMinute: 5 } }).limits).toEqual({ requestsPerMinute: 5, tokensPerDay: 200_000, streamsPerDevice: 2 });
+    expect(policy.parse({ limits: { requestsPerMinute: 5 } }).limits).toEqual({ requestsPerMinute: 5, tokensPerDay: 200_000, streamsPerDevice: 2, eventChannelsPerDevice: 4 });
   });
 
   it('sends the client only what it acts on', () => {
