@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditInput, DeviceRecord, NewDevice, Store } from '../../../gateway/store/store.js';
 import type { Evidence } from '../../../protocol/schemas/evidence.js';
+import type { AdmittedBuild } from '../../../gateway/release/admit-manifest.js';
 
 export interface StoreHarness {
   /** Opens the harness's database (again, after `close()`, to check durability). */
@@ -305,6 +306,27 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         expect(await store.tokensUsedToday('bob@example.com', day)).toBe(7);
         expect(await store.tokensUsedToday('ada@example.com', new Date('2030-03-05T12:00:00.000Z'))).toBe(1);
         expect(await store.tokensUsedToday('cy@example.com', day)).toBe(0);
+      } finally {
+        await done();
+      }
+    });
+
+    it('admits release builds once per key, with the audit entry, and keeps them in order', async () => {
+      const { store, done } = await setup();
+      try {
+        const build = (id: string, kid: string): AdmittedBuild => ({ buildId: id.repeat(64).slice(0, 64), version: '1.2.3', platform: 'linux', arch: 'x64', kid, createdAt: '2030-01-01T00:00:00.000Z' });
+        const first = build('a', 'kid-one');
+        const second = build('b', 'kid-one');
+        expect(await store.listReleases()).toEqual([]);
+        expect(await store.addRelease({ manifest: 'jws-1', builds: [first] }, audit('release.add', first.buildId))).toEqual({ added: 1 });
+        // The same build under the same key again: nothing new. Under another key: a second row.
+        expect(await store.addRelease({ manifest: 'jws-1', builds: [first] }, audit('release.add', first.buildId))).toEqual({ added: 0 });
+        const otherKey = { ...first, kid: 'kid-two' };
+        expect(await store.addRelease({ manifest: 'jws-2', builds: [otherKey, second] }, audit('release.add', 'two'))).toEqual({ added: 2 });
+        expect(await store.listReleases()).toEqual([first, otherKey, second]);
+        const tail = await store.auditTail(3);
+        expect(tail.map((e) => [e.type, (JSON.parse(e.details) as { added: number }).added])).toEqual([['release.add', 1], ['release.add', 0], ['release.add', 2]]);
+        expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 3 });
       } finally {
         await done();
       }
