@@ -12,11 +12,12 @@ import { generateEphemeralSigner } from '../../../protocol/jws/signer.js';
 import { signReleaseManifest } from '../../../protocol/release/sign.js';
 import type { ReleaseManifest } from '../../../protocol/release/manifest.js';
 import type { Evidence } from '../../../protocol/schemas/evidence.js';
-import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { runCli, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { ApiError, createTestDevice, type GatewayClient, type TestDevice } from '../../helpers/pinned-client.js';
 
 const listed = 'a1'.repeat(32);
 const unlisted = 'b2'.repeat(32);
+const offlineBuild = 'd4'.repeat(32);
 
 const manifest: ReleaseManifest = {
   version: '0.1.0',
@@ -58,6 +59,7 @@ describe('requireTrustedBuild on a real gateway', () => {
     const releaseKey = await generateEphemeralSigner();
     const stranger = await generateEphemeralSigner();
     await writeFile(join(dir, 'good.jws'), await signReleaseManifest(manifest, releaseKey));
+    await writeFile(join(dir, 'offline.jws'), await signReleaseManifest({ ...manifest, buildId: offlineBuild }, releaseKey));
     await writeFile(join(dir, 'stranger.jws'), await signReleaseManifest({ ...manifest, buildId: unlisted }, stranger));
     // allowDevBuilds stays on, so `dev` can only be refused by requireTrustedBuild itself.
     gw = await startGateway({ policy: { requireTrustedBuild: true, allowDevBuilds: true, releaseKeys: [releaseKey.publicJwk] } });
@@ -121,14 +123,23 @@ describe('requireTrustedBuild on a real gateway', () => {
     await device.session({ evidence: build(listed) });
   });
 
-  it('keeps admitted builds across a restart (the index is rebuilt from the store at start)', async () => {
+  it('keeps admitted builds across a restart, and admits one offline with no gateway running (straight into the store)', async () => {
     await gw.stop({ keepData: true });
     const dataDir = gw.dataDir;
+    const offline = await runCli(['release', 'add', join(dir, 'offline.jws'), '--data', dataDir, '--json']);
+    expect(offline.code, offline.stderr).toBe(0);
+    expect(offline.json()).toMatchObject({ buildId: offlineBuild, added: true });
+    const refused = await runCli(['release', 'add', join(dir, 'stranger.jws'), '--data', dataDir, '--json']);
+    expect([refused.code, refused.stderr.includes('release_key_unknown')]).toEqual([1, true]);
     gw = await startGateway({ dataDir });
     client = gw.client();
     try {
       await enrolled(listed);
+      await enrolled(offlineBuild);
       expect((await refusal(enrolled(unlisted))).code).toBe('policy_violation');
+      const tail = await gw.admin<{ type: string; subject: string }[]>({ op: 'audit.tail', n: 1000 });
+      expect(tail.filter((e) => e.type === 'admin.release.add').map((e) => e.subject)).toEqual([listed, listed, offlineBuild]);
+      expect(await gw.admin({ op: 'audit.verify' })).toMatchObject({ ok: true });
     } finally {
       await gw.stop();
       await rm(join(dataDir, '..'), { recursive: true, force: true });
