@@ -100,7 +100,7 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
       case 'audit.tail':
         return (await store.auditTail(request.n)).map(auditEntryOf);
       case 'audit.verify':
-        return store.auditVerify();
+        return store.auditVerify(request.anchor);
       case 'policy.show':
         return deps.live ? deps.live.policy.current() : deps.loadPolicy();
       case 'policy.reload': {

@@ -9,7 +9,7 @@ import { assertPrivate, dataPaths, DataDirError } from '../config/data-dir.js';
 import { PolicyFileError } from '../policy/holder.js';
 import type { RunningGateway } from '../server/serve.js';
 import { keyValues, table } from './format.js';
-import { count, duration, email, flag, hostName, listen, origin, upstream, UsageError } from './options.js';
+import { auditAnchor, count, duration, email, flag, hostName, listen, origin, upstream, UsageError } from './options.js';
 
 const USAGE = `Usage: airlock-gateway <command> [options] [--data DIR] [--json]
 
@@ -22,7 +22,8 @@ const USAGE = `Usage: airlock-gateway <command> [options] [--data DIR] [--json]
   invite list | invite revoke ID
   device list | device show ID | device revoke ID [--reason R]
   tester list | tester suspend EMAIL [--reason R]
-  audit tail [-n N] | audit verify
+  audit tail [-n N] | audit verify [--anchor SEQ:HASH]
+                                             check the chain; --anchor: a head printed earlier must still be there
   policy show | policy reload
   release add MANIFEST                       admit a signed release manifest (verified against policy.releaseKeys)
 
@@ -44,7 +45,7 @@ const COMMANDS: Record<string, { options: Options; positionals: number }> = {
   'tester list': { options: {}, positionals: 0 },
   'tester suspend': { options: { reason: { type: 'string' } }, positionals: 1 },
   'audit tail': { options: { n: { type: 'string', short: 'n' } }, positionals: 0 },
-  'audit verify': { options: {}, positionals: 0 },
+  'audit verify': { options: { anchor: { type: 'string' } }, positionals: 0 },
   'policy show': { options: {}, positionals: 0 },
   'policy reload': { options: {}, positionals: 0 },
   'release add': { options: {}, positionals: 1 },
@@ -227,9 +228,12 @@ async function run(p: Parsed): Promise<number> {
       return 0;
     }
     case 'audit verify': {
-      const result = (await admin(p, { op: 'audit.verify' })) as { ok: boolean; entries: number; firstBad: number | null; reason: string | null };
-      if (p.json) out(JSON.stringify({ ok: result.ok, entries: result.entries, firstBad: result.firstBad }));
-      else out(result.ok ? `Audit log verifies: ${result.entries} entries.` : `Audit log does NOT verify: entry ${result.firstBad} is bad (${result.entries} entries read).`);
+      const anchor = str(v.anchor) === undefined ? undefined : flag('anchor', auditAnchor, str(v.anchor));
+      const result = (await admin(p, { op: 'audit.verify', ...(anchor ? { anchor } : {}) })) as { ok: boolean; entries: number; firstBad: number | null; reason: string | null; head: { seq: number; hash: string } | null };
+      const head = result.head ? `${result.head.seq}:${result.head.hash}` : null;
+      if (p.json) out(JSON.stringify({ ok: result.ok, entries: result.entries, firstBad: result.firstBad, head }));
+      else if (result.ok) out(`Audit log verifies: ${result.entries} entries.${head ? ` Head ${head}: keep it off this host and pass it back with --anchor to detect entries cut off the end.` : ''}`);
+      else out(`Audit log does NOT verify: entry ${result.firstBad} is bad (${result.entries} entries read).`);
       if (!result.ok) process.stderr.write(`airlock-gateway: audit entry ${result.firstBad}: ${result.reason}\n`);
       return result.ok ? 0 : 1;
     }

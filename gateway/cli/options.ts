@@ -34,6 +34,12 @@ export const upstream = z.string().transform((value, ctx) => {
 });
 
 export const origin = z.url({ protocol: /^https$/ }).transform((v) => new URL(v).origin);
+/** `SEQ:HASH`, the head an earlier `audit verify` printed. */
+export const auditAnchor = z
+  .string()
+  .regex(/^[1-9]\d{0,15}:[0-9a-f]{64}$/, 'must be SEQ:HASH as printed by an earlier audit verify (e.g. 42:3f9a...)')
+  .transform((v) => ({ seq: Number(v.slice(0, v.indexOf(':'))), hash: v.slice(v.indexOf(':') + 1) }));
+
 export const hostName = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a DNS name or an IP address');
 export { email };
 

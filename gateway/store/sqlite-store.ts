@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
-import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, type AuditRow } from '../audit/chain.js';
+import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditRow } from '../audit/chain.js';
 import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -242,14 +242,14 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     async auditTail(n) {
       return (q.auditTail.all(n) as AuditDbRow[]).map(toAudit);
     },
-    async auditVerify(): Promise<AuditVerifyResult> {
-      const verifier = createChainVerifier();
+    async auditVerify(anchor): Promise<AuditVerifyResult> {
+      const verifier = createChainVerifier(anchor);
       // raw() rows are arrays in column order: no per-row object with named fields to build.
       for (const row of q.auditAll.raw(true).iterate() as IterableIterator<AuditRow>) {
         const bad = verifier.push(row);
-        if (bad !== null) return { ok: false, entries: verifier.entries, firstBad: row[0], reason: bad };
+        if (bad !== null) return { ok: false, entries: verifier.entries, firstBad: row[0], reason: bad, head: verifier.head };
       }
-      return { ok: true, entries: verifier.entries, firstBad: null, reason: null };
+      return verdictAtEnd(verifier);
     },
 
     addTokenUsage(testerEmail, tokens, at) {

@@ -1,6 +1,7 @@
 import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { AdmittedBuild } from '../release/admit-manifest.js';
+import type { AuditAnchor } from '../audit/chain.js';
 
 /**
  * The gateway's durable state behind one ASYNC interface: SQLite here (sqlite-store.ts), PostgreSQL
@@ -79,6 +80,8 @@ export interface AuditVerifyResult {
   /** seq of the first entry that does not verify, or null. */
   firstBad: number | null;
   reason: string | null;
+  /** The last entry that verified: kept off the host, it is the anchor a later verify checks. */
+  head: AuditAnchor | null;
 }
 
 export interface NewInvite {
@@ -149,7 +152,8 @@ export interface Store {
   appendAuditDeferred(entry: AuditInput): Promise<AuditEntry>;
   auditTail(n: number): Promise<AuditEntry[]>;
   /** Walks the whole chain, streaming; names the first entry that does not verify. */
-  auditVerify(): Promise<AuditVerifyResult>;
+  /** Walks the whole chain; with an anchor, also checks that the anchored entry is still there, unchanged. */
+  auditVerify(anchor?: AuditAnchor): Promise<AuditVerifyResult>;
 
   // Usage, for per-tester limits (issue 4)
   addTokenUsage(tester: string, tokens: number, at: Date): Promise<void>;

@@ -19,7 +19,7 @@ export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('tester.list') }),
   z.strictObject({ op: z.literal('tester.suspend'), email, reason: reason.optional() }),
   z.strictObject({ op: z.literal('audit.tail'), n: z.number().int().min(1).max(100_000) }),
-  z.strictObject({ op: z.literal('audit.verify') }),
+  z.strictObject({ op: z.literal('audit.verify'), anchor: z.strictObject({ seq: z.number().int().min(1), hash: z.string().regex(/^[0-9a-f]{64}$/) }).optional() }),
   z.strictObject({ op: z.literal('policy.show') }),
   z.strictObject({ op: z.literal('policy.reload') }),
   z.strictObject({ op: z.literal('release.add'), manifest: z.string().max(1_000_000) }),

@@ -4,7 +4,7 @@
  * instances form one sequence that `audit verify` walks like SQLite's.
  */
 import type pg from 'pg';
-import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, type AuditRow } from '../../audit/chain.js';
+import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditAnchor, type AuditRow } from '../../audit/chain.js';
 import type { AuditEntry, AuditInput, AuditVerifyResult } from '../store.js';
 import { CHAIN_LOCK } from './locks.js';
 import type { Queryable } from './queryable.js';
@@ -63,8 +63,8 @@ export async function auditTail(db: Queryable, n: number): Promise<AuditEntry[]>
 }
 
 /** Walks the whole chain page by page (keyset paging keeps memory flat on a long log). */
-export async function auditVerify(pool: pg.Pool, pageSize = 20_000): Promise<AuditVerifyResult> {
-  const verifier = createChainVerifier();
+export async function auditVerify(pool: pg.Pool, anchor?: AuditAnchor, pageSize = 20_000): Promise<AuditVerifyResult> {
+  const verifier = createChainVerifier(anchor);
   let after = 0;
   for (;;) {
     const { rows } = await pool.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, pageSize]);
@@ -72,9 +72,9 @@ export async function auditVerify(pool: pg.Pool, pageSize = 20_000): Promise<Aud
       const seq = Number(row.seq);
       const tuple: AuditRow = [seq, row.time, row.type, row.actor, row.subject, row.details, row.prev_hash, row.hash];
       const bad = verifier.push(tuple);
-      if (bad !== null) return { ok: false, entries: verifier.entries, firstBad: seq, reason: bad };
+      if (bad !== null) return { ok: false, entries: verifier.entries, firstBad: seq, reason: bad, head: verifier.head };
       after = seq;
     }
-    if (rows.length < pageSize) return { ok: true, entries: verifier.entries, firstBad: null, reason: null };
+    if (rows.length < pageSize) return verdictAtEnd(verifier);
   }
 }

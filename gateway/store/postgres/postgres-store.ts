@@ -234,8 +234,8 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     async auditTail(n) {
       return auditTail(pool, n);
     },
-    async auditVerify() {
-      return auditVerify(pool);
+    async auditVerify(anchor) {
+      return auditVerify(pool, anchor);
     },
 
     async addTokenUsage(testerEmail, tokens, at) {

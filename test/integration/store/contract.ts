@@ -279,7 +279,12 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         expect(entries[0]!.details).toBe('{"a":[2,{"b":4,"c":3}],"z":1}');
         expect(entries[3]!.time).toBe(new Date(Date.parse('2030-01-01T00:00:00.000Z') + 28).toISOString());
         expect(await store.auditTail(3)).toEqual(entries.slice(-3));
-        expect(await store.auditVerify()).toEqual({ ok: true, entries: 25, firstBad: null, reason: null });
+        const head = { seq: 25, hash: entries[24]!.hash };
+        expect(await store.auditVerify()).toEqual({ ok: true, entries: 25, firstBad: null, reason: null, head });
+        // The head as an anchor: present and unchanged verifies; one the log never reached does not.
+        expect(await store.auditVerify(head)).toMatchObject({ ok: true });
+        expect(await store.auditVerify({ seq: 24, hash: head.hash })).toMatchObject({ ok: false, firstBad: 24 });
+        expect(await store.auditVerify({ seq: 26, hash: head.hash })).toMatchObject({ ok: false, firstBad: 26, reason: expect.stringMatching(/cut off the end/) });
         // Concurrent appends still make one chain.
         await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendAudit(audit(`c${i}`))));
         expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 45 });
