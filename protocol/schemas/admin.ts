@@ -47,7 +47,7 @@ export const testerStatus = z.enum(['active', 'suspended']);
 export const testerSummary = z.strictObject({ email, status: testerStatus, devices: z.number().int().nonnegative() });
 export const testerSuspended = z.strictObject({ email, status: testerStatus, devicesRevoked: z.number().int().nonnegative(), cut: z.number().int().nonnegative() });
 
-export const auditVerifyResult = z.strictObject({ ok: z.boolean(), entries: z.number().int().nonnegative(), firstBad: z.number().int().nonnegative().nullable() });
+export const auditVerifyResult = z.strictObject({ ok: z.boolean(), entries: z.number().int().nonnegative(), firstBad: z.number().int().nonnegative().nullable(), head: z.string().regex(/^[1-9]\d*:[0-9a-f]{64}$/).nullable() });
 
 export const adminResponse = z.discriminatedUnion('ok', [
   z.strictObject({ ok: z.literal(true), result: z.unknown() }),

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditVerifyResult } from '../../../protocol/schemas/admin.js';
 import { runCli, startGateway } from '../../helpers/gateway.js';
 import { createTestDevice } from '../../helpers/pinned-client.js';
 
@@ -34,6 +35,8 @@ describe('audit verify', () => {
     pristine = gw.dataDir;
     const direct = await runCli(['audit', 'verify', '--json', '--data', pristine]);
     expect(direct.code).toBe(0);
+    // What the CLI prints is the shape protocol/ publishes for it.
+    auditVerifyResult.parse(direct.json());
     entries = direct.json<Verdict>().entries;
     head = direct.json<Verdict>().head!;
     expect(head).toMatch(new RegExp(`^${entries}:[0-9a-f]{64}$`));
