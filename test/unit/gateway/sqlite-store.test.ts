@@ -87,7 +87,7 @@ describe('SQLite store', () => {
     const tail = await store.auditTail(10);
     expect(tail.map((e) => e.type)).toEqual(['admin.invite.create', 'enrollment', 'admin.device.revoke']);
     expect(tail[1]!.prevHash).toBe(tail[0]!.hash);
-    expect(await store.auditVerify()).toEqual({ ok: true, entries: 3, firstBad: null, reason: null });
+    expect(await store.auditVerify()).toEqual({ ok: true, entries: 3, firstBad: null, reason: null, head: { seq: 3, hash: tail[2]!.hash } });
   });
 
   it('rolls the audit entry back with a failed change (no entry for a change that did not happen)', async () => {
