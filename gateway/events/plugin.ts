@@ -5,24 +5,20 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
-import { AirlockError } from '../../protocol/errors.js';
 import type { Policy } from '../../protocol/schemas/policy.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import { deviceOf, type DeviceIdentity } from '../model/chat-call.js';
-import { replyError } from '../model/reply-error.js';
 import { createEventChannels } from './channels.js';
 import { SSE_HEADERS, sseEvent } from './sse.js';
 
 export const DEFAULT_HEARTBEAT_MS = 15_000;
-/** A dropped channel is noticed at the next heartbeat write at the latest. */
-const CHANNEL_RETRY_AFTER_SECONDS = 15;
 
 export interface EventsDeps {
   hub: ConnectionHub;
   /** Subscribes to policy changes; returns an unsubscribe function. */
   onPolicyChange: (listener: (policy: Policy) => void) => (() => void) | void;
   heartbeatMs: number;
-  /** How many channels one device may hold open (the policy's `limits.eventChannelsPerDevice`). */
+  /** How many channels one device may hold open (the policy's `limits.eventChannelsPerDevice`); a new one ends the oldest. */
   channelsPerDevice: () => number;
   now: () => number;
   /** Re-checks the device once registered, so a revocation racing the connection is not missed. */
@@ -32,6 +28,8 @@ export interface EventsDeps {
 export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app, { deps }) => {
   const channels = createEventChannels({ heartbeatMs: deps.heartbeatMs, now: deps.now });
   const unsubscribe = deps.onPolicyChange((policy) => channels.broadcastPolicy(policy));
+  // Each device's open channels, oldest first, as functions that end them quietly.
+  const openByDevice = new Map<string, Set<() => void>>();
   app.addHook('onClose', async () => {
     if (typeof unsubscribe === 'function') unsubscribe();
     channels.close();
@@ -39,11 +37,6 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
 
   app.get('/v1/events', async (request, reply) => {
     const device = deviceOf(request);
-    // Each channel holds a socket and ~40 KiB: one device must not be able to exhaust the instance.
-    const max = deps.channelsPerDevice();
-    if (deps.hub.count({ deviceId: device.deviceId, kind: 'events' }) >= max) {
-      return replyError(reply, new AirlockError('rate_limited', `This device already has ${max} open event channels. Close one, or wait for the old one to time out.`, { retryAfter: CHANNEL_RETRY_AFTER_SECONDS }));
-    }
     const out = new PassThrough();
     let closed = false;
     const sink = {
@@ -66,10 +59,28 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
       },
     };
     const unregister = deps.hub.add(connection);
+    const endQuietly = (): void => {
+      leave();
+      unregister();
+      sink.end();
+    };
+    // Each channel holds a socket and ~40 KiB, so one device may not hold more than the policy's
+    // limit. The newest wins: a laptop that changed networks leaves half-open channels behind that
+    // TCP may not report for minutes, and refusing the new one would cut the app off meanwhile.
+    let own = openByDevice.get(device.deviceId);
+    if (!own) openByDevice.set(device.deviceId, (own = new Set()));
+    for (const oldest of own) {
+      if (own.size < deps.channelsPerDevice()) break;
+      own.delete(oldest);
+      oldest();
+    }
+    own.add(endQuietly);
     reply.raw.on('close', () => {
       closed = true;
       leave();
       unregister();
+      own.delete(endQuietly);
+      if (own.size === 0 && openByDevice.get(device.deviceId) === own) openByDevice.delete(device.deviceId);
     });
     out.write(sseEvent('heartbeat', { at: Math.floor(deps.now() / 1000) }));
     if (deps.stillActive && !(await deps.stillActive(device))) {
