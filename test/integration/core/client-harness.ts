@@ -129,3 +129,12 @@ export async function filesUnder(dir: string): Promise<Array<{ path: string; con
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
+
+/** Signs out, closes and removes every app a test started (for afterEach), emptying the list. */
+export async function closeApps(apps: TestApp[]): Promise<void> {
+  for (const app of apps.splice(0)) {
+    await app.client.signOut().catch(() => undefined);
+    await app.client.close();
+    await removeDir(app.dataDir);
+  }
+}

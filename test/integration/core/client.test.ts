@@ -13,7 +13,7 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { createServerCert, createTestCa, FOREIGN_PIN } from '../../unit/core/support/pki.js';
 import { startTlsServer } from '../../unit/core/support/tls-server.js';
-import { chatAll, filesUnder, keychainEntry, removeDir, secretTool, startApp, text, type TestApp, useOwnKeychain } from './client-harness.js';
+import { chatAll, closeApps, filesUnder, keychainEntry, secretTool, startApp, text, type TestApp, useOwnKeychain } from './client-harness.js';
 
 describe('client core against a real gateway', () => {
   useOwnKeychain();
@@ -35,13 +35,7 @@ describe('client core against a real gateway', () => {
     await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }, { id: 'test-long' }] }] }));
     gw = await startGateway({ dataDir });
   });
-  afterEach(async () => {
-    for (const app of apps.splice(0)) {
-      await app.client.signOut().catch(() => undefined);
-      await app.client.close();
-      await removeDir(app.dataDir);
-    }
-  });
+  afterEach(() => closeApps(apps));
   afterAll(async () => {
     await gw?.stop();
     await upstream?.close();

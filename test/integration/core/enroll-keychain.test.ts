@@ -14,7 +14,7 @@ import type { Keychain } from '../../../main/core/ports.js';
 import { createVault } from '../../../main/core/vault/vault.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { keychainEntry, removeDir, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
+import { closeApps, keychainEntry, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
 
 /** The real keychain, with each `set` held back first: a slow Secret Service. */
 function slowSets(ms: number, onStored: () => void = () => undefined): Keychain {
@@ -37,13 +37,7 @@ describe('enrollment and the keychain write', () => {
   beforeAll(async () => {
     gw = await startGateway();
   });
-  afterEach(async () => {
-    for (const app of apps.splice(0)) {
-      await app.client.signOut().catch(() => undefined);
-      await app.client.close();
-      await removeDir(app.dataDir);
-    }
-  });
+  afterEach(() => closeApps(apps));
   afterAll(async () => {
     await gw?.stop();
   });
