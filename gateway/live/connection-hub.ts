@@ -78,16 +78,10 @@ export function createConnectionHub(): ConnectionHub {
       return { testers: byTester.size, devices: byDevice.size };
     },
     count(filter) {
+      // One device's set when a device is named, not a walk over every device.
+      const sets = filter?.deviceId === undefined ? byDevice.values() : [byDevice.get(filter.deviceId) ?? new Set<LiveConnection>()];
       let n = 0;
-      if (filter?.deviceId !== undefined) {
-        // Asked on every new event channel: one device's set, not a walk over all devices.
-        for (const c of byDevice.get(filter.deviceId) ?? []) if (filter.kind === undefined || c.kind === filter.kind) n++;
-        return n;
-      }
-      for (const [deviceId, set] of byDevice) {
-        if (filter?.deviceId !== undefined && deviceId !== filter.deviceId) continue;
-        for (const c of set) if (filter?.kind === undefined || c.kind === filter.kind) n++;
-      }
+      for (const set of sets) for (const c of set) if (filter?.kind === undefined || c.kind === filter.kind) n++;
       return n;
     },
   };
