@@ -128,6 +128,17 @@ export class ApiError extends Error {
   }
 }
 
+/** The ApiError a step was refused with; anything else it throws is rethrown, and success is an error. */
+export async function refusal(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+}
+
 function fail(response: RawResponse): never {
   let message = response.text;
   try {

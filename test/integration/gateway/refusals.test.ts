@@ -15,20 +15,10 @@ import { signAccessToken } from '../../../protocol/token/access-token.js';
 import { decodeCompactUnverified } from '../../../protocol/jws/compact.js';
 import { accessTokenClaims } from '../../../protocol/schemas/session.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { ApiError, createTestDevice, nodeSigner, type GatewayClient, type TestDevice } from '../../helpers/pinned-client.js';
+import { createTestDevice, nodeSigner, refusal, type GatewayClient, type TestDevice } from '../../helpers/pinned-client.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const b64uJson = (value: unknown) => b64uEncode(utf8(JSON.stringify(value)));
-
-async function refusal(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('gateway refusals', () => {
   let gw: TestGateway;

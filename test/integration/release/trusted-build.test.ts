@@ -13,7 +13,7 @@ import { signReleaseManifest } from '../../../protocol/release/sign.js';
 import type { ReleaseManifest } from '../../../protocol/release/manifest.js';
 import type { Evidence } from '../../../protocol/schemas/evidence.js';
 import { runCli, startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { ApiError, createTestDevice, type GatewayClient, type TestDevice } from '../../helpers/pinned-client.js';
+import { createTestDevice, refusal, type GatewayClient, type TestDevice } from '../../helpers/pinned-client.js';
 
 const listed = 'a1'.repeat(32);
 const unlisted = 'b2'.repeat(32);
@@ -29,16 +29,6 @@ const manifest: ReleaseManifest = {
 };
 
 const build = (buildId: string): Partial<Evidence> => ({ buildId, packaged: buildId !== 'dev', appVersion: '0.1.0', platform: 'linux' });
-
-async function refusal(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('requireTrustedBuild on a real gateway', () => {
   let gw: TestGateway;
