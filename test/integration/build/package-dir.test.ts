@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { listPackage } from '@electron/asar';
-import { packageApp, type PackagedRelease } from '../../../build/package-app.js';
+import { packageApp, type PackageOptions, type PackagedRelease } from '../../../build/package-app.js';
 import { listFiles } from '../../../build/release/measure.js';
 import { runReleaseCli } from '../../../build/release/cli.js';
 import { generateReleaseKey } from '../../../build/release/release-key.js';
@@ -56,6 +56,22 @@ async function makeElectronStandIn(electronDir: string): Promise<void> {
   await write(path.join(electronDir, 'version'), electronVersion);
 }
 
+/** packageApp's Linux `dir` target with the stand-in Electron, staged and written under DIR/stageSUFFIX and DIR/outSUFFIX. */
+function packageLinuxDir(appDir: string, suffix: string, options: Pick<PackageOptions, 'requireFuseWire' | 'env' | 'log'>): Promise<PackagedRelease[]> {
+  return packageApp({
+    appDir,
+    stageDir: path.join(dir, `stage${suffix}`),
+    outputDir: path.join(dir, `out${suffix}`),
+    nodeModulesDir: path.join(repo, 'node_modules'),
+    os: 'linux',
+    kind: 'dir',
+    arch: 'x64',
+    electronVersion,
+    electronDist: path.join(dir, 'electron'),
+    ...options,
+  });
+}
+
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -70,16 +86,7 @@ beforeAll(async () => {
   pubFile = path.join(dir, 'release-key.pub.jwk');
   await writeFile(pubFile, JSON.stringify(publicJwk));
   const started = performance.now();
-  const releases = await packageApp({
-    appDir: path.join(dir, 'app'),
-    stageDir: path.join(dir, 'stage'),
-    outputDir: path.join(dir, 'out'),
-    nodeModulesDir: path.join(repo, 'node_modules'),
-    os: 'linux',
-    kind: 'dir',
-    arch: 'x64',
-    electronVersion,
-    electronDist: path.join(dir, 'electron'),
+  const releases = await packageLinuxDir(path.join(dir, 'app'), '', {
     requireFuseWire: false,
     env: { AIRLOCK_RELEASE_KEY_FILE: keyFile },
     log: (line) => lines.push(line),
@@ -169,38 +176,12 @@ describe('the packaging audit', () => {
     const appDir = path.join(dir, 'app-bad');
     await cp(path.join(dir, 'app'), appDir, { recursive: true });
     await write(path.join(appDir, 'renderer/release-key.pem'), 'not a real key');
-    const error = await packageApp({
-      appDir,
-      stageDir: path.join(dir, 'stage-bad'),
-      outputDir: path.join(dir, 'out-bad'),
-      nodeModulesDir: path.join(repo, 'node_modules'),
-      os: 'linux',
-      kind: 'dir',
-      arch: 'x64',
-      electronVersion,
-      electronDist: path.join(dir, 'electron'),
-      requireFuseWire: false,
-      env: {},
-      log: () => {},
-    }).then(() => null, (e: unknown) => e);
+    const error = await packageLinuxDir(appDir, '-bad', { requireFuseWire: false, env: {}, log: () => {} }).then(() => null, (e: unknown) => e);
     expect(String(error)).toContain('renderer/release-key.pem: key material must not be packaged');
   }, 60_000);
 
   it('refuses, for a release, an Electron binary without a fuse wire', async () => {
-    const error = await packageApp({
-      appDir: path.join(dir, 'app'),
-      stageDir: path.join(dir, 'stage-release'),
-      outputDir: path.join(dir, 'out-release'),
-      nodeModulesDir: path.join(repo, 'node_modules'),
-      os: 'linux',
-      kind: 'dir',
-      arch: 'x64',
-      electronVersion,
-      electronDist: path.join(dir, 'electron'),
-      requireFuseWire: true,
-      env: {},
-      log: () => {},
-    }).then(() => null, (e: unknown) => e);
+    const error = await packageLinuxDir(path.join(dir, 'app'), '-release', { requireFuseWire: true, env: {}, log: () => {} }).then(() => null, (e: unknown) => e);
     expect(String(error)).toContain('cannot flip the Electron fuses');
   }, 60_000);
 });
