@@ -1,9 +1,9 @@
 import { listPackage } from '@electron/asar';
-import { auditAsarEntries } from './audit.js';
+import { auditAsarEntries, normaliseEntry } from './audit.js';
 
 /** Lists an app.asar (entries without a leading slash). */
 export function listAsar(asarPath: string): string[] {
-  return listPackage(asarPath, { isPack: false }).map((entry) => entry.replace(/\\/g, '/').replace(/^\/+/, ''));
+  return listPackage(asarPath, { isPack: false }).map(normaliseEntry);
 }
 
 /** Refuses an app.asar whose contents break the packaging rules. */
