@@ -13,16 +13,22 @@ export class FuseError extends Error {
   override readonly name = 'FuseError';
 }
 
-/** Reads the planned fuses back from a binary: each must be set exactly as planned. */
-export async function readPlannedFuses(electronPath: string): Promise<Record<PlannedFuse, boolean>> {
-  const wire = await getCurrentFuseWire(electronPath);
+type FuseWire = Awaited<ReturnType<typeof getCurrentFuseWire>>;
+
+/** The planned fuses' states in a wire; a planned fuse that is missing or removed is an error (`advice` says what to do). */
+function plannedStates(wire: FuseWire, electronPath: string, advice = ''): Record<PlannedFuse, boolean> {
   const out = {} as Record<PlannedFuse, boolean>;
   for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
     const state = (wire as unknown as Record<number, number | undefined>)[FuseV1Options[name]];
-    if (state !== ENABLED && state !== DISABLED) throw new FuseError(`fuse ${name} is missing or removed in ${electronPath} (state ${String(state)})`);
+    if (state !== ENABLED && state !== DISABLED) throw new FuseError(`fuse ${name} is missing or removed in ${electronPath} (state ${String(state)})${advice}`);
     out[name] = state === ENABLED;
   }
   return out;
+}
+
+/** Reads the planned fuses back from a binary: each must be set exactly as planned. */
+export async function readPlannedFuses(electronPath: string): Promise<Record<PlannedFuse, boolean>> {
+  return plannedStates(await getCurrentFuseWire(electronPath), electronPath);
 }
 
 function isMissingSentinel(error: unknown): boolean {
@@ -36,19 +42,16 @@ function isMissingSentinel(error: unknown): boolean {
  * (or does not have) is an error: @electron/fuses would write it anyway, and it would mean nothing.
  */
 export async function applyFuses(electronPath: string, options: { resetAdHocDarwinSignature: boolean; requireFuseWire: boolean }): Promise<FuseOutcome> {
-  let before: Record<number, number | undefined>;
+  let before: FuseWire;
   try {
-    before = (await getCurrentFuseWire(electronPath)) as unknown as Record<number, number | undefined>;
+    before = await getCurrentFuseWire(electronPath);
   } catch (error) {
     if (isMissingSentinel(error) && !options.requireFuseWire) {
       return { applied: false, reason: `${electronPath} has no Electron fuse wire (not a real Electron binary)` };
     }
     throw new FuseError(`cannot flip the Electron fuses of ${electronPath}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
-    const state = before[FuseV1Options[name]];
-    if (state !== ENABLED && state !== DISABLED) throw new FuseError(`fuse ${name} is missing or removed in ${electronPath} (state ${String(state)}); review the fuse plan for this Electron version`);
-  }
+  plannedStates(before, electronPath, '; review the fuse plan for this Electron version');
   await flipFuses(electronPath, fuseConfig(options));
   const readBack = await readPlannedFuses(electronPath);
   for (const name of Object.keys(FUSE_PLAN) as PlannedFuse[]) {
