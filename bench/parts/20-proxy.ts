@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
+import { percentile, processCpuMs } from '../stats.js';
 import { readFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { startOpenAiServer, type OpenAiTestServer } from '../../test/helpers/openai-server.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity, type GatewayClient, type TestDevice } from '../../test/helpers/pinned-client.js';
@@ -33,12 +33,6 @@ const BODY = JSON.stringify({ model: 'test-chat', stream: true, messages: [{ rol
 export interface Timing {
   ttft: number;
   total: number;
-}
-
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 /** One streamed call: time to the first body bytes and to the end, in ms. */
@@ -144,12 +138,6 @@ http {
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** User+system CPU of a process so far, in ms (Linux /proc; all its threads, the audit worker included). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
 }
 
 function summarize(name: string, timings: Timing[]) {

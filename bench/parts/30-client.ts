@@ -12,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchRow } from '../run.js';
+import { percentile } from '../stats.js';
 import type { AirlockClient } from '../../main/core/api.js';
 import { createAttestationCollector } from '../../main/core/attestation/collector.js';
 import { createAirlockClient } from '../../main/core/client.js';
@@ -61,11 +62,6 @@ function watchUndici(): { connectMs(): number; waitingMs(): number; reset(): voi
       for (const [name, fn] of channels) diagnosticsChannel.unsubscribe(name, fn);
     },
   };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 async function newClient(gw: TestGateway, dataDir: string): Promise<AirlockClient> {
