@@ -2,17 +2,17 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { AirlockApi, ClientState, ModelInfo } from '../../../main/ipc/contract.js';
 import type { ChatMessage } from '../../../protocol/schemas/chat.js';
+import { FailureNotice, type Failure } from '../components/failure-notice.js';
 import { Frame, Notice } from '../components/frame.js';
 import { Watermark } from '../components/watermark.js';
 import { Markdown } from '../markdown.js';
-import { adviceFor } from '../messages.js';
 
 interface Turn {
   role: 'user' | 'assistant';
   content: string;
   streaming?: boolean;
   stopped?: boolean;
-  error?: { code: string; message: string };
+  error?: Failure;
 }
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
@@ -29,7 +29,7 @@ export function ChatScreen({ api, state, onShowDevice }: { api: AirlockApi; stat
   const composerId = useId();
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [model, setModel] = useState('');
-  const [modelsError, setModelsError] = useState<{ code: string; message: string } | null>(null);
+  const [modelsError, setModelsError] = useState<Failure | null>(null);
   const [turns, setTurns] = useState<Turn[]>([]);
   const [draft, setDraft] = useState('');
   const cancel = useRef<(() => void) | null>(null);
@@ -113,12 +113,7 @@ export function ChatScreen({ api, state, onShowDevice }: { api: AirlockApi; stat
             <p>Answers may fail until the connection is back. Check your network if this lasts.</p>
           </Notice>
         ) : null}
-        {modelsError ? (
-          <Notice tone="error" title="Could not load the models">
-            <p>{modelsError.message}</p>
-            {adviceFor(modelsError.code) ? <p>{adviceFor(modelsError.code)}</p> : null}
-          </Notice>
-        ) : null}
+        {modelsError ? <FailureNotice title="Could not load the models" failure={modelsError} /> : null}
         <div className="log" ref={log} aria-live="polite" aria-label="Conversation">
           {turns.length === 0 ? (
             <div className="empty">
@@ -133,12 +128,7 @@ export function ChatScreen({ api, state, onShowDevice }: { api: AirlockApi; stat
                 {turn.role === 'user' ? <p className="plain">{turn.content}</p> : <Markdown text={turn.content} />}
                 {turn.streaming && turn.content.length === 0 ? <span className="muted">Thinking…</span> : null}
                 {turn.stopped ? <p className="muted small">Stopped.</p> : null}
-                {turn.error ? (
-                  <Notice tone="error" title="The answer failed">
-                    <p>{turn.error.message}</p>
-                    {adviceFor(turn.error.code) ? <p>{adviceFor(turn.error.code)}</p> : null}
-                  </Notice>
-                ) : null}
+                {turn.error ? <FailureNotice title="The answer failed" failure={turn.error} /> : null}
               </div>
             </article>
           ))}

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { AirlockApi, ClientState, DeviceStatus } from '../../../main/ipc/contract.js';
-import { Frame, Notice } from '../components/frame.js';
-import { adviceFor } from '../messages.js';
+import { FailureNotice, type Failure } from '../components/failure-notice.js';
+import { Frame } from '../components/frame.js';
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
 
@@ -29,7 +29,7 @@ const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
 export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: Enrolled; onBack: () => void }): ReactNode {
   const [status, setStatus] = useState<DeviceStatus | null>(null);
-  const [failure, setFailure] = useState<{ code: string; message: string } | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
   const [confirmSignOut, setConfirmSignOut] = useState(false);
 
   useEffect(() => {
@@ -57,12 +57,7 @@ export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: E
     <Frame actions={actions}>
       <main className="screen" data-screen="device">
         <h1>This device</h1>
-        {failure ? (
-          <Notice tone="error" title="Could not read the device status">
-            <p>{failure.message}</p>
-            {adviceFor(failure.code) ? <p>{adviceFor(failure.code)}</p> : null}
-          </Notice>
-        ) : null}
+        {failure ? <FailureNotice title="Could not read the device status" failure={failure} /> : null}
         <div className="grid">
           <section className="card">
             <h2>Enrollment</h2>

@@ -1,8 +1,8 @@
 import { useEffect, useId, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { AirlockApi, ClientState, InvitePreview } from '../../../main/ipc/contract.js';
-import { Frame, Notice } from '../components/frame.js';
-import { adviceFor } from '../messages.js';
+import { FailureNotice, type Failure } from '../components/failure-notice.js';
+import { Frame } from '../components/frame.js';
 
 const STEPS: Record<Extract<ClientState, { kind: 'enrolling' }>['step'], string> = {
   challenge: 'Asking the gateway for a challenge…',
@@ -10,11 +10,6 @@ const STEPS: Record<Extract<ClientState, { kind: 'enrolling' }>['step'], string>
   enroll: 'Enrolling this device…',
   session: 'Opening a session…',
 };
-
-interface Failure {
-  code: string;
-  message: string;
-}
 
 /**
  * Paste an invite (or arrive by deep link), see exactly which gateway and pin it names, then
@@ -124,12 +119,7 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
 
         {state.kind === 'enrolling' ? <p className="muted" role="status">{STEPS[state.step]}</p> : null}
 
-        {failure ? (
-          <Notice tone="error" title={failure.code === 'connection_not_trusted' ? 'Connection not trusted' : 'Enrollment did not work'}>
-            <p>{failure.message}</p>
-            {adviceFor(failure.code) ? <p>{adviceFor(failure.code)}</p> : null}
-          </Notice>
-        ) : null}
+        {failure ? <FailureNotice title={failure.code === 'connection_not_trusted' ? 'Connection not trusted' : 'Enrollment did not work'} failure={failure} /> : null}
       </main>
     </Frame>
   );

@@ -1,15 +1,12 @@
 import type { ReactNode } from 'react';
-import { Frame, Notice } from '../components/frame.js';
-import { adviceFor } from '../messages.js';
+import { FailureNotice } from '../components/failure-notice.js';
+import { Frame } from '../components/frame.js';
 
 export function ErrorScreen({ title, message, code }: { title: string; message: string; code: string }): ReactNode {
   return (
     <Frame>
       <main className="screen" data-screen="error">
-        <Notice tone="error" title={title}>
-          <p>{message}</p>
-          {adviceFor(code) ? <p>{adviceFor(code)}</p> : null}
-        </Notice>
+        <FailureNotice title={title} failure={{ code, message }} />
       </main>
     </Frame>
   );
