@@ -1,11 +1,9 @@
 import Database from 'better-sqlite3';
-import type { EcPublicJwk } from '../../protocol/schemas/common.js';
-import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditRow } from '../audit/chain.js';
 import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import type { AdmittedBuild } from '../release/admit-manifest.js';
+import { toAudit, toDevice, toInvite, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from './rows.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -16,29 +14,6 @@ import type {
   Store,
   TesterRecord,
 } from './store.js';
-
-interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
-interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
-interface TesterRow { email: string; status: TesterRecord['status']; created_at: string; devices: number }
-interface AuditDbRow { seq: number; time: string; type: string; actor: string; subject: string; details: string; prev_hash: string; hash: string }
-
-const toInvite = (r: InviteRow): InviteRecord => ({
-  id: r.id, email: r.email, codeHash: r.code_hash, createdAt: r.created_at, expiresAt: r.expires_at,
-  deviceLimit: r.device_limit, devicesUsed: r.devices_used, status: r.status,
-});
-const toDevice = (r: DeviceRow): DeviceRecord => ({
-  id: r.id, tester: r.tester, inviteId: r.invite_id, publicJwk: JSON.parse(r.public_jwk) as EcPublicJwk, jkt: r.jkt,
-  evidence: JSON.parse(r.evidence) as Evidence, platform: r.platform as Platform, status: r.status, enrolledAt: r.enrolled_at,
-  lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason,
-});
-const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: r.devices });
-const toAudit = (r: AuditDbRow): AuditEntry => ({
-  seq: r.seq, time: r.time, type: r.type, actor: r.actor, subject: r.subject, details: r.details, prevHash: r.prev_hash, hash: r.hash,
-});
-interface ReleaseRow { build_id: string; kid: string; version: string; platform: string; arch: string; created_at: string }
-const toRelease = (r: ReleaseRow): AdmittedBuild => ({
-  buildId: r.build_id, kid: r.kid, version: r.version, platform: r.platform as AdmittedBuild['platform'], arch: r.arch as AdmittedBuild['arch'], createdAt: r.created_at,
-});
 
 /**
  * The embedded store: one SQLite file in the data directory, WAL with synchronous=FULL (a commit

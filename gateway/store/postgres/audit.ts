@@ -8,32 +8,9 @@ import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtE
 import type { AuditEntry, AuditInput, AuditVerifyResult } from '../store.js';
 import { CHAIN_LOCK } from './locks.js';
 import type { Queryable } from './queryable.js';
-
-interface AuditDbRow {
-  seq: string;
-  time: string;
-  type: string;
-  actor: string;
-  subject: string;
-  details: string;
-  prev_hash: string;
-  hash: string;
-}
+import { toAudit, type AuditDbRow } from '../rows.js';
 
 const COLUMNS = 'seq, time, type, actor, subject, details, prev_hash, hash';
-
-function toEntry(row: AuditDbRow): AuditEntry {
-  return {
-    seq: Number(row.seq),
-    time: row.time,
-    type: row.type,
-    actor: row.actor,
-    subject: row.subject,
-    details: row.details,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
 
 /** Appends inside the caller's transaction (the one making the change the entry describes). */
 export async function appendAuditTx(tx: Queryable, input: AuditInput, time: string): Promise<AuditEntry> {
@@ -59,7 +36,7 @@ export async function appendAuditTx(tx: Queryable, input: AuditInput, time: stri
 /** The last `n` entries, oldest first. */
 export async function auditTail(db: Queryable, n: number): Promise<AuditEntry[]> {
   const { rows } = await db.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit ORDER BY seq DESC LIMIT $1`, [n]);
-  return rows.reverse().map(toEntry);
+  return rows.reverse().map(toAudit);
 }
 
 /** Walks the whole chain page by page (keyset paging keeps memory flat on a long log). */

@@ -9,35 +9,14 @@
  *    an invite's last place or enroll under a tester being suspended.
  */
 import pg from 'pg';
-import type { EcPublicJwk } from '../../../protocol/schemas/common.js';
-import type { Evidence, Platform } from '../../../protocol/schemas/evidence.js';
 import { inviteRefusal } from '../../enroll/invite-rules.js';
 import { publishClusterEvent } from '../../cluster/publish.js';
 import type { AuditEntry, AuditInput, DeviceRecord, EnrollOutcome, InviteRecord, Store, TesterRecord } from '../store.js';
-import type { AdmittedBuild } from '../../release/admit-manifest.js';
 import { appendAuditTx, auditTail, auditVerify } from './audit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { inTransaction, type Queryable } from './queryable.js';
-
-interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
-interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
-interface TesterRow { email: string; status: TesterRecord['status']; created_at: string; devices: string }
-
-const toInvite = (r: InviteRow): InviteRecord => ({
-  id: r.id, email: r.email, codeHash: r.code_hash, createdAt: r.created_at, expiresAt: r.expires_at,
-  deviceLimit: r.device_limit, devicesUsed: r.devices_used, status: r.status,
-});
-const toDevice = (r: DeviceRow): DeviceRecord => ({
-  id: r.id, tester: r.tester, inviteId: r.invite_id, publicJwk: JSON.parse(r.public_jwk) as EcPublicJwk, jkt: r.jkt,
-  evidence: JSON.parse(r.evidence) as Evidence, platform: r.platform as Platform, status: r.status, enrolledAt: r.enrolled_at,
-  lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason,
-});
-const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: Number(r.devices) });
-interface ReleaseRow { build_id: string; kid: string; version: string; platform: string; arch: string; created_at: string }
-const toRelease = (r: ReleaseRow): AdmittedBuild => ({
-  buildId: r.build_id, kid: r.kid, version: r.version, platform: r.platform as AdmittedBuild['platform'], arch: r.arch as AdmittedBuild['arch'], createdAt: r.created_at,
-});
+import { toDevice, toInvite, toRelease, toTester, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from '../rows.js';
 
 // Orderings use the "C" collation: byte order, as SQLite compares, whatever the database's locale.
 const TESTER_SELECT = 'SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t';
