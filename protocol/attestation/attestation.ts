@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { AirlockError } from '../errors.js';
 import { verifyCompactEs256, decodeCompactUnverified, signCompact, type PublicKeyCache } from '../jws/compact.js';
 import type { Es256Signer } from '../jws/signer.js';
@@ -28,8 +29,29 @@ function refuse(reason: string): AirlockError {
   return new AirlockError('attestation_invalid', `The device attestation was refused: ${reason}. Restart the app and try again.`);
 }
 
-function checkIat(iat: number, now: number, window: number): void {
-  if (iat > now + window || iat < now - window) throw refuse('its time is off; check the device clock');
+/**
+ * What both attestations check once their key is known, in order: the signature (`unsigned` says
+ * why it fails), then the payload's shape, then `iat` within the window. The payload is read only
+ * after the signature holds.
+ */
+async function verifiedPayload<T extends { iat: number }>(
+  jws: string,
+  jwk: EcPublicJwk,
+  schema: z.ZodType<T>,
+  unsigned: string,
+  options: { now: number; iatWindow?: number; keyCache?: PublicKeyCache },
+): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = (await verifyCompactEs256(jws, jwk, options.keyCache)).payload;
+  } catch {
+    throw refuse(unsigned);
+  }
+  const payload = schema.safeParse(raw);
+  if (!payload.success) throw new AirlockError('bad_request', `The attestation payload is malformed: ${payload.error.issues[0]?.path.join('.') ?? ''} ${payload.error.issues[0]?.message ?? ''}`.trim());
+  const window = options.iatWindow ?? 60;
+  if (payload.data.iat > options.now + window || payload.data.iat < options.now - window) throw refuse('its time is off; check the device clock');
+  return payload.data;
 }
 
 /** Enrollment: the attestation carries the new device key and is verified with it. */
@@ -43,16 +65,8 @@ export async function verifyEnrollAttestation(
   } catch {
     throw refuse('its header must be {alg: "ES256", typ: "airlock-attest+jwt", jwk}');
   }
-  let raw: unknown;
-  try {
-    raw = (await verifyCompactEs256(jws, header.jwk, options.keyCache)).payload;
-  } catch {
-    throw refuse('its signature does not verify');
-  }
-  const payload = enrollAttestationPayload.safeParse(raw);
-  if (!payload.success) throw new AirlockError('bad_request', `The attestation payload is malformed: ${payload.error.issues[0]?.path.join('.') ?? ''} ${payload.error.issues[0]?.message ?? ''}`.trim());
-  checkIat(payload.data.iat, options.now, options.iatWindow ?? 60);
-  return { jwk: header.jwk, payload: payload.data };
+  const payload = await verifiedPayload(jws, header.jwk, enrollAttestationPayload, 'its signature does not verify', options);
+  return { jwk: header.jwk, payload };
 }
 
 /** Reads the `kid` (device id) of a session attestation, to look up the key that must verify it. */
@@ -71,14 +85,5 @@ export async function verifySessionAttestation(
   options: { now: number; iatWindow?: number; keyCache?: PublicKeyCache },
 ): Promise<SessionAttestationPayload> {
   sessionAttestationDeviceId(jws);
-  let raw: unknown;
-  try {
-    raw = (await verifyCompactEs256(jws, registeredJwk, options.keyCache)).payload;
-  } catch {
-    throw refuse('it is not signed by this device\'s registered key');
-  }
-  const payload = sessionAttestationPayload.safeParse(raw);
-  if (!payload.success) throw new AirlockError('bad_request', `The attestation payload is malformed: ${payload.error.issues[0]?.path.join('.') ?? ''} ${payload.error.issues[0]?.message ?? ''}`.trim());
-  checkIat(payload.data.iat, options.now, options.iatWindow ?? 60);
-  return payload.data;
+  return verifiedPayload(jws, registeredJwk, sessionAttestationPayload, 'it is not signed by this device\'s registered key', options);
 }
