@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
 import type { PolicyInput } from '../../protocol/schemas/policy.js';
+import type { z } from 'zod';
+import type { upstreamsFile } from '../../gateway/model/upstream-config.js';
 import { callAdminSocket } from '../../gateway/admin/socket-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { GatewayClient } from './pinned-client.js';
@@ -43,6 +45,8 @@ export interface StartGatewayOptions {
   upstream?: string;
   /** Merged into DATA/policy.json before the gateway starts. */
   policy?: PolicyInput;
+  /** Written as DATA/upstreams.json before the gateway starts (it then takes precedence over `upstream`). */
+  upstreams?: z.input<typeof upstreamsFile>;
   env?: Record<string, string>;
   /** Extra `serve` arguments. */
   args?: string[];
@@ -101,6 +105,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     const current = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
     await writeFile(path, `${JSON.stringify({ ...current, ...options.policy }, null, 2)}\n`, { mode: 0o600 });
   }
+  if (options.upstreams) await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify(options.upstreams), { mode: 0o600 });
   const args = options.args ?? [];
   const serveArgs = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--json', '--upstream', options.upstream ?? 'demo', '--log-level', 'warn'];
   if (!args.includes('--unauth-rate-limit')) serveArgs.push('--unauth-rate-limit', '100000');

@@ -2,11 +2,9 @@
  * Issue 5, "What this issue must show" 1-4, against a real gateway process, real TLS with the
  * gateway's own CA and pin, and the real keychain (gnome-keyring on the private test D-Bus).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { initDataDir } from '../../../gateway/init/init.js';
 import { formatInviteLink, parseInviteLink } from '../../../protocol/invite/link.js';
 import { isAirlockError } from '../../../protocol/errors.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
@@ -17,7 +15,6 @@ import { chatAll, closeApps, filesUnder, keychainEntry, secretTool, startApp, te
 
 describe('client core against a real gateway', () => {
   useOwnKeychain();
-  let root: string;
   let upstream: OpenAiTestServer;
   let gw: TestGateway;
   const apps: TestApp[] = [];
@@ -29,17 +26,12 @@ describe('client core against a real gateway', () => {
 
   beforeAll(async () => {
     upstream = await startOpenAiServer({ slowMs: 20, longChunks: 2000 });
-    root = await mkdtemp(join(tmpdir(), 'airlock-core-it-'));
-    const dataDir = join(root, 'data');
-    await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }, { id: 'test-long' }] }] }));
-    gw = await startGateway({ dataDir });
+    gw = await startGateway({ upstreams: { upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }, { id: 'test-long' }] }] } });
   });
   afterEach(() => closeApps(apps));
   afterAll(async () => {
     await gw?.stop();
     await upstream?.close();
-    await rm(root, { recursive: true, force: true });
   });
 
   it('1. invite link -> enrolled (key only in the keychain) -> streamed chat; a restart stays enrolled', async () => {

@@ -2,29 +2,20 @@
  * Issue 5, item 1 (end): the session is renewed across an expiry with no visible error. The
  * shortest token lifetime the policy allows is 30 s, so this test waits past one expiry.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initDataDir } from '../../../gateway/init/init.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { chatAll, removeDir, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
 
 describe('session renewal against a real gateway', () => {
   useOwnKeychain();
-  let root: string;
   let upstream: OpenAiTestServer;
   let gw: TestGateway;
   let app: TestApp;
 
   beforeAll(async () => {
     upstream = await startOpenAiServer({ slowMs: 5 });
-    root = await mkdtemp(join(tmpdir(), 'airlock-core-renew-'));
-    const dataDir = join(root, 'data');
-    await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }));
-    gw = await startGateway({ dataDir, policy: { tokenLifetimeSeconds: 30 } });
+    gw = await startGateway({ upstreams: { upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }, policy: { tokenLifetimeSeconds: 30 } });
   });
   afterAll(async () => {
     await app?.client.signOut().catch(() => undefined);
@@ -32,7 +23,6 @@ describe('session renewal against a real gateway', () => {
     if (app) await removeDir(app.dataDir);
     await gw?.stop();
     await upstream?.close();
-    await rm(root, { recursive: true, force: true });
   });
 
   it('keeps chatting across a token expiry: renewed before expiry, no error state, no error delta', async () => {

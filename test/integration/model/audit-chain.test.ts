@@ -3,11 +3,10 @@
  * stay in the one hash chain with the entries of enrollments and admin commands, and an entry
  * that was committed survives SIGKILL. Real gateway process, pinned TLS, DPoP.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initDataDir } from '../../../gateway/init/init.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type TestDevice } from '../../helpers/pinned-client.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
@@ -31,8 +30,6 @@ describe('model-call audit through the worker', () => {
     upstream = await startOpenAiServer();
     root = await mkdtemp(join(tmpdir(), 'airlock-model-audit-'));
     dataDir = join(root, 'data');
-    await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }));
   });
   afterAll(async () => {
     for (const gw of gateways.reverse()) await gw.stop({ keepData: true });
@@ -65,7 +62,7 @@ describe('model-call audit through the worker', () => {
   }
 
   it('chains model calls with interleaved enrollments and admin commands; audit verify passes; a committed entry survives SIGKILL', async () => {
-    const gw = await startGateway({ dataDir });
+    const gw = await startGateway({ dataDir, upstreams: { upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] } });
     gateways.push(gw);
     const first = await enrolled(gw, 'first@example.com');
 

@@ -2,12 +2,10 @@
  * Issue 4, items 1, 2 and 4, against a real gateway process over real pinned TLS with DPoP: the
  * demo upstream and the test's own OpenAI-compatible server behind the same proxy code.
  */
-import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initDataDir } from '../../../gateway/init/init.js';
 import { demoAnswer } from '../../../gateway/model/demo-upstream.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type RawResponse, type TestDevice } from '../../helpers/pinned-client.js';
@@ -18,7 +16,6 @@ const KEY = 'sk-airlock-test-upstream-key-7f3a9c';
 const FIRST_BYTE_MS = 600;
 
 describe('model proxy through a real gateway (pinned TLS, DPoP)', () => {
-  let root: string;
   let upstream: OpenAiTestServer;
   let gw: TestGateway;
   let device: TestDevice;
@@ -28,16 +25,16 @@ describe('model proxy through a real gateway (pinned TLS, DPoP)', () => {
 
   beforeAll(async () => {
     upstream = await startOpenAiServer({ slowMs: 20 });
-    root = await mkdtemp(join(tmpdir(), 'airlock-model-'));
-    const dataDir = join(root, 'data');
-    await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({
-      upstreams: [
-        { kind: 'demo', tokensPerSecond: 0 },
-        { kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, apiKey: { env: 'TEST_UPSTREAM_KEY' }, models: TEST_MODELS.map((id) => ({ id })), timeouts: { firstByteMs: FIRST_BYTE_MS, idleMs: FIRST_BYTE_MS } },
-      ],
-    }));
-    gw = await startGateway({ dataDir, env: { TEST_UPSTREAM_KEY: KEY }, policy: { limits: { requestsPerMinute: 1000, tokensPerDay: 10_000_000, streamsPerDevice: 4 } } });
+    gw = await startGateway({
+      upstreams: {
+        upstreams: [
+          { kind: 'demo', tokensPerSecond: 0 },
+          { kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, apiKey: { env: 'TEST_UPSTREAM_KEY' }, models: TEST_MODELS.map((id) => ({ id })), timeouts: { firstByteMs: FIRST_BYTE_MS, idleMs: FIRST_BYTE_MS } },
+        ],
+      },
+      env: { TEST_UPSTREAM_KEY: KEY },
+      policy: { limits: { requestsPerMinute: 1000, tokensPerDay: 10_000_000, streamsPerDevice: 4 } },
+    });
     device = await createTestDevice(gw.client());
     await device.enroll(await gw.invite('model-tester@example.com'));
     await device.session();
@@ -45,7 +42,6 @@ describe('model proxy through a real gateway (pinned TLS, DPoP)', () => {
   afterAll(async () => {
     await gw?.stop();
     await upstream?.close();
-    await rm(root, { recursive: true, force: true });
   });
 
   const ask = (model: string, extra: object = {}) => ({ model, messages: [{ role: 'user', content: 'Say something' }], ...extra });

@@ -2,11 +2,10 @@
  * Issue 4, item 3: an admin's revocation cuts live connections at once. Real gateway process,
  * pinned TLS, DPoP; the commands go through the admin socket (and once through the real CLI).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initDataDir } from '../../../gateway/init/init.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, type TestDevice } from '../../helpers/pinned-client.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
@@ -27,10 +26,7 @@ describe('live revocation through the gateway', () => {
   beforeAll(async () => {
     upstream = await startOpenAiServer({ slowMs: 25 });
     root = await mkdtemp(join(tmpdir(), 'airlock-revoke-'));
-    const dataDir = join(root, 'data');
-    await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-long' }, { id: 'test-chat' }] }] }));
-    gw = await startGateway({ dataDir });
+    gw = await startGateway({ dataDir: join(root, 'data'), upstreams: { upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-long' }, { id: 'test-chat' }] }] } });
   });
   afterAll(async () => {
     await gw?.stop();
