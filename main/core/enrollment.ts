@@ -6,6 +6,7 @@ import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { DpopClient } from './session/dpop-client.js';
 import { errorFromResponse } from './session/gateway-error.js';
 import type { GatewayHttp, GatewayResponse } from './transport/gateway-http.js';
+import { notTrusted } from './transport/trust-bootstrap.js';
 import type { EnrollmentRecord } from './vault/record.js';
 import type { DeviceIdentity, Vault } from './vault/vault.js';
 
@@ -82,7 +83,7 @@ export async function enrollDevice(deps: EnrollDeps): Promise<EnrolledDevice> {
   const enrolled = enrollResponse.safeParse(await (await postJson(deps, '/v1/enroll', { attestation })).json());
   if (!enrolled.success) throw malformed('enrollment');
   const caPems = deps.acceptedCas();
-  if (caPems.length === 0) throw new AirlockError('connection_not_trusted', 'Connection not trusted: no gateway CA was accepted. Do not continue; tell your admin.');
+  if (caPems.length === 0) throw notTrusted('no gateway CA was accepted');
   const record: EnrollmentRecord = {
     gateway: deps.invite.gateway,
     pins: deps.invite.pins,

@@ -1,10 +1,10 @@
 import { isIP } from 'node:net';
 import * as tls from 'node:tls';
 import type { buildConnector } from 'undici';
-import { AirlockError, isAirlockError } from '../../../protocol/errors.js';
+import { isAirlockError } from '../../../protocol/errors.js';
 import type { Logger } from '../ports.js';
 import { createPinMemo, type PinMemo } from './pins.js';
-import { verifyBootstrapChain } from './trust-bootstrap.js';
+import { notTrusted, verifyBootstrapChain } from './trust-bootstrap.js';
 
 /** What the transport trusts for one gateway: the pin set and the CA certificates learned so far. */
 export interface TrustAnchors {
@@ -26,12 +26,14 @@ export interface PinnedConnectorDeps {
 const UNKNOWN_CA = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
 const CERT_ERROR = /CERT|SIGNATURE|ISSUER|SELF_SIGNED|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME|ALTNAME/;
 
-function notTrusted(reason: string, cause?: unknown): AirlockError {
-  return new AirlockError('connection_not_trusted', `Connection not trusted: ${reason}. Do not continue; tell your admin.`, { cause });
-}
-
 function codeOf(error: unknown): string {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : '';
+}
+
+/** A failed verified connection: a certificate failure is `connection_not_trusted`, anything else stays as it was. */
+function verificationFailure(error: unknown): unknown {
+  if (!isAirlockError(error) && CERT_ERROR.test(codeOf(error))) return notTrusted(`the gateway certificate failed verification (${codeOf(error)})`, error);
+  return error;
 }
 
 /** Every certificate the peer sent, leaf first (Node links them through `issuerCertificate`). */
@@ -144,11 +146,7 @@ export function createPinnedConnector(deps: PinnedConnectorDeps): buildConnector
       try {
         return await openVerified(host, port, trusting(cas), pins, pinMemo, timeoutMs);
       } catch (error) {
-        if (isAirlockError(error)) throw error;
-        if (!UNKNOWN_CA.has(codeOf(error))) {
-          if (CERT_ERROR.test(codeOf(error))) throw notTrusted(`the gateway certificate failed verification (${codeOf(error)})`, error);
-          throw error;
-        }
+        if (isAirlockError(error) || !UNKNOWN_CA.has(codeOf(error))) throw verificationFailure(error);
         deps.logger.warn('transport: the gateway presents a CA this device does not know; checking it against the pin set', { host });
       }
     }
@@ -161,9 +159,7 @@ export function createPinnedConnector(deps: PinnedConnectorDeps): buildConnector
     try {
       return await openVerified(host, port, trusting([...cas, caPem]), pins, pinMemo, timeoutMs);
     } catch (error) {
-      if (isAirlockError(error)) throw error;
-      if (CERT_ERROR.test(codeOf(error))) throw notTrusted(`the gateway certificate failed verification (${codeOf(error)})`, error);
-      throw error;
+      throw verificationFailure(error);
     }
   }
 

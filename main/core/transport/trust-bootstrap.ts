@@ -21,8 +21,9 @@ export interface BootstrapResult {
   caDer: Uint8Array;
 }
 
-function refuse(reason: string): AirlockError {
-  return new AirlockError('connection_not_trusted', `Connection not trusted: ${reason}. Do not continue; tell your admin.`);
+/** The one wording of `connection_not_trusted`, wherever the client refuses a gateway's identity. */
+export function notTrusted(reason: string, cause?: unknown): AirlockError {
+  return new AirlockError('connection_not_trusted', `Connection not trusted: ${reason}. Do not continue; tell your admin.`, { cause });
 }
 
 function within(cert: X509Certificate, now: Date): boolean {
@@ -41,27 +42,27 @@ export function verifyBootstrapChain(input: BootstrapInput): BootstrapResult {
   try {
     certs = input.chain.map((der) => new X509Certificate(der));
   } catch {
-    throw refuse('the gateway sent a certificate that cannot be read');
+    throw notTrusted('the gateway sent a certificate that cannot be read');
   }
   const [server, ...rest] = certs;
-  if (server === undefined) throw refuse('the gateway sent no certificate');
-  if (rest.length === 0) throw refuse('the gateway did not send its CA certificate after its server certificate');
+  if (server === undefined) throw notTrusted('the gateway sent no certificate');
+  if (rest.length === 0) throw notTrusted('the gateway did not send its CA certificate after its server certificate');
 
   // 2. The CA is the certificate whose key is pinned; nothing else in the chain is trusted.
   const pinned = rest.map((cert) => ({ cert, pin: pinOf(cert) })).filter(({ pin }) => input.pins.includes(pin));
-  if (pinned.length === 0) throw refuse('no certificate the gateway sent has a key in the pin set');
+  if (pinned.length === 0) throw notTrusted('no certificate the gateway sent has a key in the pin set');
 
   // 3. It must be a CA, valid now, and it must have signed the server certificate.
   const found = pinned.find(({ cert }) => cert.ca && server.checkIssued(cert) && server.verify(cert.publicKey));
-  if (found === undefined) throw refuse('the pinned certificate is not a CA that signed the server certificate');
+  if (found === undefined) throw notTrusted('the pinned certificate is not a CA that signed the server certificate');
   const ca = found.cert;
-  if (!within(ca, input.now)) throw refuse('the pinned CA certificate is not within its validity period');
+  if (!within(ca, input.now)) throw notTrusted('the pinned CA certificate is not within its validity period');
 
   // 4. The server certificate must name this host and be within its validity.
   const names = isIP(input.host) !== 0 ? server.checkIP(input.host) : server.checkHost(input.host);
-  if (names === undefined) throw refuse(`the server certificate does not name ${input.host}`);
-  if (!within(server, input.now)) throw refuse('the server certificate is not within its validity period');
-  if (server.ca) throw refuse('the server certificate is itself a CA certificate');
+  if (names === undefined) throw notTrusted(`the server certificate does not name ${input.host}`);
+  if (!within(server, input.now)) throw notTrusted('the server certificate is not within its validity period');
+  if (server.ca) throw notTrusted('the server certificate is itself a CA certificate');
 
   return { caPem: ca.toString(), caPin: found.pin, caDer: new Uint8Array(ca.raw) };
 }
