@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AfterPackContext } from 'electron-builder';
 import type { Notice } from '../notice.js';
+import { SKIP_LINES } from '../signing/signing-plan.js';
 
 /**
  * electron-builder's afterSign for macOS: notarizes the signed app with Apple's notary service
@@ -12,7 +13,7 @@ export function createNotarizeHook(options: { env: Record<string, string | undef
     if (context.electronPlatformName !== 'darwin') return;
     const { APPLE_ID: appleId, APPLE_APP_SPECIFIC_PASSWORD: appleIdPassword, APPLE_TEAM_ID: teamId } = options.env;
     if (!appleId || !appleIdPassword || !teamId) {
-      options.notice.once('mac-notarize', 'macOS notarization skipped: set APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD and APPLE_TEAM_ID.');
+      options.notice.once('mac-notarize', SKIP_LINES.macNotarize);
       return;
     }
     const appPath = path.join(context.appOutDir, `${context.packager.appInfo.productFilename}.app`);

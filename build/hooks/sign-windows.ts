@@ -1,5 +1,6 @@
 import type { CustomWindowsSign, CustomWindowsSignTaskConfiguration, WinPackager } from 'electron-builder';
 import type { Notice } from '../notice.js';
+import { SKIP_LINES } from '../signing/signing-plan.js';
 
 interface DefaultSigner {
   doSign(configuration: CustomWindowsSignTaskConfiguration, packager: WinPackager): Promise<void>;
@@ -17,7 +18,7 @@ function isDefaultSigner(value: unknown): value is DefaultSigner {
 export function createWindowsSign(options: { notice: Notice }): CustomWindowsSign {
   return async (configuration, packager) => {
     if (configuration.cscInfo === null || configuration.cscInfo === undefined) {
-      options.notice.once('win-sign', 'Windows code signing skipped: set WIN_CSC_LINK and WIN_CSC_KEY_PASSWORD (an Authenticode .pfx); this build is unsigned and SmartScreen will warn.');
+      options.notice.once('win-sign', SKIP_LINES.winSign);
       return;
     }
     if (packager === undefined) throw new Error('Windows signing: electron-builder did not pass its packager');

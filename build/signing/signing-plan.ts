@@ -10,6 +10,17 @@ export interface SigningPlan {
   skipped: { key: 'mac-sign' | 'mac-notarize' | 'win-sign'; line: string }[];
 }
 
+/**
+ * The line each skipped step prints. The packaging hooks say the same lines under the same keys
+ * (Notice.once), so a step announced here is not announced again when its hook runs.
+ */
+export const SKIP_LINES = {
+  macSign: 'macOS code signing skipped: set CSC_LINK and CSC_KEY_PASSWORD (a Developer ID Application .p12) or CSC_NAME; this build is unsigned and Gatekeeper will refuse it.',
+  macNotarize: 'macOS notarization skipped: set APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD and APPLE_TEAM_ID.',
+  macNotarizeUnsigned: 'macOS notarization skipped: the app is not signed (see the line above).',
+  winSign: 'Windows code signing skipped: set WIN_CSC_LINK and WIN_CSC_KEY_PASSWORD (an Authenticode .pfx); this build is unsigned and SmartScreen will warn.',
+} as const;
+
 const set = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
 
 /**
@@ -27,18 +38,16 @@ export function signingPlan(targets: readonly TargetOs[], env: Record<string, st
   const macNotarize = macSign && notaryCreds;
   const winSign = win && ((set(env.WIN_CSC_LINK) && set(env.WIN_CSC_KEY_PASSWORD)) || (set(env.CSC_LINK) && set(env.CSC_KEY_PASSWORD)));
   if (mac && !macSign) {
-    skipped.push({ key: 'mac-sign', line: 'macOS code signing skipped: set CSC_LINK and CSC_KEY_PASSWORD (a Developer ID Application .p12) or CSC_NAME; this build is unsigned and Gatekeeper will refuse it.' });
+    skipped.push({ key: 'mac-sign', line: SKIP_LINES.macSign });
   }
   if (mac && !macNotarize) {
     skipped.push({
       key: 'mac-notarize',
-      line: macSign
-        ? 'macOS notarization skipped: set APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD and APPLE_TEAM_ID.'
-        : 'macOS notarization skipped: the app is not signed (see the line above).',
+      line: macSign ? SKIP_LINES.macNotarize : SKIP_LINES.macNotarizeUnsigned,
     });
   }
   if (win && !winSign) {
-    skipped.push({ key: 'win-sign', line: 'Windows code signing skipped: set WIN_CSC_LINK and WIN_CSC_KEY_PASSWORD (an Authenticode .pfx); this build is unsigned and SmartScreen will warn.' });
+    skipped.push({ key: 'win-sign', line: SKIP_LINES.winSign });
   }
   return { macSign, macNotarize, winSign, skipped };
 }
