@@ -25,14 +25,18 @@ export function createConnectionHub(): ConnectionHub {
   const byDevice = new Map<string, Set<LiveConnection>>();
   const byTester = new Map<string, Set<string>>();
 
+  // Forgets the tester once none of their devices holds a connection, so the maps do not grow
+  // with every tester ever seen.
+  function forgetTesterDevice(tester: string, deviceId: string): void {
+    const testerDevices = byTester.get(tester);
+    if (testerDevices?.delete(deviceId) && testerDevices.size === 0) byTester.delete(tester);
+  }
+
   function cutAll(deviceId: string, reason: string, code: 'device_revoked' | 'tester_suspended'): number {
     const connections = byDevice.get(deviceId);
     if (!connections) return 0;
     byDevice.delete(deviceId);
-    for (const connection of connections) {
-      const testerDevices = byTester.get(connection.tester);
-      if (testerDevices?.delete(deviceId) && testerDevices.size === 0) byTester.delete(connection.tester);
-    }
+    for (const connection of connections) forgetTesterDevice(connection.tester, deviceId);
     let cut = 0;
     for (const connection of connections) {
       try {
@@ -56,11 +60,9 @@ export function createConnectionHub(): ConnectionHub {
       return () => {
         const current = byDevice.get(connection.deviceId);
         if (!current?.delete(connection) || current.size > 0) return;
-        // The device's last connection closed: forget it, and forget the tester once none of
-        // their devices holds a connection, so the maps do not grow with every tester ever seen.
+        // The device's last connection closed: forget it.
         byDevice.delete(connection.deviceId);
-        const testerDevices = byTester.get(connection.tester);
-        if (testerDevices?.delete(connection.deviceId) && testerDevices.size === 0) byTester.delete(connection.tester);
+        forgetTesterDevice(connection.tester, connection.deviceId);
       };
     },
     cutDevice(deviceId, reason) {
