@@ -27,6 +27,11 @@ export interface UpstreamTransport {
   close(): Promise<void>;
 }
 
+/** The error an upstream request ends with when its signal aborts: the abort reason when it is one. */
+function abortError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error('upstream request aborted');
+}
+
 /** Upstream bytes queued before undici is told to stop reading the socket (backpressure). */
 const BODY_HIGH_WATER = 64 * 1024;
 
@@ -48,7 +53,7 @@ export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.Dis
     let waiter: { resolve(result: IteratorResult<Uint8Array>): void; reject(error: Error): void } | null = null;
 
     const abort = (reason: unknown): void => {
-      const error = reason instanceof Error ? reason : new Error('upstream request aborted');
+      const error = abortError(reason);
       if (controller && !finished && !controller.aborted) controller.abort(error);
       fail(error);
     };
@@ -96,7 +101,7 @@ export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.Dis
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
         controller = c;
-        if (signal.aborted) c.abort(signal.reason instanceof Error ? signal.reason : new Error('upstream request aborted'));
+        if (signal.aborted) c.abort(abortError(signal.reason));
       },
       onResponseStart(_c, statusCode, headers) {
         if (statusCode < 200) return;
@@ -128,7 +133,7 @@ export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.Dis
     };
 
     if (signal.aborted) {
-      rejectResponse(signal.reason instanceof Error ? signal.reason : new Error('upstream request aborted'));
+      rejectResponse(abortError(signal.reason));
       return;
     }
     signal.addEventListener('abort', onAbort, { once: true });
