@@ -6,6 +6,7 @@
  *
  *   const gw = await startGateway({ policy: { refuseDebugger: true } });
  *   const link = await gw.invite('tester@example.com');           // via the admin socket (fast)
+ *   const device = await gw.enrolledDevice('a@example.com');       // enrolled, with a session
  *   const { code, stdout } = await gw.cli(['device', 'list', '--json']);  // the real CLI
  *   await gw.stop();                                               // SIGTERM, waits for exit
  *
@@ -25,7 +26,7 @@ import type { z } from 'zod';
 import type { upstreamsFile } from '../../gateway/model/upstream-config.js';
 import { callAdminSocket } from '../../gateway/admin/socket-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
-import { GatewayClient } from './pinned-client.js';
+import { createTestDevice, GatewayClient, type TestDevice } from './pinned-client.js';
 
 export const GATEWAY_BIN = fileURLToPath(new URL('../../bin/airlock-gateway.mjs', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -73,6 +74,8 @@ export interface TestGateway {
   invite(email: string, options?: { devices?: number; expiresInSeconds?: number }): Promise<string>;
   /** A pinned client for this gateway (closed by `stop`). */
   client(options?: { connections?: number }): GatewayClient;
+  /** A new test device, enrolled with a fresh invite for `email` and holding a session; over `client`, else a new one. */
+  enrolledDevice(email: string, client?: GatewayClient): Promise<TestDevice>;
   /** SIGTERM, then waits for the exit; removes the temp data dir unless it was given. */
   stop(options?: { keepData?: boolean }): Promise<void>;
   /** Sends a signal (e.g. SIGKILL) and waits for the process to exit; keeps the data dir. */
@@ -158,6 +161,12 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
       const client = new GatewayClient({ origin: first.url, caPem, pins: [first.pin], ...opts });
       clients.push(client);
       return client;
+    },
+    async enrolledDevice(email, client = gateway.client()) {
+      const device = await createTestDevice(client);
+      await device.enroll(await gateway.invite(email));
+      await device.session();
+      return device;
     },
     async stop(opts = {}) {
       await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));

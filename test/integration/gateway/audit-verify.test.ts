@@ -10,7 +10,6 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditVerifyResult } from '../../../protocol/schemas/admin.js';
 import { runCli, startGateway } from '../../helpers/gateway.js';
-import { createTestDevice } from '../../helpers/pinned-client.js';
 
 interface Verdict { ok: boolean; entries: number; firstBad: number | null; head: string | null }
 
@@ -24,11 +23,7 @@ describe('audit verify', () => {
     base = await mkdtemp(join(tmpdir(), 'airlock-audit-'));
     const gw = await startGateway({ dataDir: join(base, 'data') });
     const client = gw.client();
-    for (let i = 0; i < 4; i++) {
-      const device = await createTestDevice(client);
-      await device.enroll(await gw.invite(`audit${i}@example.com`));
-      await device.session();
-    }
+    for (let i = 0; i < 4; i++) await gw.enrolledDevice(`audit${i}@example.com`, client);
     const running = await gw.cli(['audit', 'verify', '--json']);
     expect(running.code).toBe(0);
     await gw.stop();

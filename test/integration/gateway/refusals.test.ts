@@ -26,12 +26,7 @@ describe('gateway refusals', () => {
   let n = 0;
   const email = () => `tester${++n}@example.com`;
 
-  async function enrolledDevice(): Promise<TestDevice> {
-    const device = await createTestDevice(client);
-    await device.enroll(await gw.invite(email()));
-    await device.session();
-    return device;
-  }
+  const enrolledDevice = (): Promise<TestDevice> => gw.enrolledDevice(email(), client);
 
   beforeAll(async () => {
     gw = await startGateway();
@@ -357,9 +352,7 @@ describe('gateway policy', () => {
   });
 
   it('checks the policy again at every session, after a reload', async () => {
-    const device = await createTestDevice(client);
-    await device.enroll(await gw.invite('reload@example.com'));
-    await device.session();
+    const device = await gw.enrolledDevice('reload@example.com', client);
     const path = join(gw.dataDir, 'policy.json');
     const policy = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
     const { writeFile } = await import('node:fs/promises');

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { createTestDevice, type GatewayClient } from '../../helpers/pinned-client.js';
+import type { GatewayClient } from '../../helpers/pinned-client.js';
 
 interface Entry { type: string; actor: string; subject: string; details: Record<string, unknown> }
 
@@ -21,9 +21,7 @@ describe('revocation cuts live connections', () => {
   afterAll(() => gw?.stop());
 
   it('answers device revoke with the number of connections cut, after the channel got `revoked`', async () => {
-    const device = await createTestDevice(client);
-    await device.enroll(await gw.invite('cut@example.com'));
-    await device.session();
+    const device = await gw.enrolledDevice('cut@example.com', client);
     await device.fetch('GET', '/v1/models'); // a current nonce
 
     const events = await request(`${gw.url}/v1/events`, {
@@ -48,9 +46,7 @@ describe('revocation cuts live connections', () => {
   });
 
   it('records enrollments, sessions, refusals with their code and admin actions in the audit log', async () => {
-    const device = await createTestDevice(client);
-    await device.enroll(await gw.invite('audited@example.com'));
-    await device.session();
+    const device = await gw.enrolledDevice('audited@example.com', client);
     const proof = await device.proof('GET', '/v1/models', { accessToken: device.accessToken! });
     const call = () => client.raw('GET', '/v1/models', { headers: { authorization: `DPoP ${device.accessToken!}`, dpop: proof } });
     expect((await call()).status).toBe(200);

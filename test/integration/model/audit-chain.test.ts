@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { createTestDevice, type TestDevice } from '../../helpers/pinned-client.js';
+import type { TestDevice } from '../../helpers/pinned-client.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { openStream } from './streaming-device.js';
 
@@ -37,13 +37,6 @@ describe('model-call audit through the worker', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  async function enrolled(gw: TestGateway, email: string): Promise<TestDevice> {
-    const device = await createTestDevice(gw.client());
-    await device.enroll(await gw.invite(email));
-    await device.session();
-    return device;
-  }
-
   async function chat(device: TestDevice, i: number): Promise<void> {
     const stream = await openStream(device, 'POST', '/v1/chat/completions', { model: 'test-chat', stream: true, messages: [{ role: 'user', content: `call ${i}` }] });
     expect(stream.status).toBe(200);
@@ -64,18 +57,18 @@ describe('model-call audit through the worker', () => {
   it('chains model calls with interleaved enrollments and admin commands; audit verify passes; a committed entry survives SIGKILL', async () => {
     const gw = await startGateway({ dataDir, upstreams: { upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] } });
     gateways.push(gw);
-    const first = await enrolled(gw, 'first@example.com');
+    const first = await gw.enrolledDevice('first@example.com');
 
     // Calls in flight on two devices while enrollments, invites and a revocation commit on the main connection.
-    const second = await enrolled(gw, 'second@example.com');
+    const second = await gw.enrolledDevice('second@example.com');
     // One call at a time per device (the policy's open-streams limit), both devices at once.
     const callsOf = async (device: TestDevice, from: number) => {
       for (let i = from; i < 30; i += 2) await chat(device, i);
     };
     const calls = [callsOf(first, 0), callsOf(second, 1)];
     const admin = (async () => {
-      for (let i = 0; i < 5; i++) await enrolled(gw, `more${i}@example.com`);
-      const victim = await enrolled(gw, 'victim@example.com');
+      for (let i = 0; i < 5; i++) await gw.enrolledDevice(`more${i}@example.com`);
+      const victim = await gw.enrolledDevice('victim@example.com');
       await gw.admin({ op: 'device.revoke', id: victim.deviceId!, reason: 'test' });
     })();
     await Promise.all([...calls, admin]);
@@ -108,7 +101,7 @@ describe('model-call audit through the worker', () => {
     expect(kept.find((r) => r.seq === last.seq)).toMatchObject({ type: 'model.call', actor: `device:${first.deviceId}` });
 
     // The restarted gateway's worker continues the same chain.
-    await chat(await enrolled(again, 'after@example.com'), 100);
+    await chat(await again.enrolledDevice('after@example.com'), 100);
     expect(await waitForEntries(again, 'model.call', 32)).toHaveLength(32);
     expect((await again.cli(['audit', 'verify', '--json'])).json()).toMatchObject({ ok: true, firstBad: null });
   }, 60_000);

@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAnswer } from '../../../gateway/model/demo-upstream.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { createTestDevice, type RawResponse, type TestDevice } from '../../helpers/pinned-client.js';
+import type { RawResponse, TestDevice } from '../../helpers/pinned-client.js';
 import { startOpenAiServer, TEST_MODELS, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { dpopFetch, openStream } from './streaming-device.js';
 
@@ -35,9 +35,7 @@ describe('model proxy through a real gateway (pinned TLS, DPoP)', () => {
       env: { TEST_UPSTREAM_KEY: KEY },
       policy: { limits: { requestsPerMinute: 1000, tokensPerDay: 10_000_000, streamsPerDevice: 4 } },
     });
-    device = await createTestDevice(gw.client());
-    await device.enroll(await gw.invite('model-tester@example.com'));
-    await device.session();
+    device = await gw.enrolledDevice('model-tester@example.com');
   });
   afterAll(async () => {
     await gw?.stop();

@@ -34,13 +34,6 @@ describe('live revocation through the gateway', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  async function enrolled(email: string): Promise<TestDevice> {
-    const device = await createTestDevice(gw.client());
-    await device.enroll(await gw.invite(email));
-    await device.session();
-    return device;
-  }
-
   /** A long model stream and an event channel, both open and flowing. */
   async function liveConnections(device: TestDevice): Promise<{ stream: OpenStream; events: OpenStream; upstreamClosed: Promise<{ completed: boolean }> }> {
     const events = await openStream(device, 'GET', '/v1/events');
@@ -62,7 +55,7 @@ describe('live revocation through the gateway', () => {
   }
 
   it('device revoke (real CLI) cuts the stream and the event channel, refuses the next request, and audits both', async () => {
-    const device = await enrolled('revoke-me@example.com');
+    const device = await gw.enrolledDevice('revoke-me@example.com');
     const live = await liveConnections(device);
     const revoked = await gw.cli(['device', 'revoke', device.deviceId!, '--reason', 'laptop stolen', '--json']);
     expect(revoked.code).toBe(0);
@@ -102,7 +95,7 @@ describe('live revocation through the gateway', () => {
     const second = await createTestDevice(gw.client());
     await second.enroll(link.link);
     await second.session();
-    const bystander = await enrolled('bystander@example.com');
+    const bystander = await gw.enrolledDevice('bystander@example.com');
 
     const lives = [await liveConnections(first), await liveConnections(second)];
     const other = await liveConnections(bystander);
@@ -132,7 +125,7 @@ describe('live revocation through the gateway', () => {
   });
 
   it('a revocation holds across a restart', async () => {
-    const device = await enrolled('restart@example.com');
+    const device = await gw.enrolledDevice('restart@example.com');
     await gw.admin({ op: 'device.revoke', id: device.deviceId!, reason: 'gone' });
     await gw.kill('SIGKILL');
     gw = await startGateway({ dataDir: gw.dataDir });
