@@ -14,7 +14,8 @@ import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import type { ClusterEvent } from './events.js';
 import { createClusterFeed, type ClusterFeed } from './feed.js';
 import { createClusterGate, type ClusterGate } from './gate.js';
-import { createSingleUseStore, type ReplayGuard, type SingleUseStore } from './single-use.js';
+import type { ReplayGuard } from '../auth/replay-guard.js';
+import { createSingleUseStore, type SingleUseStore } from './single-use.js';
 
 export interface GatewayClusterDeps {
   store: PostgresStore;

@@ -8,13 +8,8 @@
  * batch under load.
  */
 import type pg from 'pg';
+import type { ReplayGuard } from '../auth/replay-guard.js';
 import type { ClusterGate } from './gate.js';
-
-/** What the gateway's DPoP check calls after a proof verifies (structurally the trust core's). */
-export interface ReplayGuard {
-  /** True the first time `jti` is claimed before `expiresAt` (epoch seconds); false for a replay. */
-  claim(jti: string, expiresAt: number): Promise<boolean>;
-}
 
 export interface SingleUseStore {
   claim(scope: string, value: string, expiresAt: number): Promise<boolean>;
