@@ -4,11 +4,11 @@
  * behind a load balancer do) and one public origin. Real TLS, real DPoP, the real admin sockets.
  */
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initDataDir } from '../../../gateway/init/init.js';
+import { freePort } from '../../helpers/free-port.js';
 import { runCli, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../helpers/postgres.js';
 import { TestDevice } from './support/device-client.js';
@@ -23,17 +23,6 @@ let storeUrl: string;
 /** The origin clients see (a load balancer's); the htu base of every proof, token iss and aud. */
 const ORIGIN = 'https://localhost:8443';
 const devices: TestDevice[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function instance(dataDir: string, url: string): Promise<{ gw: TestGateway; base: string }> {
   const port = await freePort();
