@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import { chatCompletionRequest, usage as usageSchema, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
 import type { Policy } from '../../protocol/schemas/policy.js';
+import type { AuthenticatedDevice } from '../auth/dpop-auth.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { ModelLimits } from '../limits/model-limits.js';
 import { SSE_HEADERS, sseEvent } from '../events/sse.js';
@@ -29,11 +30,8 @@ const CLIENT_DRAIN_TIMEOUT_MS = 60_000;
 /** How much of an upstream error body is read (and discarded) before answering. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-export interface DeviceIdentity {
-  deviceId: string;
-  tester: string;
-  jkt: string;
-}
+/** The caller, as the DPoP auth hook sets it on `request.device`. */
+export type DeviceIdentity = AuthenticatedDevice;
 
 export interface ChatDeps {
   catalog: ModelCatalog;
@@ -100,7 +98,7 @@ function upstreamBodyOf(request: ChatCompletionRequest, model: RoutedModel): str
 }
 
 export function deviceOf(request: FastifyRequest): DeviceIdentity {
-  const device = (request as FastifyRequest & { device?: DeviceIdentity | null }).device;
+  const device = request.device;
   // The routes are registered only behind the DPoP auth hook; reaching here without a device is a wiring bug.
   if (!device) throw new AirlockError('token_invalid', 'This request was not authenticated.');
   return device;
