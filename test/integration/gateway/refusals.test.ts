@@ -15,7 +15,7 @@ import { signAccessToken } from '../../../protocol/token/access-token.js';
 import { decodeCompactUnverified } from '../../../protocol/jws/compact.js';
 import { accessTokenClaims } from '../../../protocol/schemas/session.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { createTestDevice, nodeSigner, refusal, type GatewayClient, type TestDevice } from '../../helpers/pinned-client.js';
+import { createTestDevice, GatewayClient, nodeSigner, refusal, type TestDevice } from '../../helpers/pinned-client.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const b64uJson = (value: unknown) => b64uEncode(utf8(JSON.stringify(value)));
@@ -323,7 +323,6 @@ describe('gateway refusals', () => {
     it('refuses a client that does not pin this gateway (another CA and pin): connection not trusted', async () => {
       const other = await startGateway();
       try {
-        const { GatewayClient } = await import('../../helpers/pinned-client.js');
         const wrongCa = new GatewayClient({ origin: gw.url, caPem: other.caPem, pins: [other.pin] });
         await expect(wrongCa.raw('GET', '/healthz')).rejects.toThrow();
         const wrongPin = new GatewayClient({ origin: gw.url, caPem: gw.caPem, pins: [other.pin] });
