@@ -18,7 +18,7 @@ import type { GatewayContext } from '../context.js';
 import { hashInviteCode, newDeviceId, newNonce } from '../enroll/ids.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { responses } from '../http/schemas.js';
-import { evaluateEvidence } from '../policy/evaluate.js';
+import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
@@ -50,8 +50,7 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     async (request, reply) => {
       const { jwk, payload } = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });
       const inForce = policy.current();
-      const verdict = evaluateEvidence(payload.evidence, inForce, inForce.requireTrustedBuild ? await trustedBuilds.current() : undefined);
-      if (verdict) throw new AirlockError('policy_violation', `Policy rule ${verdict.rule}: ${verdict.message}`);
+      await enforcePolicy(payload.evidence, inForce, trustedBuilds);
       const jkt = await jwkThumbprint(jwk);
       const { evidence } = payload;
       const outcome = await store.enrollDevice(

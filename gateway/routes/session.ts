@@ -9,7 +9,7 @@ import { dpopHeaderOf, requestHtu } from '../auth/dpop-auth.js';
 import type { GatewayContext } from '../context.js';
 import { newNonce } from '../enroll/ids.js';
 import { responses } from '../http/schemas.js';
-import { evaluateEvidence } from '../policy/evaluate.js';
+import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
@@ -47,8 +47,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       if (device.status === 'revoked' || state?.status === 'revoked') throw new AirlockError('device_revoked');
       if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
       const inForce = policy.current();
-      const verdict = evaluateEvidence(attestation.evidence, inForce, inForce.requireTrustedBuild ? await trustedBuilds.current() : undefined);
-      if (verdict) throw new AirlockError('policy_violation', `Policy rule ${verdict.rule}: ${verdict.message}`);
+      await enforcePolicy(attestation.evidence, inForce, trustedBuilds);
 
       const expiresIn = inForce.tokenLifetimeSeconds;
       const accessToken = await signAccessToken(
