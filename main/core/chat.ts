@@ -4,6 +4,7 @@ import { errorBody } from '../../protocol/schemas/common.js';
 import { STREAM_ERROR_EVENT } from '../../protocol/schemas/events.js';
 import type { ChatDelta } from './api.js';
 import { describeError, isRevokingCode, type RevokingCode } from './errors.js';
+import { jsonOrUndefined } from './json.js';
 import type { Logger } from './ports.js';
 import type { Session } from './session/session.js';
 import { sseEvents } from './sse.js';
@@ -51,14 +52,9 @@ export async function* streamChat(deps: ChatDeps, request: { model: string; mess
     });
     for await (const event of sseEvents(response.body)) {
       if (event.event === STREAM_ERROR_EVENT) {
-        let parsed;
-        try {
-          parsed = errorBody.safeParse(JSON.parse(event.data));
-        } catch {
-          parsed = undefined;
-        }
-        const code = parsed?.success ? parsed.data.error.code : 'upstream_error';
-        const message = parsed?.success ? parsed.data.error.message : 'The model stream failed.';
+        const parsed = errorBody.safeParse(jsonOrUndefined(event.data));
+        const code = parsed.success ? parsed.data.error.code : 'upstream_error';
+        const message = parsed.success ? parsed.data.error.message : 'The model stream failed.';
         if (isRevokingCode(code)) deps.onRevoked(code, message);
         yield { type: 'error', code, message };
         return;
@@ -67,13 +63,7 @@ export async function* streamChat(deps: ChatDeps, request: { model: string; mess
         yield { type: 'done', finishReason, usage };
         return;
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(event.data);
-      } catch {
-        json = undefined;
-      }
-      const chunk = chatCompletionChunk.safeParse(json);
+      const chunk = chatCompletionChunk.safeParse(jsonOrUndefined(event.data));
       if (!chunk.success) {
         deps.logger.warn('chat: skipping a chunk that is not an OpenAI chunk');
         continue;

@@ -2,6 +2,7 @@ import { AirlockError, isAirlockError } from '../../protocol/errors.js';
 import { controlEvent } from '../../protocol/schemas/events.js';
 import type { ClientPolicy } from '../../protocol/schemas/policy.js';
 import { isRevokingCode } from './errors.js';
+import { jsonOrUndefined } from './json.js';
 import type { Clock, Logger } from './ports.js';
 import type { Session } from './session/session.js';
 import { sseEvents } from './sse.js';
@@ -62,13 +63,7 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
     try {
       for await (const message of sseEvents(response.body, 256 * 1024)) {
         arm();
-        let data: unknown;
-        try {
-          data = JSON.parse(message.data);
-        } catch {
-          data = undefined;
-        }
-        const event = controlEvent.safeParse({ event: message.event ?? 'message', data });
+        const event = controlEvent.safeParse({ event: message.event ?? 'message', data: jsonOrUndefined(message.data) });
         if (!event.success) {
           deps.logger.warn('control: ignoring an event that is not in the protocol', { event: message.event });
           continue;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonOrUndefined } from '../json.js';
 
 /** Linux evidence sources, as pure parsers over what the collector reads. */
 
@@ -47,12 +48,7 @@ const lsblkOutput = z.object({ blockdevices: z.array(lsblkNode) });
  * block device (overlay, network root, container) is `unknown`, never a guess.
  */
 export function diskEncryptionFromLsblk(json: string): DiskEncryption {
-  let parsed;
-  try {
-    parsed = lsblkOutput.safeParse(JSON.parse(json));
-  } catch {
-    return 'unknown';
-  }
+  const parsed = lsblkOutput.safeParse(jsonOrUndefined(json));
   if (!parsed.success) return 'unknown';
   const mounts = (n: LsblkNode): Array<string | null> => [n.mountpoint ?? null, ...(n.mountpoints ?? [])];
   function walk(nodes: LsblkNode[], crypt: boolean): DiskEncryption | null {

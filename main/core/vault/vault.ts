@@ -1,5 +1,6 @@
 import { webcrypto } from 'node:crypto';
 import { publicJwkOf, signerFromCryptoKey, type Es256Signer } from '../../../protocol/jws/signer.js';
+import { jsonOrUndefined } from '../json.js';
 import type { Keychain, Logger } from '../ports.js';
 import { devicePrivateJwk, vaultEntry, type DevicePrivateJwk, type EnrollmentRecord } from './record.js';
 
@@ -63,13 +64,7 @@ export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault
   async function readEntry(gateway: string): Promise<{ key: DevicePrivateJwk; record: EnrollmentRecord } | null> {
     const secret = await keychain.get(KEYCHAIN_SERVICE, gateway);
     if (secret === null) return null;
-    let json: unknown;
-    try {
-      json = JSON.parse(secret);
-    } catch {
-      json = undefined;
-    }
-    const parsed = vaultEntry.safeParse(json);
+    const parsed = vaultEntry.safeParse(jsonOrUndefined(secret));
     if (!parsed.success) {
       logger.warn('vault: a keychain entry is not an Airlock enrollment; ignoring it', { account: gateway });
       return null;
