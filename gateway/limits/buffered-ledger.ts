@@ -5,7 +5,7 @@
  * `flushMs` of usage counts (the audit log still has every call's tokens), and with several
  * instances each one sees the others' usage up to `flushMs` late.
  */
-import { utcDay, type TokenUsageLedger } from './token-budget.js';
+import { usageKey, type TokenUsageLedger } from './token-budget.js';
 
 export interface BufferedLedger extends TokenUsageLedger {
   /** Writes pending counts to the store now (also called on close). */
@@ -21,7 +21,6 @@ interface Entry {
   pending: number;
   /** Being written now: the store may or may not hold them yet, so a re-read waits until it does. */
   inFlight: number;
-  day: string;
   at: Date;
   tester: string;
 }
@@ -30,8 +29,6 @@ export function createBufferedLedger(store: TokenUsageLedger, options: { flushMs
   const entries = new Map<string, Entry>();
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> | null = null;
-
-  const keyOf = (tester: string, at: Date): string => `${utcDay(at.getTime())}\u0000${tester}`;
 
   async function flushNow(): Promise<void> {
     timer = null;
@@ -65,12 +62,12 @@ export function createBufferedLedger(store: TokenUsageLedger, options: { flushMs
 
   return {
     async tokensUsedToday(tester, at) {
-      const key = keyOf(tester, at);
+      const key = usageKey(tester, at);
       let entry = entries.get(key);
       const now = options.now();
       if (!entry || (now - entry.readAt > options.flushMs && entry.inFlight === 0)) {
         const stored = await store.tokensUsedToday(tester, at);
-        entry = entries.get(key) ?? { stored, readAt: now, pending: 0, inFlight: 0, day: utcDay(at.getTime()), at, tester };
+        entry = entries.get(key) ?? { stored, readAt: now, pending: 0, inFlight: 0, at, tester };
         // A write that started while the store was read may or may not be in `stored`: keep the old figure.
         if (entry.inFlight === 0) {
           entry.stored = stored;
@@ -81,11 +78,11 @@ export function createBufferedLedger(store: TokenUsageLedger, options: { flushMs
       return entry.stored + entry.pending + entry.inFlight;
     },
     async addTokenUsage(tester, tokens, at) {
-      const key = keyOf(tester, at);
+      const key = usageKey(tester, at);
       let entry = entries.get(key);
       if (!entry) {
         // Never read: the stored figure is unknown, so it is read again (readAt 0) before the next check.
-        entry = { stored: 0, readAt: 0, pending: 0, inFlight: 0, day: utcDay(at.getTime()), at, tester };
+        entry = { stored: 0, readAt: 0, pending: 0, inFlight: 0, at, tester };
         entries.set(key, entry);
       }
       entry.pending += tokens;

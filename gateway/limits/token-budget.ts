@@ -34,15 +34,19 @@ export interface TokenUsageLedger {
   addTokenUsage(tester: string, tokens: number, at: Date): Promise<void>;
 }
 
+/** The key a tester's usage on the UTC day of `at` is counted under, in memory. */
+export function usageKey(tester: string, at: Date): string {
+  return `${utcDay(at.getTime())}\u0000${tester}`;
+}
+
 export function createMemoryTokenLedger(): TokenUsageLedger {
   const counts = new Map<string, number>();
-  const key = (tester: string, at: Date): string => `${utcDay(at.getTime())}\u0000${tester}`;
   return {
     async tokensUsedToday(tester, at) {
-      return counts.get(key(tester, at)) ?? 0;
+      return counts.get(usageKey(tester, at)) ?? 0;
     },
     async addTokenUsage(tester, tokens, at) {
-      counts.set(key(tester, at), (counts.get(key(tester, at)) ?? 0) + tokens);
+      counts.set(usageKey(tester, at), (counts.get(usageKey(tester, at)) ?? 0) + tokens);
     },
   };
 }
