@@ -39,6 +39,11 @@ export interface AirlockClientDeps {
 const TRUST_SUMMARY =
   'Device key in the OS keychain with self-reported evidence: stops a shared token, a copied config file and a stolen access token, and makes this device visible and revocable. It does not stop someone who extracts the key from their own keychain.';
 
+function sessionExpiry(session: Session): string | null {
+  const expires = session.expiresAt();
+  return expires === null ? null : new Date(expires).toISOString();
+}
+
 /** Why a chat was stopped by the core itself: the device was ended while it streamed. */
 class EndedByRevocation {
   constructor(readonly code: RevokingCode, readonly message: string) {}
@@ -84,14 +89,13 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   }
 
   function enrolledState(c: Connection, policy?: ClientPolicy): ClientState {
-    const expires = c.session.expiresAt();
     return {
       kind: 'enrolled',
       gateway: c.identity.record.gateway,
       deviceId: c.identity.record.deviceId,
       tester: c.identity.record.tester,
       policy: policy ?? c.identity.record.policy,
-      sessionExpiresAt: expires === null ? null : new Date(expires).toISOString(),
+      sessionExpiresAt: sessionExpiry(c.session),
       connected: c.connected,
     };
   }
@@ -100,28 +104,34 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     if (connection === c && !revoking && state.kind === 'enrolled') setState(enrolledState(c));
   }
 
-  function makeTransport(anchors: { pins: string[]; caPems: string[] }, origin: string, persist: () => void): { http: GatewayHttp; trust: TrustAnchors } {
+  /**
+   * Keeps a CA the transport adopted (first enrollment, or rotation to the backup pin) in the
+   * enrollment record of the connection these anchors belong to; before that connection exists
+   * (mid-enrollment) there is no record yet, and the CA reaches it through `acceptedCas`.
+   */
+  function storeAdoptedCas(anchors: Connection['anchors']): void {
+    const c = connection;
+    if (c === null || c.anchors !== anchors) return;
+    c.identity = { ...c.identity, record: { ...c.identity.record, caPems: [...anchors.caPems] } };
+    vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
+  }
+
+  function makeTransport(anchors: Connection['anchors'], origin: string): GatewayHttp {
     const trust: TrustAnchors = {
       pins: () => anchors.pins,
       caPems: () => anchors.caPems,
       adopt(caPem) {
         if (!anchors.caPems.includes(caPem)) anchors.caPems = [...anchors.caPems, caPem].slice(-4);
-        persist();
+        storeAdoptedCas(anchors);
       },
     };
     const connector = createPinnedConnector({ trust, now: () => new Date(clock.now()), logger, ...(deps.tlsTimeoutMs ? { timeoutMs: deps.tlsTimeoutMs } : {}) });
-    return { http: createGatewayHttp({ origin, connector }), trust };
+    return createGatewayHttp({ origin, connector });
   }
 
   function connect(identity: DeviceIdentity, reuse?: { http: GatewayHttp; dpop: DpopClient; anchors: Connection['anchors'] }): Connection {
     const anchors = reuse?.anchors ?? { pins: [...identity.record.pins], caPems: [...identity.record.caPems] };
-    const persist = (): void => {
-      const c = connection;
-      if (c === null) return;
-      c.identity = { ...c.identity, record: { ...c.identity.record, caPems: [...anchors.caPems] } };
-      vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
-    };
-    const http = reuse?.http ?? makeTransport(anchors, identity.record.gateway, persist).http;
+    const http = reuse?.http ?? makeTransport(anchors, identity.record.gateway);
     const signer = (): Es256Signer => identity.signer;
     const dpop = reuse?.dpop ?? createDpopClient({ http, signer, clock, random: deps.random });
     const c = {} as Connection;
@@ -254,14 +264,9 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       }
       const anchors = { pins: [...invite.pins], caPems: [] as string[] };
       let identity: DeviceIdentity | null = null;
-      const transport = makeTransport(anchors, invite.gateway, () => {
-        const c = connection;
-        if (c === null || identity === null) return;
-        c.identity = { ...c.identity, record: { ...c.identity.record, caPems: [...anchors.caPems] } };
-        vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
-      });
+      const http = makeTransport(anchors, invite.gateway);
       const dpop = createDpopClient({
-        http: transport.http,
+        http,
         signer: () => {
           if (identity === null) throw new Error('no device key yet');
           return identity.signer;
@@ -274,7 +279,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         setState({ kind: 'enrolling', step: 'challenge' });
         ({ identity, saved } = await enrollDevice({
           invite,
-          http: transport.http,
+          http,
           dpop,
           vault,
           keychainUsable: vault.assertUsable(),
@@ -287,14 +292,14 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
           },
         }));
       } catch (error) {
-        await transport.http.close().catch(() => undefined);
+        await http.close().catch(() => undefined);
         fail(error);
         throw error;
       }
       // The first session goes out while the keychain stores the key (a D-Bus round trip or
       // more); the device counts as enrolled only once both are done.
       saved.catch(() => undefined);
-      const c = connect(identity, { http: transport.http, dpop, anchors });
+      const c = connect(identity, { http, dpop, anchors });
       connection = c;
       setState({ kind: 'enrolling', step: 'session' });
       const [stored, first] = await Promise.allSettled([saved, c.session.ensure()]);
@@ -357,14 +362,13 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       const c = requireConnection();
       const record = c.identity.record;
       const evidence = c.session.evidence() ?? (await deps.attestation.collect(record.salt));
-      const expires = c.session.expiresAt();
       return {
         gateway: record.gateway,
         deviceId: record.deviceId,
         tester: record.tester,
         pins: [...record.pins],
         evidence,
-        sessionExpiresAt: expires === null ? null : new Date(expires).toISOString(),
+        sessionExpiresAt: sessionExpiry(c.session),
         trustLevel: { keyStorage: evidence.keyStorage, summary: TRUST_SUMMARY },
         policy: record.policy,
       };
