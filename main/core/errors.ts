@@ -1,4 +1,4 @@
-import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import { AirlockError, type ErrorCode } from '../../protocol/errors.js';
 
 /** Codes the client core reports: the protocol's table plus two that only a client can meet. */
 export type ClientErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error';
@@ -27,5 +27,3 @@ export type RevokingCode = (typeof REVOKING_CODES)[number];
 export function isRevokingCode(code: string): code is RevokingCode {
   return (REVOKING_CODES as readonly string[]).includes(code);
 }
-
-export { AirlockError, ERRORS };
