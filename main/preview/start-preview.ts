@@ -3,9 +3,9 @@
  * service over the same client core, behind the loopback bridge instead of IPC.
  */
 import type { AirlockClient } from '../core/api.js';
-import { EventChannel } from '../ipc/channels.js';
 import { createApiService } from '../ipc/handlers.js';
 import type { PendingInvites } from '../ipc/pending-invites.js';
+import { pushRendererEvents } from '../shell/renderer-events.js';
 import { bundleBridgeClient } from './bundle-bridge.js';
 import { startPreviewServer } from './preview-server.js';
 import type { PreviewServer } from './preview-server.js';
@@ -17,16 +17,7 @@ export async function startPreview(options: { client: AirlockClient; invites: Pe
     handlers: service.handlers,
     rendererDir: options.rendererDir,
     bridgeScript: await bundleBridgeClient(),
-    events: {
-      subscribe(push) {
-        const offState = client.onState((state) => push(EventChannel.State, state));
-        const offLinks = invites.onLink((link) => push(EventChannel.InviteLink, link));
-        return () => {
-          offState();
-          offLinks();
-        };
-      },
-    },
+    events: { subscribe: (push) => pushRendererEvents({ client, invites }, push) },
     onCallerGone: (id) => service.closeCaller(id),
   });
 }

@@ -6,19 +6,28 @@ import type { PendingInvites } from '../ipc/pending-invites.js';
 
 export type EventTarget = Pick<WebContents, 'send' | 'isDestroyed'>;
 
-/** Pushes state changes and arriving invite links to the window, typed by the contract. */
-export function forwardRendererEvents(
-  target: () => EventTarget | null,
-  sources: { client: { onState(listener: (state: ClientState) => void): () => void }; invites: PendingInvites },
-): () => void {
-  const send = <E extends EventChannel>(channel: E, payload: EventPayload[E]) => {
-    const contents = target();
-    if (contents && !contents.isDestroyed()) contents.send(channel, payload);
-  };
+export interface RendererEventSources {
+  client: { onState(listener: (state: ClientState) => void): () => void };
+  invites: PendingInvites;
+}
+
+/**
+ * The events main pushes unasked (state changes, arriving invite links), typed by the contract,
+ * for any bridge: the window below, or the dev-only browser preview. Returns the unsubscribe.
+ */
+export function pushRendererEvents(sources: RendererEventSources, send: <E extends EventChannel>(channel: E, payload: EventPayload[E]) => void): () => void {
   const offState = sources.client.onState((state) => send(EventChannel.State, state));
   const offLinks = sources.invites.onLink((link) => send(EventChannel.InviteLink, link));
   return () => {
     offState();
     offLinks();
   };
+}
+
+/** Pushes those events to the window, while it exists. */
+export function forwardRendererEvents(target: () => EventTarget | null, sources: RendererEventSources): () => void {
+  return pushRendererEvents(sources, (channel, payload) => {
+    const contents = target();
+    if (contents && !contents.isDestroyed()) contents.send(channel, payload);
+  });
 }
