@@ -6,11 +6,11 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { readBuildInfo } from './build-info/build-info.js';
 import { createApiService } from './ipc/handlers.js';
 import { createPendingInvites } from './ipc/pending-invites.js';
 import { registerIpcHandlers } from './ipc/validated-ipc.js';
 import { APP_SCHEME, createAppProtocolHandler, isAppUrl } from './shell/app-protocol.js';
-import { buildIdOf } from './shell/build-id.js';
 import { followContentProtection } from './shell/content-protection.js';
 import { handleDeepLinks } from './shell/deep-links.js';
 import { consoleLogger, createDesktopClient } from './shell/desktop-client.js';
@@ -52,13 +52,15 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: path.join(here, '..', 'renderer') }));
 
   const require = createRequire(import.meta.url);
+  // The same reading of app.asar that the packaging test checks against the signed manifest.
+  const build = await readBuildInfo({
+    appPath: app.getAppPath(),
+    isPackaged: app.isPackaged,
+    createReadStream: (file) => (require('original-fs') as typeof import('node:fs')).createReadStream(file),
+  });
   const client = await createDesktopClient({
     dataPath: path.join(app.getPath('userData'), 'airlock'),
-    app: {
-      appVersion: app.getVersion(),
-      buildId: buildIdOf({ packaged: app.isPackaged, resourcesPath: process.resourcesPath, readRaw: (file) => (require('original-fs') as typeof import('node:fs')).readFileSync(file) }),
-      packaged: app.isPackaged,
-    },
+    app: { appVersion: app.getVersion(), buildId: build.buildId, packaged: app.isPackaged },
     logger,
   });
   app.on('before-quit', () => void client.close());
