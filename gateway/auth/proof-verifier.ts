@@ -1,16 +1,12 @@
 import { createHash, createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
-import { AirlockError } from '../../protocol/errors.js';
-import { isB64u, timingSafeEqualString } from '../../protocol/encoding.js';
+import { isB64u } from '../../protocol/encoding.js';
 import { normalizeHtu } from '../../protocol/dpop/htu.js';
-import type { VerifiedProof, VerifyProofOptions } from '../../protocol/dpop/verify-proof.js';
+import { checkProofClaims, invalid, type VerifiedProof, type VerifyProofOptions } from '../../protocol/dpop/verify-proof.js';
 import { dpopHeader, dpopPayload, type DpopHeader } from '../../protocol/schemas/dpop.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 
 export type ProofVerifier = (proof: string | undefined, options: Omit<VerifyProofOptions, 'keyCache'>) => Promise<VerifiedProof>;
 
-function invalid(reason: string): AirlockError {
-  return new AirlockError('dpop_invalid', `Invalid DPoP proof: ${reason}.`);
-}
 
 /** Non-streaming decodes share one decoder: each call is complete in itself. */
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
@@ -125,37 +121,8 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
     if (!claims.success) throw invalid('the claims must be jti, htm, htu, iat and optionally nonce and ath');
     const payload = claims.data;
 
-    // 4. Method and URL of this very request.
-    if (payload.htm !== opts.method.toUpperCase()) throw invalid(`htm is ${payload.htm}, the request is ${opts.method}`);
-    let htu: string;
-    try {
-      htu = normalized(payload.htu);
-    } catch {
-      throw invalid('htu is not a URL');
-    }
-    if (htu !== normalized(opts.url)) throw invalid('htu does not match the request URL');
-
-    // 5. Freshness.
-    const window = opts.iatWindow ?? 60;
-    if (payload.iat > opts.now + window) throw invalid('iat is in the future; check the device clock');
-    if (payload.iat < opts.now - window) throw invalid('iat is too old; check the device clock');
-
-    // 6. Server nonce.
-    if (opts.checkNonce) {
-      if (payload.nonce === undefined) throw new AirlockError('use_dpop_nonce', 'A DPoP nonce is required: retry with the DPoP-Nonce header value.');
-      const verdict = opts.checkNonce(payload.nonce);
-      if (verdict !== 'valid') throw new AirlockError('use_dpop_nonce', `The DPoP nonce is ${verdict === 'stale' ? 'stale' : 'not one this gateway issued'}: retry with the DPoP-Nonce header value.`);
-    }
-
-    // 7. Token hash and key binding.
-    if (opts.accessToken !== undefined) {
-      if (payload.ath === undefined) throw invalid('ath is missing');
-      if (!timingSafeEqualString(payload.ath, tokenHash(opts.accessToken))) throw invalid('ath does not match the access token');
-    }
-    const jkt = header.jkt;
-    if (opts.expectedJkt !== undefined && !timingSafeEqualString(jkt, opts.expectedJkt)) {
-      throw invalid('the proof is signed by a key other than the one the token is bound to');
-    }
-    return { jti: payload.jti, iat: payload.iat, jwk: header.data.jwk, jkt, payload };
+    // 4–7. Method, URL, iat, nonce, ath and key binding: the same checks as protocol's verifier.
+    checkProofClaims(payload, opts, { normalize: normalized, athOf: tokenHash, jkt: header.jkt });
+    return { jti: payload.jti, iat: payload.iat, jwk: header.data.jwk, jkt: header.jkt, payload };
   };
 }

@@ -45,8 +45,57 @@ function cachedThumbprint(jwk: EcPublicJwk): Promise<string> {
   return t;
 }
 
-function invalid(reason: string): AirlockError {
+/** The one refusal of a bad proof (the gateway's fast verifier throws the same). */
+export function invalid(reason: string): AirlockError {
   return new AirlockError('dpop_invalid', `Invalid DPoP proof: ${reason}.`);
+}
+
+/** What a verifier already knows when the claims are checked; each computes these its own way (sync, cached, async). */
+export interface ProofFacts {
+  /** normalizeHtu, or a cached copy of it. */
+  normalize(url: string): string;
+  /** The base64url SHA-256 of an access token. */
+  athOf(token: string): string;
+  /** The thumbprint of the proof's embedded key. */
+  jkt: string;
+}
+
+/**
+ * Steps 4 to 7 of verifyDpopProof, on claims whose signature already holds: method and URL of this
+ * very request, iat window, server nonce, `ath`, key binding. Shared with the gateway's per-request
+ * verifier so that the two cannot drift apart.
+ */
+export function checkProofClaims(payload: DpopPayload, options: Omit<VerifyProofOptions, 'keyCache'>, facts: ProofFacts): void {
+  // 4. Method and URL of this very request.
+  if (payload.htm !== options.method.toUpperCase()) throw invalid(`htm is ${payload.htm}, the request is ${options.method}`);
+  let htu: string;
+  try {
+    htu = facts.normalize(payload.htu);
+  } catch {
+    throw invalid('htu is not a URL');
+  }
+  if (htu !== facts.normalize(options.url)) throw invalid('htu does not match the request URL');
+
+  // 5. Freshness.
+  const window = options.iatWindow ?? 60;
+  if (payload.iat > options.now + window) throw invalid('iat is in the future; check the device clock');
+  if (payload.iat < options.now - window) throw invalid('iat is too old; check the device clock');
+
+  // 6. Server nonce.
+  if (options.checkNonce) {
+    if (payload.nonce === undefined) throw new AirlockError('use_dpop_nonce', 'A DPoP nonce is required: retry with the DPoP-Nonce header value.');
+    const verdict = options.checkNonce(payload.nonce);
+    if (verdict !== 'valid') throw new AirlockError('use_dpop_nonce', `The DPoP nonce is ${verdict === 'stale' ? 'stale' : 'not one this gateway issued'}: retry with the DPoP-Nonce header value.`);
+  }
+
+  // 7. Token hash and key binding.
+  if (options.accessToken !== undefined) {
+    if (payload.ath === undefined) throw invalid('ath is missing');
+    if (!timingSafeEqualString(payload.ath, facts.athOf(options.accessToken))) throw invalid('ath does not match the access token');
+  }
+  if (options.expectedJkt !== undefined && !timingSafeEqualString(facts.jkt, options.expectedJkt)) {
+    throw invalid('the proof is signed by a key other than the one the token is bound to');
+  }
 }
 
 /**
@@ -81,37 +130,10 @@ export async function verifyDpopProof(proof: string | undefined, options: Verify
   if (!claims.success) throw invalid('the claims must be jti, htm, htu, iat and optionally nonce and ath');
   const payload = claims.data;
 
-  // 4. Method and URL of this very request.
-  if (payload.htm !== options.method.toUpperCase()) throw invalid(`htm is ${payload.htm}, the request is ${options.method}`);
-  let htu: string;
-  try {
-    htu = normalizeHtu(payload.htu);
-  } catch {
-    throw invalid('htu is not a URL');
-  }
-  if (htu !== normalizeHtu(options.url)) throw invalid('htu does not match the request URL');
-
-  // 5. Freshness.
-  const window = options.iatWindow ?? 60;
-  if (payload.iat > options.now + window) throw invalid('iat is in the future; check the device clock');
-  if (payload.iat < options.now - window) throw invalid('iat is too old; check the device clock');
-
-  // 6. Server nonce.
-  if (options.checkNonce) {
-    if (payload.nonce === undefined) throw new AirlockError('use_dpop_nonce', 'A DPoP nonce is required: retry with the DPoP-Nonce header value.');
-    const verdict = options.checkNonce(payload.nonce);
-    if (verdict !== 'valid') throw new AirlockError('use_dpop_nonce', `The DPoP nonce is ${verdict === 'stale' ? 'stale' : 'not one this gateway issued'}: retry with the DPoP-Nonce header value.`);
-  }
-
-  // 7. Token hash and key binding.
-  if (options.accessToken !== undefined) {
-    if (payload.ath === undefined) throw invalid('ath is missing');
-    if (!timingSafeEqualString(payload.ath, await sha256B64u(options.accessToken))) throw invalid('ath does not match the access token');
-  }
+  // 4–7. The hashes are async here (WebCrypto), so they are made before the (sync) claim checks.
+  const ath = options.accessToken === undefined ? '' : await sha256B64u(options.accessToken);
   const jkt = await cachedThumbprint(header.data.jwk);
-  if (options.expectedJkt !== undefined && !timingSafeEqualString(jkt, options.expectedJkt)) {
-    throw invalid('the proof is signed by a key other than the one the token is bound to');
-  }
+  checkProofClaims(payload, options, { normalize: normalizeHtu, athOf: () => ath, jkt });
 
   return { jti: payload.jti, iat: payload.iat, jwk: header.data.jwk, jkt, payload };
 }
