@@ -8,12 +8,12 @@
  * - `audit verify` over a large chain: entries a second.
  */
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BenchRow } from '../run.js';
+import { percentile, processCpuMs } from '../stats.js';
 import { startGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, type TestDevice } from '../../test/helpers/pinned-client.js';
 import { canonicalJson, entryHash, GENESIS_HASH } from '../../gateway/audit/chain.js';
@@ -24,17 +24,6 @@ const ENROLL_PARALLEL = 120;
 const AUTH_SECONDS = 5;
 const AUTH_CONCURRENCY = 4;
 const AUDIT_ENTRIES = 200_000;
-
-/** User+system CPU of a process so far, in ms (Linux /proc; threads included). */
-function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
-}
 
 /**
  * One ES256 verification with node:crypto on this machine, now, hot (the same key and input in a

@@ -7,12 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
+import { freePort } from '../../test/helpers/free-port.js';
 import { percentile, processCpuMs } from '../stats.js';
 import { readFile } from 'node:fs/promises';
 import { startOpenAiServer, type OpenAiTestServer } from '../../test/helpers/openai-server.js';
@@ -48,14 +48,6 @@ export async function timedStream(client: Client, path: string, headers: Record<
   const total = performance.now() - started;
   if (response.statusCode !== 200 || bytes === 0) throw new Error(`${path}: status ${response.statusCode}`);
   return { ttft, total };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function waitForTls(port: number, ca: string, deadlineMs = 10_000): Promise<void> {

@@ -8,6 +8,7 @@
  * adds its commit flush to every revocation and claim.
  */
 import type { BenchRow } from '../run.js';
+import { freePort } from '../../test/helpers/free-port.js';
 import { createConnectionHub, type ConnectionHub } from '../../gateway/live/connection-hub.js';
 import { createDeviceDirectory } from '../../gateway/auth/device-directory.js';
 import { createGatewayCluster, type GatewayCluster } from '../../gateway/cluster/attach.js';
@@ -18,7 +19,6 @@ import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { TestDevice } from '../../test/integration/cluster/support/device-client.js';
 import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -128,17 +128,6 @@ async function core(server: ThrowawayPostgres, log: (line: string) => void): Pro
       await i.store.close();
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 async function endToEnd(server: ThrowawayPostgres, log: (line: string) => void): Promise<BenchRow[]> {
