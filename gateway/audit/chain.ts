@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 
 /**
  * The audit log's hash chain. Each entry's hash is SHA-256 over a canonical encoding of all its
@@ -21,7 +21,8 @@ export function canonicalJson(value: unknown): string {
 
 /** hash = hex SHA-256 of the JSON array [seq, time, type, actor, subject, details, prevHash]. */
 export function entryHash(seq: number, time: string, type: string, actor: string, subject: string, details: string, prevHash: string): string {
-  return createHash('sha256').update(JSON.stringify([seq, time, type, actor, subject, details, prevHash])).digest('hex');
+  // crypto.hash: one-shot, about twice as fast as a Hash object per entry (verify walks every entry).
+  return digest('sha256', JSON.stringify([seq, time, type, actor, subject, details, prevHash]), 'hex');
 }
 
 /** A stored row in column order: seq, time, type, actor, subject, details, prevHash, hash. */
