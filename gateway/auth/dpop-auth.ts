@@ -87,7 +87,8 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
     // The tester first: a suspension revokes every device, and the app should say why.
     const testerStatus = security.devices.peekTesterStatus(device.tester) ?? (await security.devices.testerStatus(device.tester));
     if (testerStatus !== 'active') throw new AirlockError('tester_suspended');
-    if (device.status === 'revoked') throw new AirlockError('device_revoked');
+    // Revoked by an admin, or retired by its tester: either way this device is ended.
+    if (device.status !== 'active') throw new AirlockError('device_revoked');
     request.device = { deviceId: device.deviceId, tester: device.tester, jkt: device.jkt };
 
     reply.header('dpop-nonce', security.nonces.current());

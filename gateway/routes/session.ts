@@ -44,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
 
       const state = await security.devices.get(device.id);
       if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
-      if (device.status === 'revoked' || state?.status === 'revoked') throw new AirlockError('device_revoked');
+      if (device.status !== 'active' || (state !== null && state.status !== 'active')) throw new AirlockError('device_revoked');
       if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
       const inForce = policy.current();
       await enforcePolicy(attestation.evidence, inForce, trustedBuilds);

@@ -81,4 +81,29 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 3,
+    // A device its tester signed out of (POST /v1/device/retire) is `retired`: ended like a revoked
+    // one, but by its owner. SQLite cannot alter a CHECK, so the table is rebuilt with the same rows.
+    sql: `
+      CREATE TABLE devices_v3 (
+        id TEXT PRIMARY KEY,
+        tester TEXT NOT NULL REFERENCES testers(email),
+        invite_id TEXT NOT NULL REFERENCES invites(id),
+        public_jwk TEXT NOT NULL,
+        jkt TEXT NOT NULL UNIQUE,
+        evidence TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'retired')),
+        enrolled_at TEXT NOT NULL,
+        last_seen_at TEXT,
+        revoked_at TEXT,
+        revoked_reason TEXT
+      );
+      INSERT INTO devices_v3 SELECT id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at, last_seen_at, revoked_at, revoked_reason FROM devices;
+      DROP TABLE devices;
+      ALTER TABLE devices_v3 RENAME TO devices;
+      CREATE INDEX devices_by_tester ON devices (tester);
+    `,
+  },
 ];

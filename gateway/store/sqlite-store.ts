@@ -4,6 +4,7 @@ import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { toAudit, toDevice, toInvite, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from './rows.js';
+import { RETIRED_REASON } from './store.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -57,6 +58,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     devices: db.prepare('SELECT * FROM devices ORDER BY enrolled_at, id'),
     activeDevicesOf: db.prepare('SELECT id FROM devices WHERE tester = ? AND status = \'active\' ORDER BY id'),
     touchDevice: db.prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?'),
+    retireDevice: db.prepare('UPDATE devices SET status = \'retired\', revoked_at = ?, revoked_reason = ? WHERE id = ? AND status = \'active\''),
     revokeDevice: db.prepare('UPDATE devices SET status = \'revoked\', revoked_at = ?, revoked_reason = ? WHERE id = ? AND status = \'active\''),
     insertAudit: db.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
@@ -186,6 +188,14 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
       return atomically(() => {
         if (!device(id)) return null;
         const changed = q.revokeDevice.run(now().toISOString(), reason, id).changes === 1;
+        if (changed) append(audit);
+        return { device: device(id)!, changed };
+      });
+    },
+    async retireDevice(id, audit) {
+      return atomically(() => {
+        if (!device(id)) return null;
+        const changed = q.retireDevice.run(now().toISOString(), RETIRED_REASON, id).changes === 1;
         if (changed) append(audit);
         return { device: device(id)!, changed };
       });

@@ -11,7 +11,8 @@ import type { AuditAnchor } from '../audit/chain.js';
  */
 
 export type InviteStatus = 'pending' | 'used' | 'expired' | 'revoked';
-export type DeviceStatusValue = 'active' | 'revoked';
+/** `retired`: its tester signed out of it (POST /v1/device/retire); refused like a revoked device. */
+export type DeviceStatusValue = 'active' | 'revoked' | 'retired';
 export type TesterStatus = 'active' | 'suspended';
 
 export interface InviteRecord {
@@ -137,6 +138,11 @@ export interface Store {
   touchDevice(id: string, at: string): Promise<void>;
   /** null when there is no such device. `changed` is false when it was already revoked. */
   revokeDevice(id: string, reason: string, audit: AuditInput): Promise<{ device: DeviceRecord; changed: boolean } | null>;
+  /**
+   * Marks an active device `retired` (its tester signed out of it) with the audit entry, in one
+   * transaction; null when there is no such device, `changed` false when it was not active.
+   */
+  retireDevice(id: string, audit: AuditInput): Promise<{ device: DeviceRecord; changed: boolean } | null>;
   getTester(email: string): Promise<TesterRecord | null>;
   listTesters(): Promise<TesterRecord[]>;
   /** Suspends the tester and revokes every active device of theirs; null when unknown. */
@@ -172,3 +178,6 @@ export interface Store {
 
   close(): Promise<void>;
 }
+
+/** The reason a retired device carries (its tester signed out of it). */
+export const RETIRED_REASON = 'signed out by its tester';

@@ -32,7 +32,7 @@ export const inviteCreated = z.strictObject({ id: inviteId, link: z.string(), ex
 export const inviteSummary = z.strictObject({ id: inviteId, email, status: inviteStatus, expiresAt: isoTime, devices: z.number().int().nonnegative() });
 export const inviteRevoked = z.strictObject({ id: inviteId, status: inviteStatus });
 
-export const deviceStatus = z.enum(['active', 'revoked']);
+export const deviceStatus = z.enum(['active', 'revoked', 'retired']);
 export const deviceSummary = z.strictObject({
   id: deviceId,
   tester: email,

@@ -112,4 +112,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'devices: a device its tester signed out of is retired',
+    sql: `
+      ALTER TABLE devices DROP CONSTRAINT devices_status_check;
+      ALTER TABLE devices ADD CONSTRAINT devices_status_check CHECK (status IN ('active', 'revoked', 'retired'));
+    `,
+  },
 ];

@@ -11,7 +11,7 @@
 import pg from 'pg';
 import { inviteRefusal } from '../../enroll/invite-rules.js';
 import { publishClusterEvent } from '../../cluster/publish.js';
-import type { AuditEntry, AuditInput, DeviceRecord, EnrollOutcome, InviteRecord, Store, TesterRecord } from '../store.js';
+import { RETIRED_REASON, type AuditEntry, type AuditInput, type DeviceRecord, type EnrollOutcome, type InviteRecord, type Store, type TesterRecord } from '../store.js';
 import { appendAuditTx, auditTail, auditVerify } from './audit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
@@ -173,6 +173,19 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
         const changed = result.rowCount === 1;
         if (changed) {
           await publishClusterEvent(c, { kind: 'device.revoked', deviceId: id, reason });
+          await append(c, audit);
+        }
+        return { device: (await device(c, id))!, changed };
+      });
+    },
+    async retireDevice(id, audit) {
+      return tx(async (c) => {
+        if (!(await device(c, id, true))) return null;
+        const result = await c.query("UPDATE devices SET status = 'retired', revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND status = 'active'", [now().toISOString(), RETIRED_REASON, id]);
+        const changed = result.rowCount === 1;
+        if (changed) {
+          // Other instances cut and refuse it as they do a revoked device.
+          await publishClusterEvent(c, { kind: 'device.revoked', deviceId: id, reason: RETIRED_REASON });
           await append(c, audit);
         }
         return { device: (await device(c, id))!, changed };

@@ -238,6 +238,28 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
       }
     });
 
+    it('retires an active device once, with its audit entry; a revoked device stays revoked', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const inv = await invite(store, clock, { limit: 5 });
+        const first = await enroll(store, clock, inv.id, inv.codeHash);
+        const second = await enroll(store, clock, inv.id, inv.codeHash);
+        if (!first.ok || !second.ok) throw new Error('enrollment failed');
+        const auditBefore = (await store.auditTail(1000)).length;
+        const retired = await store.retireDevice(first.device.id, audit('device.retire', first.device.id));
+        expect(retired).toMatchObject({ changed: true, device: { status: 'retired', revokedAt: clock.now().toISOString() } });
+        expect((await store.retireDevice(first.device.id, audit('device.retire', first.device.id)))?.changed).toBe(false);
+        expect((await store.revokeDevice(first.device.id, 'late', audit('device.revoke', first.device.id)))?.changed).toBe(false);
+        await store.revokeDevice(second.device.id, 'lost', audit('device.revoke', second.device.id));
+        expect(await store.retireDevice(second.device.id, audit('device.retire', second.device.id))).toMatchObject({ changed: false, device: { status: 'revoked' } });
+        expect((await store.auditTail(1000)).map((e) => e.type).slice(auditBefore)).toEqual(['device.retire', 'device.revoke']);
+        expect(await store.retireDevice('dev_missing000000000000', audit('device.retire'))).toBeNull();
+        expect((await store.listDevices()).map((d) => d.status)).toEqual(['retired', 'revoked']);
+      } finally {
+        await done();
+      }
+    });
+
     it('suspends a tester with all their active devices, and lists testers', async () => {
       const { store, clock, done } = await setup();
       try {
