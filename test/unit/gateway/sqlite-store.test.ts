@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_MIGRATIONS } from '../../../gateway/store/sqlite-migrations.js';
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
 import type { NewDevice, Store } from '../../../gateway/store/store.js';
 import { hashInviteCode } from '../../../gateway/enroll/ids.js';
@@ -44,8 +45,29 @@ describe('SQLite store', () => {
     store = openSqliteStore(path);
     const db = new Database(path, { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1, 2]);
+    expect(db.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
     db.close();
+  });
+
+  it('keeps every device row when migration 3 widens the status CHECK for retired devices', async () => {
+    const inv = await invite('migrate', 2);
+    const first = await enroll('migrate', 'n-migrate-1');
+    if (!first.ok) throw new Error('enrollment failed');
+    await store.revokeDevice(first.device.id, 'lost', { type: 'admin.device.revoke', actor: 'admin', subject: first.device.id });
+    await store.close();
+    // Back to a version-2 database holding that row, as a gateway released before retire left it.
+    const db = new Database(path);
+    db.exec(`DELETE FROM schema_migrations WHERE version >= 3;
+      CREATE TABLE devices_v2 AS SELECT * FROM devices; DROP TABLE devices;
+      CREATE TABLE devices (id TEXT PRIMARY KEY, tester TEXT NOT NULL REFERENCES testers(email), invite_id TEXT NOT NULL REFERENCES invites(id), public_jwk TEXT NOT NULL, jkt TEXT NOT NULL UNIQUE, evidence TEXT NOT NULL, platform TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'revoked')), enrolled_at TEXT NOT NULL, last_seen_at TEXT, revoked_at TEXT, revoked_reason TEXT);
+      INSERT INTO devices SELECT * FROM devices_v2; DROP TABLE devices_v2;`);
+    expect(() => db.prepare("UPDATE devices SET status = 'retired'").run()).toThrow(/CHECK/);
+    db.close();
+    store = openSqliteStore(path);
+    expect(await store.getDevice(first.device.id)).toMatchObject({ status: 'revoked', revokedReason: 'lost', inviteId: inv.id });
+    const second = await enroll('migrate', 'n-migrate-2');
+    if (!second.ok) throw new Error('enrollment failed');
+    expect((await store.retireDevice(second.device.id, { type: 'device.retire', actor: `device:${second.device.id}`, subject: 'a@example.com' }))?.device.status).toBe('retired');
   });
 
   it('enrolls within the invite\'s limit, then refuses with invite_used / device_limit', async () => {
