@@ -1,21 +1,34 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Airlock needs on this machine, skipping what is present.
-# Called by `npm test`, `npm start` and .ci/run so that a fresh Debian 12 machine works.
-# Not root (or no apt): prints the exact command to run instead and exits non-zero.
+#   bash scripts/system-deps.sh [--for install|start|test|bench|all] [--list-missing]
+# Called first by `npm start`, `npm test` and `npm run bench`, and by a plain `npm install`'s postinstall
+# (scripts/setup/after-install.mjs) when the native modules could not build. Not root (or no apt-get):
+# prints one line with the exact command to run and exits non-zero. --list-missing only prints the
+# missing packages (space-separated, empty line when none) and exits 0.
 set -euo pipefail
 
 purpose="all"
-if [ "${1:-}" = "--for" ]; then purpose="${2:-all}"; fi
+list_only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --for) purpose="${2:-all}"; shift 2 ;;
+    --list-missing) list_only=1; shift ;;
+    *) echo "airlock: system-deps.sh: unknown argument $1 (use --for install|start|test|bench|all, --list-missing)" >&2; exit 2 ;;
+  esac
+done
 
-# What each use needs. keytar builds against libsecret; the keychain in tests is gnome-keyring in a
-# private D-Bus session; the renderer e2e runs in Debian's Chromium under Xvfb where needed; nginx is
-# the benchmark's floor reference; PostgreSQL backs the several-instances store.
+# Building the native modules (better-sqlite3, keytar) needs make and a C++ compiler (build-essential),
+# python3 (node-gyp), pkg-config and libsecret-1-dev (keytar). The keychain in tests is gnome-keyring in a
+# private D-Bus session; the renderer e2e and the browser preview run in Debian's Chromium (under Xvfb
+# where needed); nginx is the benchmark's floor reference; PostgreSQL backs the several-instances store.
+build="build-essential python3 pkg-config libsecret-1-dev"
 case "$purpose" in
-  install) wanted="libsecret-1-dev" ;;
-  start) wanted="libsecret-1-dev gnome-keyring dbus-x11 chromium" ;;
-  test)  wanted="libsecret-1-dev gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql" ;;
-  bench) wanted="libsecret-1-dev gnome-keyring dbus-x11 nginx postgresql" ;;
-  *)     wanted="libsecret-1-dev gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql" ;;
+  install) wanted="$build" ;;
+  start) wanted="$build gnome-keyring dbus-x11 chromium" ;;
+  test)  wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql" ;;
+  bench) wanted="$build gnome-keyring dbus-x11 nginx postgresql" ;;
+  all)   wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql" ;;
+  *) echo "airlock: system-deps.sh: unknown purpose $purpose (use install, start, test, bench or all)" >&2; exit 2 ;;
 esac
 
 missing=""
@@ -25,15 +38,15 @@ for pkg in $wanted; do
   fi
 done
 missing="${missing# }"
+if [ -n "$list_only" ]; then echo "$missing"; exit 0; fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "airlock: missing system packages: $missing" >&2
-  echo "airlock: install them with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing" >&2
+  echo "airlock: missing system packages ($missing); run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing" >&2
   exit 1
 fi
 
-echo "airlock: installing system packages: $missing (once; about 30 s)" >&2
+echo "airlock: installing system packages: $missing (once; a minute or two on a fresh machine)" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
