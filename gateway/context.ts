@@ -5,6 +5,7 @@ import { publicJwkOf, type Es256Signer } from '../protocol/jws/signer.js';
 import type { EcPublicJwk } from '../protocol/schemas/common.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from '../protocol/token/access-token.js';
 import type { ConnectionHub } from './live/connection-hub.js';
+import { createUpstreamUserIds } from './model/upstream-user.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { DeviceDirectory } from './auth/device-directory.js';
 import type { ReplayGuard } from './auth/replay-guard.js';
@@ -63,6 +64,8 @@ export interface GatewaySecurity {
   nonces: NonceIssuer;
   replay: ReplayGuard;
   devices: DeviceDirectory;
+  /** The gateway's opaque id for a tester, sent upstream as `user` (model/upstream-user.ts). */
+  upstreamUserOf: (tester: string) => string;
 }
 
 /**
@@ -134,5 +137,6 @@ export async function createSecurity(
     }),
     replay: parts.replay,
     devices: parts.devices,
+    upstreamUserOf: createUpstreamUserIds(secrets.nonceSecret),
   };
 }

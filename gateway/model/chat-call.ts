@@ -14,7 +14,7 @@ import { chatCompletionRequest, usage as usageSchema, type ChatCompletionRequest
 import type { Policy } from '../../protocol/schemas/policy.js';
 import type { AuthenticatedDevice } from '../auth/dpop-auth.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
-import type { ModelLimits } from '../limits/model-limits.js';
+import type { Admission, ModelLimits } from '../limits/model-limits.js';
 import { SSE_HEADERS, sseEvent } from '../events/sse.js';
 import type { ModelCatalog, RoutedModel } from './catalog.js';
 import type { CallOutcome, ModelAuditSink } from './call-audit.js';
@@ -42,6 +42,8 @@ export interface ChatDeps {
   /** Milliseconds since the epoch. */
   now: () => number;
   log: { warn(details: object, message: string): void };
+  /** The gateway's opaque, stable id for a tester, sent upstream as `user`. */
+  upstreamUserOf: (tester: string) => string;
   /**
    * Re-checks the device after it is registered in the hub: a revocation that landed between
    * authentication and registration found nothing to cut, so the call must see it here.
@@ -53,6 +55,7 @@ type Stop =
   | { kind: 'cut'; code: 'device_revoked' | 'tester_suspended'; reason: string }
   | { kind: 'timeout' }
   | { kind: 'client' }
+  | { kind: 'budget'; perDay: number }
   | { kind: 'upstream'; error: AirlockError };
 
 /** The error a stop gives the client (none for a client that left). */
@@ -64,6 +67,8 @@ function stopError(stop: Stop): AirlockError | null {
       return new AirlockError('upstream_timeout');
     case 'client':
       return null;
+    case 'budget':
+      return new AirlockError('rate_limited', `Daily limit of ${stop.perDay} tokens reached during this answer, so it was ended here; the limit resets at midnight UTC.`);
     case 'upstream':
       return stop.error;
   }
@@ -78,6 +83,8 @@ function outcomeOf(stop: Stop | null): { outcome: CallOutcome; code?: ErrorCode;
       return { outcome: 'error', code: 'upstream_timeout' };
     case 'client':
       return { outcome: 'cancelled' };
+    case 'budget':
+      return { outcome: 'error', code: 'rate_limited' };
     case 'upstream':
       return { outcome: 'error', code: stop.error.code };
   }
@@ -89,8 +96,18 @@ function upstreamStatusError(status: number): AirlockError {
   return new AirlockError('upstream_error', `The model server answered with status ${status}. Try again later.`);
 }
 
-function upstreamBodyOf(request: ChatCompletionRequest, model: RoutedModel): string {
-  const body: ChatCompletionRequest = { ...request, model: model.upstreamId };
+/**
+ * What the upstream is sent: the client's request with the upstream's model id, the gateway's own
+ * id for the tester as `user` (never the client's value), and max_tokens and its newer name
+ * max_completion_tokens, where the client set them, no larger than what is left of the day.
+ */
+function upstreamBodyOf(request: ChatCompletionRequest, model: RoutedModel, user: string, tokensLeft: number): string {
+  const body: ChatCompletionRequest = { ...request, model: model.upstreamId, user };
+  const cap = Math.max(1, tokensLeft);
+  if (body.max_completion_tokens != null) body.max_completion_tokens = Math.min(body.max_completion_tokens, cap);
+  if (body.max_tokens != null) body.max_tokens = Math.min(body.max_tokens, cap);
+  // Neither named: left to the upstream's default (some servers, the demo among them, read a
+  // max_tokens as the length wanted); a stream is metered and ended at the budget all the same.
   // Usage must be known for the audit and the token budget, whatever the client asked.
   if (request.stream) body.stream_options = { ...(request.stream_options ?? {}), include_usage: true };
   else delete body.stream_options;
@@ -115,16 +132,15 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
 
   const policy = deps.policy();
   const base = { type: 'model.call' as const, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true };
-  let release: () => void;
+  let admission: Admission;
   try {
-    release = await deps.limits.admit(device, policy.limits, startedAt);
+    admission = await deps.limits.admit(device, policy.limits, startedAt);
   } catch (error) {
     const refusal = asAirlockError(error, new AirlockError('rate_limited'));
     await safeAudit(deps, { ...base, promptTokens: 0, completionTokens: 0, usageReported: false, durationMs: 0, outcome: 'error', code: refusal.code });
     return replyError(reply, refusal);
   }
 
-  const upstreamBody = upstreamBodyOf(chat, model);
   const controller = new AbortController();
   let stop: Stop | null = null;
   let interrupt: ((reason: unknown) => void) | null = null;
@@ -138,21 +154,30 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   const stopped = controller.signal;
   const wait = waitUntilStopped(() => stop !== null, (reject) => (interrupt = reject), stopped);
 
-  const unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code) => end({ kind: 'cut', code, reason }) });
+  let result: { usage: { prompt: number; completion: number }; reported: boolean; text: string | null } = { usage: { prompt: 0, completion: 0 }, reported: false, text: null };
+  // reply.sent only turns true when the response ends; this says the answer has begun.
+  const answer = { begun: false };
+  let unregister: () => void = () => undefined;
   const onClientClose = (): void => {
     if (!reply.raw.writableEnded) end({ kind: 'client' });
   };
-  reply.raw.on('close', onClientClose);
-  if (deps.stillActive && !(await deps.stillActive(device))) end({ kind: 'cut', code: 'device_revoked', reason: 'this device is no longer active' });
   const stall = createStallTimer(() => end({ kind: 'timeout' }));
-  stall.arm(model.timeouts.firstByteMs);
-
-  let result: { usage: { prompt: number; completion: number }; reported: boolean; text: string | null } = { usage: { prompt: 0, completion: 0 }, reported: false, text: null };
-  const promptEstimate = Math.ceil(upstreamBody.length / 4);
-  let upstream: UpstreamResponse | null = null;
-  // reply.sent only turns true when the response ends; this says the answer has begun.
-  const answer = { begun: false };
+  // Everything after admission is inside this try: whatever fails, the slot is given back.
   try {
+    const upstreamBody = upstreamBodyOf(chat, model, deps.upstreamUserOf(device.tester), admission.tokensLeft);
+    const promptEstimate = Math.ceil(upstreamBody.length / 4);
+    result.usage.prompt = promptEstimate;
+    const withinBudget = (tokensSoFar: number): boolean => {
+      if (admission.meter(tokensSoFar)) return true;
+      end({ kind: 'budget', perDay: policy.limits.tokensPerDay });
+      return false;
+    };
+    unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code) => end({ kind: 'cut', code, reason }) });
+    reply.raw.on('close', onClientClose);
+    if (deps.stillActive && !(await deps.stillActive(device))) end({ kind: 'cut', code: 'device_revoked', reason: 'this device is no longer active' });
+    stall.arm(model.timeouts.firstByteMs);
+
+    let upstream: UpstreamResponse | null = null;
     if (!stop) upstream = await wait(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal })).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
@@ -163,7 +188,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     }
     if (upstream && !stop) {
       result = chat.stream
-        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent, promptEstimate)
+        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent, promptEstimate, withinBudget)
         : await relayJson(upstream, reply, answer, wait, end, promptEstimate);
     }
   } catch (error) {
@@ -174,7 +199,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     stall.disarm();
     reply.raw.off('close', onClientClose);
     unregister();
-    release();
+    admission.release();
   }
 
   const finalStop = stop as Stop | null;
@@ -188,7 +213,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   await responseDone(reply);
   const tokens = result.usage;
   try {
-    await deps.limits.record(device.tester, tokens.prompt + tokens.completion, deps.now());
+    await admission.finish(tokens.prompt + tokens.completion, deps.now());
   } catch (error) {
     deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'token usage not recorded');
   }
@@ -321,6 +346,7 @@ async function relayStream(
   end: (stop: Stop) => void,
   collectText: boolean,
   promptEstimate: number,
+  withinBudget: (tokensSoFar: number) => boolean,
 ) {
   const relay = createStreamRelay({ collectText });
   const it = upstream.body[Symbol.asyncIterator]();
@@ -377,6 +403,9 @@ async function relayStream(
       } else {
         stall.touch();
         pending = relay.feed(next.value);
+        // The budget is metered as the answer streams (the upstream's usage, else one token a content chunk).
+        const tokens = countTokens(relay.state, promptEstimate);
+        withinBudget(tokens.prompt + tokens.completion);
       }
       if (relay.state.failure) throw new AirlockError('upstream_error', 'The model server sent a malformed stream.');
     }

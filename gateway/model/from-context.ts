@@ -72,6 +72,7 @@ export const modelPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
     now: () => ctx.clock.nowMs(),
     log: { warn: (details, message) => ctx.log.warn(message, details as Record<string, unknown>) },
     stillActive: (device) => stillActive(ctx, device),
+    upstreamUserOf: ctx.security.upstreamUserOf,
   };
   await app.register(modelRoutes, { deps });
 };

@@ -1,8 +1,11 @@
 import { z } from 'zod';
+import { boundedJsonObject } from './bounded-json.js';
 
 /**
  * OpenAI chat completions, documented request fields only (unknown fields refused, so nothing
- * unexpected is forwarded upstream). Nested tool schemas stay open: they are the model's business.
+ * unexpected is forwarded upstream). The JSON schemas inside tools and response formats are the
+ * model's business, so their shape stays open, but their nesting and size are bounded
+ * (bounded-json.ts): a 5,000-level schema must be a 400, not a stack overflow further on.
  */
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string().max(1_000_000) });
 const imagePart = z.strictObject({
@@ -16,6 +19,35 @@ const toolCall = z.strictObject({
   function: z.strictObject({ name: z.string().max(200), arguments: z.string().max(1_000_000) }),
 });
 
+/** Function names as OpenAI allows them. */
+const functionName = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, _ or - (at most 64)');
+
+const functionTool = z.strictObject({
+  type: z.literal('function'),
+  function: z.strictObject({
+    name: functionName,
+    description: z.string().max(10_000).optional(),
+    parameters: boundedJsonObject().optional(),
+    strict: z.boolean().nullable().optional(),
+  }),
+});
+
+const toolChoice = z.union([z.enum(['none', 'auto', 'required']), z.strictObject({ type: z.literal('function'), function: z.strictObject({ name: functionName }) })]);
+
+const responseFormat = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json_object') }),
+  z.strictObject({
+    type: z.literal('json_schema'),
+    json_schema: z.strictObject({
+      name: functionName,
+      description: z.string().max(10_000).optional(),
+      schema: boundedJsonObject().optional(),
+      strict: z.boolean().nullable().optional(),
+    }),
+  }),
+]);
+
 export const chatMessage = z.discriminatedUnion('role', [
   z.strictObject({ role: z.literal('system'), content, name: z.string().max(200).optional() }),
   z.strictObject({ role: z.literal('developer'), content, name: z.string().max(200).optional() }),
@@ -25,7 +57,7 @@ export const chatMessage = z.discriminatedUnion('role', [
     content: content.nullable().optional(),
     name: z.string().max(200).optional(),
     tool_calls: z.array(toolCall).max(100).optional(),
-    refusal: z.string().nullable().optional(),
+    refusal: z.string().max(1_000_000).nullable().optional(),
   }),
   z.strictObject({ role: z.literal('tool'), content, tool_call_id: z.string().max(200) }),
 ]);
@@ -41,17 +73,18 @@ export const chatCompletionRequest = z.strictObject({
   n: z.number().int().min(1).max(1).nullable().optional(),
   max_tokens: z.number().int().positive().nullable().optional(),
   max_completion_tokens: z.number().int().positive().nullable().optional(),
-  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+  stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(4)]).nullable().optional(),
   presence_penalty: z.number().min(-2).max(2).nullable().optional(),
   frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
-  logit_bias: z.record(z.string(), z.number()).nullable().optional(),
+  logit_bias: z.record(z.string().max(20), z.number().min(-100).max(100)).refine((bias) => Object.keys(bias).length <= 300, 'must name at most 300 tokens').nullable().optional(),
   logprobs: z.boolean().nullable().optional(),
   top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
   seed: z.number().int().nullable().optional(),
+  /** Accepted for compatibility; the gateway replaces it with its own id for the tester (PROTOCOL-CHANGES.md). */
   user: z.string().max(200).optional(),
-  response_format: z.object({ type: z.enum(['text', 'json_object', 'json_schema']) }).passthrough().optional(),
-  tools: z.array(z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).passthrough() }).passthrough()).max(128).optional(),
-  tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.object({ type: z.literal('function') }).passthrough()]).optional(),
+  response_format: responseFormat.optional(),
+  tools: z.array(functionTool).max(128).optional(),
+  tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;

@@ -67,10 +67,10 @@ describe('model limits', () => {
   it('refuses over each limit with rate_limited and a Retry-After, and a refusal holds no slot', async () => {
     const ledger = createMemoryTokenLedger();
     const model = createModelLimits(ledger);
-    const release = await model.admit(call, limits, T0);
+    const first = await model.admit(call, limits, T0);
     await expect(model.admit(call, limits, T0)).rejects.toMatchObject({ code: 'rate_limited', retryAfter: 1 });
-    release();
-    (await model.admit(call, limits, T0))();
+    first.release();
+    (await model.admit(call, limits, T0)).release();
     const third = await model.admit(call, limits, T0).catch((e: unknown) => e);
     expect(isAirlockError(third, 'rate_limited') && third.retryAfter).toBe(30);
     expect(model.slots.open('d1')).toBe(0);
@@ -80,7 +80,25 @@ describe('model limits', () => {
     const model = createModelLimits(createMemoryTokenLedger());
     await model.record(call.tester, 100, T0);
     await expect(model.admit(call, { ...limits, requestsPerMinute: 100 }, T0)).rejects.toMatchObject({ code: 'rate_limited', retryAfter: 12 * 3600 });
-    (await model.admit(call, { ...limits, requestsPerMinute: 100 }, T0 + 12 * 3600 * 1000))();
+    (await model.admit(call, { ...limits, requestsPerMinute: 100 }, T0 + 12 * 3600 * 1000)).release();
+  });
+
+  it('tells an admitted call what is left, and meters open calls against one budget (issue 12, hole 2)', async () => {
+    const model = createModelLimits(createMemoryTokenLedger());
+    const wide = { ...limits, requestsPerMinute: 100, streamsPerDevice: 2 };
+    await model.record(call.tester, 30, T0);
+    const a = await model.admit(call, wide, T0);
+    const b = await model.admit(call, wide, T0);
+    expect(a.tokensLeft).toBe(70);
+    expect(a.meter(40)).toBe(true);
+    expect(b.meter(30)).toBe(true);
+    expect(b.meter(31)).toBe(false);
+    a.release();
+    b.release();
+    await expect(model.admit(call, wide, T0)).rejects.toMatchObject({ code: 'rate_limited' });
+    await a.finish(40, T0);
+    await b.finish(31, T0);
+    await expect(model.admit(call, wide, T0)).rejects.toMatchObject({ code: 'rate_limited' });
   });
 });
 

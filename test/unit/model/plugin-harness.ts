@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_POLICY, type Policy } from '../../../protocol/schemas/policy.js';
 import { createConnectionHub, type ConnectionHub } from '../../../gateway/live/connection-hub.js';
 import { createModelLimits } from '../../../gateway/limits/model-limits.js';
+import { createUpstreamUserIds } from '../../../gateway/model/upstream-user.js';
 import { createMemoryTokenLedger, type TokenUsageLedger } from '../../../gateway/limits/token-budget.js';
 import { createModelCatalog, type ModelCatalog } from '../../../gateway/model/catalog.js';
 import type { ModelCallAudit } from '../../../gateway/model/call-audit.js';
@@ -52,6 +53,7 @@ export async function startHarness(upstreams: UpstreamsFile, options: { policy?:
       audit: (entry) => void audits.push(entry),
       now,
       log: { warn: () => undefined },
+      upstreamUserOf: createUpstreamUserIds(Buffer.alloc(32, 7)),
       ...(options.stillActive ? { stillActive: options.stillActive } : {}),
     },
   });
