@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { email } from '../../protocol/schemas/common.js';
+import { UsageError } from './usage-error.js';
+
+export { UsageError };
 
 /** `72h`, `30m`, `7d`, `90s` → seconds. */
 export const duration = z
@@ -48,8 +51,4 @@ export function flag<T extends z.ZodType>(name: string, schema: T, value: unknow
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new UsageError(`--${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
   return parsed.data;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }

@@ -1,0 +1,78 @@
+import { access, readFile } from 'node:fs/promises';
+import type { AdminRequest } from '../../protocol/schemas/admin.js';
+import { AdminError } from '../admin/operations.js';
+import { callAdminSocket } from '../admin/socket-client.js';
+import { socketIsLive } from '../admin/socket-server.js';
+import { assertPrivate, dataPaths, DataDirError } from '../config/data-dir.js';
+
+/** The running gateway did not answer on its admin socket, or the shared store cannot be reached. */
+export class UnreachableError extends Error {
+  override name = 'UnreachableError';
+}
+
+/**
+ * Refuses a directory `init` did not make, naming it as such: advice to chmod a directory that
+ * is not Airlock's (say `--data /tmp`) could only hurt.
+ */
+export async function assertAirlockDataDir(dir: string): Promise<void> {
+  const paths = dataPaths(dir);
+  const exists = await access(dir).then(() => true, () => false);
+  if (!exists) throw new DataDirError(`${dir} does not exist. Pass --data with the directory "airlock-gateway init" made, or run "airlock-gateway init --data ${dir}" to make one.`);
+  const isAirlock = await access(paths.caCert).then(() => true, () => false);
+  if (!isAirlock) throw new DataDirError(`${dir} is not an Airlock data directory (it has no ca.pem). Pass --data with the directory "airlock-gateway init" made.`);
+  await assertPrivate(paths.dir, 'directory');
+  await assertPrivate(paths.caCert, 'file');
+}
+
+export interface AdminCallOptions {
+  dataDir: string;
+  /** `--store`, for commands run without the gateway. */
+  store: string | undefined;
+  /** An invite origin given on the command line: the store is then used directly (the gateway would use its own). */
+  origin?: string;
+}
+
+/** Runs an admin command on the running gateway, or directly on the store when none runs. */
+export async function callAdmin(options: AdminCallOptions, request: AdminRequest): Promise<unknown> {
+  const paths = dataPaths(options.dataDir);
+  if (!options.origin && (await socketIsLive(paths.adminSocket))) {
+    let response;
+    try {
+      response = await callAdminSocket(paths.adminSocket, request);
+    } catch (error) {
+      throw new UnreachableError(`The gateway on ${options.dataDir} did not answer (${error instanceof Error ? error.message : String(error)}). Check it runs: look at its log or service status.`);
+    }
+    if (!response.ok) throw new AdminError(response.error.code === 'not_found' ? 'not_found' : response.error.code === 'unavailable' ? 'unavailable' : 'bad_request', response.error.message);
+    return response.result;
+  }
+  await assertAirlockDataDir(paths.dir);
+  // Loaded here, not at start: a command answered by the running gateway needs none of this.
+  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }] = await Promise.all([
+    import('../tls/certificates.js'),
+    import('../server/origin-file.js'),
+    import('../cluster/open-store.js'),
+    import('../admin/operations.js'),
+    import('../policy/holder.js'),
+    import('../context.js'),
+  ]);
+  const pin = await pinOfCertificatePem(await readFile(paths.caCert, 'utf8'));
+  const recorded = options.origin ?? (await readRecordedOrigin(paths.dir));
+  const target = await resolveStoreTarget(paths.dir, options.store);
+  let store;
+  try {
+    store = await openStore(target);
+  } catch (error) {
+    if (isConnectionError(error)) throw new UnreachableError(`The store cannot be reached (${error instanceof Error ? error.message : String(error)}). Check the database runs and --store / DATA/store.url.`);
+    throw error;
+  }
+  try {
+    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, loadPolicy: () => loadPolicyFile(paths.policy) })(request);
+  } finally {
+    await store.close();
+  }
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return typeof code === 'string' && ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET', '57P03'].includes(code);
+}

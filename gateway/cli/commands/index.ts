@@ -1,0 +1,40 @@
+import type { CliCommand } from '../command.js';
+import { auditTail } from './audit-tail.js';
+import { auditVerify } from './audit-verify.js';
+import { dev } from './dev.js';
+import { deviceList } from './device-list.js';
+import { deviceRevoke } from './device-revoke.js';
+import { deviceShow } from './device-show.js';
+import { init } from './init.js';
+import { inviteCreate } from './invite-create.js';
+import { inviteList } from './invite-list.js';
+import { inviteRevoke } from './invite-revoke.js';
+import { policyReload } from './policy-reload.js';
+import { policyShow } from './policy-show.js';
+import { releaseAdd } from './release-add.js';
+import { serve } from './serve.js';
+import { testerList } from './tester-list.js';
+import { testerSuspend } from './tester-suspend.js';
+
+/**
+ * Every `airlock-gateway` command, in the order `--help` lists them. Adding a command: a module
+ * in this folder exporting a CliCommand, and one line here.
+ */
+export const COMMANDS: readonly CliCommand[] = [
+  init,
+  serve,
+  dev,
+  inviteCreate,
+  inviteList,
+  inviteRevoke,
+  deviceList,
+  deviceShow,
+  deviceRevoke,
+  testerList,
+  testerSuspend,
+  auditTail,
+  auditVerify,
+  policyShow,
+  policyReload,
+  releaseAdd,
+];

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { RunningGateway } from '../../server/serve.js';
+import { str, type CliCommand } from '../command.js';
+import { count, flag, listen, origin, upstream } from '../options.js';
+
+export async function serveUntilSignalled(gateway: RunningGateway): Promise<void> {
+  await new Promise<void>((done) => {
+    const stop = () => {
+      gateway.close().then(done, done);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+function listenUrl(at: { host: string; port: number }): string {
+  return `https://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+}
+
+const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
+
+export const serve: CliCommand = {
+  name: 'serve',
+  summary: 'run the gateway (first stdout line: {"url","pin"} with --json)',
+  description: 'Listens with TLS on --listen and answers admin commands on DATA/admin.sock until SIGTERM or SIGINT.',
+  options: {
+    listen: { type: 'string', value: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:8443; port 0 = any free port)' },
+    upstream: { type: 'string', value: 'demo|URL', help: 'the OpenAI-compatible model server, or "demo" (default)' },
+    origin: { type: 'string', value: 'URL', help: 'the public https origin testers reach, when it differs from --listen' },
+    model: { type: 'string', multiple: true, value: 'ID', help: 'a model id to offer (repeat for more)' },
+    'unauth-rate-limit': { type: 'string', value: 'N', help: 'unauthenticated requests a minute per address' },
+    'log-level': { type: 'string', value: LOG_LEVELS.join('|'), help: 'how much the gateway logs (default info)' },
+  },
+  examples: ['serve --listen 0.0.0.0:8443 --upstream https://models.internal.example/v1'],
+  async run({ values: v, dataDir, json, out }) {
+    const at = flag('listen', listen, str(v.listen) ?? '127.0.0.1:8443');
+    const logLevel = str(v['log-level']) === undefined ? 'info' : flag('log-level', z.enum(LOG_LEVELS), v['log-level']);
+    const [{ serveGateway }, { resolveStoreTarget }] = await Promise.all([import('../../server/serve.js'), import('../../cluster/open-store.js')]);
+    const gateway = await serveGateway({
+      dataDir,
+      host: at.host,
+      port: at.port,
+      anyPortIfTaken: false,
+      upstream: flag('upstream', upstream, str(v.upstream) ?? 'demo'),
+      ...(v.model ? { models: v.model as string[] } : {}),
+      ...(str(v.origin) ? { origin: flag('origin', origin, v.origin) } : {}),
+      ...(str(v['unauth-rate-limit']) ? { unauthRateLimitPerMinute: flag('unauth-rate-limit', count(1_000_000), v['unauth-rate-limit']) } : {}),
+      store: await resolveStoreTarget(dataDir, str(v.store)),
+      logLevel,
+    });
+    // `listen`: the address actually bound, which differs from `url` behind --origin (docs/PROTOCOL-CHANGES.md).
+    out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listenUrl(gateway.ctx.config.listen) }) : `Airlock gateway listening at ${gateway.url}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}`);
+    await serveUntilSignalled(gateway);
+    return 0;
+  },
+};
+

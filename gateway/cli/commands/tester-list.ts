@@ -1,0 +1,12 @@
+import type { CliCommand } from '../command.js';
+import { table } from '../format.js';
+
+export const testerList: CliCommand = {
+  name: 'tester list',
+  summary: 'every tester with status and device count',
+  async run({ json, out, admin }) {
+    const rows = (await admin({ op: 'tester.list' })) as Record<string, unknown>[];
+    out(json ? JSON.stringify(rows) : table(rows, ['email', 'status', 'devices']));
+    return 0;
+  },
+};

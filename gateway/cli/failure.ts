@@ -1,0 +1,39 @@
+import { AdminError } from '../admin/operations.js';
+import { DataDirError } from '../config/data-dir.js';
+import { ClusterUnavailableError } from '../cluster/gate.js';
+import { UpstreamConfigError } from '../model/upstream-config.js';
+import { PolicyFileError } from '../policy/holder.js';
+import { UnreachableError } from './admin-call.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { UsageError } from './usage-error.js';
+
+/** How a failed command is reported: on stderr as one line of text, or as JSON with `--json`. */
+export interface Failure {
+  exit: ExitCode;
+  code: 'usage' | 'not_found' | 'refused' | 'unavailable' | 'unreachable' | 'data_dir' | 'config' | 'internal';
+  message: string;
+  didYouMean?: string;
+  hint?: string;
+}
+
+export function failureOf(error: unknown): Failure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof UsageError) {
+    const hint = `Run "airlock-gateway ${error.command ? `${error.command} ` : ''}--help" for usage.`;
+    return { exit: EXIT.usage, code: 'usage', message, hint, ...(error.didYouMean ? { didYouMean: error.didYouMean } : {}) };
+  }
+  if (error instanceof AdminError) return { exit: EXIT.failed, code: error.code === 'not_found' ? 'not_found' : error.code === 'unavailable' ? 'unavailable' : 'refused', message };
+  if (error instanceof UnreachableError) return { exit: EXIT.unreachable, code: 'unreachable', message };
+  if (error instanceof DataDirError) return { exit: EXIT.dataDir, code: 'data_dir', message };
+  if (error instanceof PolicyFileError || error instanceof UpstreamConfigError) return { exit: EXIT.dataDir, code: 'config', message };
+  if (error instanceof ClusterUnavailableError) return { exit: EXIT.unreachable, code: 'unreachable', message };
+  return { exit: EXIT.internal, code: 'internal', message: `failed: ${message}` };
+}
+
+export function formatFailure(failure: Failure, json: boolean): string {
+  if (json) return JSON.stringify({ error: failure });
+  const lines = [`airlock-gateway: ${failure.message}`];
+  if (failure.didYouMean) lines.push(`Did you mean "${failure.didYouMean}"?`);
+  if (failure.hint) lines.push(failure.hint);
+  return lines.join('\n');
+}
