@@ -66,8 +66,12 @@ function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
   });
 }
 
-/** Starts a private bus and keyring; `label` names the temp HOME, `what` the error, `password` unlocks the throwaway keyring. */
-export async function startPrivateKeychain(options: { label: string; what: string; password: string }): Promise<PrivateKeychain> {
+/**
+ * Starts a private bus and keyring; `label` names the temp HOME, `what` the error, `password` unlocks
+ * the throwaway login keyring. With `password: null` no login keyring is made: a Secret Service that
+ * lists (nothing) but has no collection to write to, as on a machine where nobody created one.
+ */
+export async function startPrivateKeychain(options: { label: string; what: string; password: string | null }): Promise<PrivateKeychain> {
   const home = await mkdtemp(path.join(os.tmpdir(), `${options.label}-`));
   const runtime = path.join(home, 'run');
   await mkdir(runtime, { mode: 0o700 });
@@ -100,9 +104,10 @@ export async function startPrivateKeychain(options: { label: string; what: strin
 
   try {
     env.DBUS_SESSION_BUS_ADDRESS = await firstLine(bus, 10_000);
-    keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets', `--control-directory=${path.join(runtime, 'keyring')}`], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+    const unlock = options.password === null ? [] : ['--unlock'];
+    keyring = spawn('gnome-keyring-daemon', ['--foreground', ...unlock, '--components=secrets', `--control-directory=${path.join(runtime, 'keyring')}`], { env, stdio: ['pipe', 'ignore', 'pipe'] });
     collect(keyring);
-    keyring.stdin!.end(options.password);
+    keyring.stdin!.end(options.password ?? '');
     // Running, not merely activatable: activation would start a second, locked keyring.
     const deadline = Date.now() + 10_000;
     while (!(await secretServiceRunning(env))) {

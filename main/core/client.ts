@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { AirlockError } from '../../protocol/errors.js';
 import { parseInviteLink } from '../../protocol/invite/link.js';
 import type { Es256Signer } from '../../protocol/jws/signer.js';
@@ -15,6 +16,7 @@ import { createDpopClient, type DpopClient } from './session/dpop-client.js';
 import { createSession, type Session } from './session/session.js';
 import { createGatewayHttp, type GatewayHttp } from './transport/gateway-http.js';
 import { createPinnedConnector, type TrustAnchors } from './transport/pinned-connector.js';
+import { CA_FILES_DIR, caFilesIn } from './vault/ca-files.js';
 import { createVault, type DeviceIdentity } from './vault/vault.js';
 
 export interface AirlockClientDeps {
@@ -70,7 +72,7 @@ interface Connection {
 export async function createAirlockClient(input: AirlockClientDeps): Promise<AirlockClient> {
   const deps = { ...input, logger: redacting(input.logger) };
   const { logger, clock } = deps;
-  const vault = createVault({ keychain: deps.keychain, logger });
+  const vault = createVault({ keychain: deps.keychain, logger, cas: caFilesIn(join(deps.dataDir.path, CA_FILES_DIR)), random: deps.random });
   const listeners = new Set<(state: ClientState) => void>();
   let state: ClientState = { kind: 'not-enrolled' };
   let connection: Connection | null = null;

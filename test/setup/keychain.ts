@@ -13,6 +13,11 @@ export function startPrivateKeychain(): Promise<PrivateKeychain> {
   return startKeychain({ label: 'airlock-keychain', what: 'The test keychain', password: 'airlock-test-keyring' });
 }
 
+/** A Secret Service with no login collection: it lists, but cannot store anything. */
+export function startKeychainWithoutLoginCollection(): Promise<PrivateKeychain> {
+  return startKeychain({ label: 'airlock-keychain-nologin', what: 'A keychain without a login collection', password: null });
+}
+
 let keychain: PrivateKeychain | undefined;
 
 export async function setup(): Promise<void> {

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { ClientError } from '../errors.js';
 import type { Keychain } from '../ports.js';
 
@@ -7,7 +8,7 @@ type Keytar = typeof import('keytar');
 export function keychainHelp(platform: NodeJS.Platform): string {
   switch (platform) {
     case 'linux':
-      return 'Airlock keeps its device key only in the OS keychain, and none is usable. Install and start a Secret Service (for example `sudo apt install gnome-keyring libsecret-1-0`, then log in to a desktop session, or run `gnome-keyring-daemon --unlock --components=secrets` in your D-Bus session) and unlock it, then try again.';
+      return 'Airlock keeps its device key only in the OS keychain, and none is usable. Install and start a Secret Service (for example `sudo apt install gnome-keyring libsecret-1-0`, then log in to a desktop session, or run `gnome-keyring-daemon --unlock --components=secrets` in your D-Bus session), make sure it has a default keyring it can save to (a "login" keyring: create one in Passwords and Keys if there is none) and unlock it, then try again.';
     case 'darwin':
       return 'Airlock keeps its device key only in the macOS Keychain, and it could not be used. Unlock the login keychain (Keychain Access) and try again.';
     case 'win32':
@@ -15,6 +16,16 @@ export function keychainHelp(platform: NodeJS.Platform): string {
     default:
       return 'Airlock keeps its device key only in the OS keychain, and none is usable on this platform.';
   }
+}
+
+/**
+ * keytar is a native CommonJS addon. It is required, not `import()`ed: dynamic import of a
+ * CommonJS package from the ESM main bundle inside app.asar is a path that has broken in several
+ * Electron releases, while `require` through the asar-aware loader is the one Electron supports.
+ */
+export async function loadKeytar(): Promise<Keytar> {
+  const requireHere = createRequire(import.meta.url);
+  return requireHere('keytar') as Keytar;
 }
 
 /**
@@ -27,7 +38,7 @@ export function createKeytarKeychain(options: { platform?: NodeJS.Platform; load
 
   async function use<T>(op: (k: Keytar) => Promise<T>): Promise<T> {
     try {
-      keytar ??= (options.load ?? (async () => ((await import('keytar')) as unknown as { default: Keytar }).default))();
+      keytar ??= (options.load ?? loadKeytar)();
       return await op(await keytar);
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);

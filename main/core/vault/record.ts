@@ -2,13 +2,19 @@ import { z } from 'zod';
 import { b64u, deviceId, email, httpsOrigin, isoTime, spkiPin } from '../../../protocol/schemas/common.js';
 import { clientPolicy } from '../../../protocol/schemas/policy.js';
 
-/** What the app keeps about its enrollment with one gateway (all of it in the keychain, none on disk). */
+const caPem = z.string().min(100).max(10_000).startsWith('-----BEGIN CERTIFICATE-----');
+
+/** What the app knows about its enrollment with one gateway (in memory: the stored parts are below). */
 export const enrollmentRecord = z.strictObject({
   gateway: httpsOrigin,
   /** The invite link's pin set: primary, then an optional backup. */
   pins: z.array(spkiPin).min(1).max(2),
-  /** The gateway CA received at enrollment, plus one adopted by its backup pin after a rotation. */
-  caPems: z.array(z.string().min(100).max(10_000).startsWith('-----BEGIN CERTIFICATE-----')).min(1).max(4),
+  /**
+   * The gateway CA received at enrollment, plus those adopted by the backup pin after a rotation.
+   * Public data kept on disk (vault/ca-files.ts), not in the keychain; may be empty after a data
+   * directory was cleared, when the pinned transport adopts the CA again as at enrollment.
+   */
+  caPems: z.array(caPem).max(4),
   deviceId,
   tester: email,
   /** The gateway's salt for the machine-id hash. */
@@ -32,10 +38,26 @@ export const devicePrivateJwk = z.strictObject({
 });
 export type DevicePrivateJwk = z.infer<typeof devicePrivateJwk>;
 
-/** One keychain secret (service `Airlock`, account = gateway origin). Versioned for later formats. */
+/**
+ * Windows Credential Manager refuses a secret much above 2,560 bytes; the entry is kept under
+ * this bound, whatever the CAs, because they are no longer in it.
+ */
+export const MAX_KEYCHAIN_ENTRY_BYTES = 2048;
+
+/**
+ * One keychain secret (service `Airlock`, account = gateway origin): the key and a small record.
+ * The gateway CAs live in the app's data directory (public data, checked against the pins).
+ */
 export const vaultEntry = z.strictObject({
-  v: z.literal(1),
+  v: z.literal(2),
   key: devicePrivateJwk,
-  record: enrollmentRecord,
+  record: enrollmentRecord.omit({ caPems: true }),
 });
 export type VaultEntry = z.infer<typeof vaultEntry>;
+
+/** The first format, which also held up to four CA certificates; read and rewritten as `v: 2`. */
+export const vaultEntryV1 = z.strictObject({
+  v: z.literal(1),
+  key: devicePrivateJwk,
+  record: enrollmentRecord.extend({ caPems: z.array(caPem).min(1).max(4) }),
+});

@@ -1,10 +1,13 @@
 import { webcrypto } from 'node:crypto';
 import { publicJwkOf, signerFromCryptoKey, type Es256Signer } from '../../../protocol/jws/signer.js';
 import { jsonOrUndefined } from '../json.js';
-import type { Keychain, Logger } from '../ports.js';
-import { devicePrivateJwk, vaultEntry, type DevicePrivateJwk, type EnrollmentRecord } from './record.js';
+import type { Keychain, Logger, RandomBytes } from '../ports.js';
+import type { CaFiles } from './ca-files.js';
+import { devicePrivateJwk, MAX_KEYCHAIN_ENTRY_BYTES, vaultEntry, vaultEntryV1, type DevicePrivateJwk, type EnrollmentRecord } from './record.js';
 
 export const KEYCHAIN_SERVICE = 'Airlock';
+/** Where the write check puts (and at once deletes) its throwaway secret: never among the enrollments. */
+export const KEYCHAIN_PROBE_SERVICE = 'Airlock keychain check';
 
 export interface DeviceIdentity {
   record: EnrollmentRecord;
@@ -19,7 +22,11 @@ export interface NewDeviceKey {
 }
 
 export interface Vault {
-  /** Fails with `keychain_unavailable` when the keychain cannot be used, before an invite is spent. */
+  /**
+   * Writes and deletes a throwaway secret: fails with `keychain_unavailable` when the keychain cannot
+   * store one (a keyring that lists but has no collection to write to), before an invite is spent.
+   * Where the keychain asks to be unlocked, that prompt comes here, first.
+   */
   assertUsable(): Promise<void>;
   /** The enrolled identity (for `gateway` only, when given), or null when this keychain holds none. */
   load(gateway?: string): Promise<DeviceIdentity | null>;
@@ -40,11 +47,13 @@ async function signerFromJwk(jwk: DevicePrivateJwk): Promise<Es256Signer> {
 
 /**
  * The keychain vault: one secret per gateway origin under service `Airlock`, holding the device
- * private key (JWK) and the enrollment record. Read back through zod; never written to a file,
- * never logged.
+ * private key (JWK) and a small enrollment record (under MAX_KEYCHAIN_ENTRY_BYTES). The gateway's
+ * CA certificates, public data, are kept in `cas` (the app's data directory). Read back through
+ * zod; the key is never written to a file, never logged.
  */
-export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault {
-  const { keychain, logger } = deps;
+export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaFiles; random?: RandomBytes }): Vault {
+  const { keychain, logger, cas } = deps;
+  const random = deps.random ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
 
   // Writes reach the keychain in the order they were asked for, each after the last has ended:
   // the first session runs while the enrollment is being saved, and a revocation's wipe must
@@ -57,24 +66,41 @@ export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault
   }
 
   async function store(jwk: DevicePrivateJwk, record: EnrollmentRecord): Promise<void> {
-    const entry = vaultEntry.parse({ v: 1, key: jwk, record });
-    await keychain.set(KEYCHAIN_SERVICE, record.gateway, JSON.stringify(entry));
+    const { caPems, ...small } = record;
+    const secret = JSON.stringify(vaultEntry.parse({ v: 2, key: jwk, record: small }));
+    const bytes = Buffer.byteLength(secret, 'utf8');
+    if (bytes > MAX_KEYCHAIN_ENTRY_BYTES) throw new Error(`vault: the keychain entry would be ${bytes} bytes (at most ${MAX_KEYCHAIN_ENTRY_BYTES})`);
+    // The CAs first: an entry in the keychain always has its CAs on disk (or none, which the transport recovers from).
+    await cas.write(record.gateway, caPems);
+    await keychain.set(KEYCHAIN_SERVICE, record.gateway, secret);
   }
 
   async function readEntry(gateway: string): Promise<{ key: DevicePrivateJwk; record: EnrollmentRecord } | null> {
     const secret = await keychain.get(KEYCHAIN_SERVICE, gateway);
     if (secret === null) return null;
-    const parsed = vaultEntry.safeParse(jsonOrUndefined(secret));
-    if (!parsed.success) {
-      logger.warn('vault: a keychain entry is not an Airlock enrollment; ignoring it', { account: gateway });
-      return null;
+    const json = secret.length <= 64_000 ? jsonOrUndefined(secret) : undefined;
+    const current = vaultEntry.safeParse(json);
+    if (current.success) {
+      const { key, record } = current.data;
+      return { key, record: { ...record, caPems: await cas.read(gateway, record.pins) } };
     }
-    return parsed.data;
+    const first = vaultEntryV1.safeParse(json);
+    if (first.success) {
+      // An entry of the first format (CAs inside): moved to the small format, CAs to disk. If the
+      // rewrite fails the old entry stays as it was, and is read the same way next time.
+      await store(first.data.key, first.data.record).catch((error: unknown) => logger.warn('vault: could not move an enrollment to the small keychain format; keeping it as it is', { error }));
+      return first.data;
+    }
+    logger.warn('vault: a keychain entry is not an Airlock enrollment; ignoring it', { account: gateway });
+    return null;
   }
 
   return {
     async assertUsable() {
       await keychain.list(KEYCHAIN_SERVICE);
+      const account = `check-${Buffer.from(random(9)).toString('base64url')}`;
+      await keychain.set(KEYCHAIN_PROBE_SERVICE, account, 'Airlock checks that it can store its device key here; this entry is deleted at once.');
+      await keychain.delete(KEYCHAIN_PROBE_SERVICE, account);
     },
 
     async load(gateway) {
@@ -114,6 +140,7 @@ export function createVault(deps: { keychain: Keychain; logger: Logger }): Vault
           if (account === gateway) await keychain.delete(KEYCHAIN_SERVICE, account);
         }
         await keychain.delete(KEYCHAIN_SERVICE, gateway);
+        await cas.remove(gateway);
       });
     },
   };

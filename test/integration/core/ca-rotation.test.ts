@@ -12,7 +12,7 @@ import { initDataDir } from '../../../gateway/init/init.js';
 import { formatInviteLink, parseInviteLink } from '../../../protocol/invite/link.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createServerCert, createTestCa, type TestCa } from '../../unit/core/support/pki.js';
-import { chatAll, keychainEntry, removeDir, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
+import { chatAll, keychainEntry, removeDir, startApp, storedCaPems, type TestApp, useOwnKeychain } from './client-harness.js';
 
 async function installCa(dataDir: string, ca: TestCa): Promise<void> {
   const server = await createServerCert(ca, { hosts: ['localhost'], ips: ['127.0.0.1', '::1'] });
@@ -50,7 +50,9 @@ describe('gateway CA rotation to the backup pin', () => {
     const link = parseInviteLink(await gw.invite('rotate@example.com'));
     await app.client.enroll(formatInviteLink({ ...link, pins: [gw.pin, backup.pin] }));
     expect((await chatAll(app.client, 'airlock-demo', 'before')).at(-1)).toMatchObject({ type: 'done' });
-    expect((await keychainEntry(gw.url))!.record).toMatchObject({ caPems: [expect.any(String)] });
+    const pins = [gw.pin, backup.pin];
+    expect(await storedCaPems(app.dataDir, gw.url, pins)).toEqual([expect.any(String)]);
+    expect(JSON.stringify(await keychainEntry(gw.url))).not.toContain('BEGIN CERTIFICATE');
 
     // Same origin, new CA.
     await gw.stop({ keepData: true });
@@ -61,9 +63,9 @@ describe('gateway CA rotation to the backup pin', () => {
     const after = await chatAll(app.client, 'airlock-demo', 'after');
     expect(after.at(-1)).toMatchObject({ type: 'done' });
     expect(app.logs.text()).toMatch(/gateway CA accepted by its pin/);
-    const record = (await keychainEntry(gw.url))!.record as unknown as { caPems: string[] };
-    expect(record.caPems).toHaveLength(2);
-    expect(record.caPems[1]!.replace(/\s+/g, '')).toBe(backup.certPem.replace(/\s+/g, ''));
+    const caPems = await storedCaPems(app.dataDir, gw.url, pins);
+    expect(caPems).toHaveLength(2);
+    expect(caPems[1]!.replace(/\s+/g, '')).toBe(backup.certPem.replace(/\s+/g, ''));
 
     // A restarted app trusts the rotated CA from its record.
     await app.client.close();
@@ -77,6 +79,6 @@ describe('gateway CA rotation to the backup pin', () => {
     gw = await startGateway({ dataDir, args: ['--listen', `127.0.0.1:${port}`] });
     const refused = await chatAll(restarted.client, 'airlock-demo', 'mitm');
     expect(refused.at(-1)).toMatchObject({ type: 'error', code: 'connection_not_trusted' });
-    expect(((await keychainEntry(gw.url))!.record as unknown as { caPems: string[] }).caPems).toHaveLength(2);
+    expect(await storedCaPems(app.dataDir, gw.url, pins)).toHaveLength(2);
   }, 60_000);
 });

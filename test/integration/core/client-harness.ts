@@ -9,6 +9,7 @@ import { createAirlockClient } from '../../../main/core/client.js';
 import { createKeytarKeychain } from '../../../main/core/keychain/keytar-keychain.js';
 import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../../../main/core/node-ports.js';
 import type { Keychain } from '../../../main/core/ports.js';
+import { CA_FILES_DIR, caFilesIn } from '../../../main/core/vault/ca-files.js';
 import { KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,11 +22,11 @@ const run = promisify(execFile);
  * first call: test files run in parallel, and another file's client, built for whatever
  * gateway, must not find this file's enrollments in a shared keyring (nor this file theirs).
  */
-export function useOwnKeychain(): void {
+export function useOwnKeychain(start: () => Promise<PrivateKeychain> = startPrivateKeychain): void {
   let keychain: PrivateKeychain | undefined;
   let previous: string | undefined;
   beforeAll(async () => {
-    keychain = await startPrivateKeychain();
+    keychain = await start();
     previous = process.env.DBUS_SESSION_BUS_ADDRESS;
     process.env.DBUS_SESSION_BUS_ADDRESS = keychain.address;
   });
@@ -112,6 +113,11 @@ export async function secretTool(): Promise<string> {
 export async function keychainEntry(gateway: string): Promise<{ key: { d: string }; record: { deviceId: string } } | null> {
   const secret = await createKeytarKeychain().get(KEYCHAIN_SERVICE, gateway);
   return secret === null ? null : (JSON.parse(secret) as { key: { d: string }; record: { deviceId: string } });
+}
+
+/** The gateway CAs an app keeps in its data directory for `gateway` (those with a pinned key). */
+export function storedCaPems(dataDir: string, gateway: string, pins: readonly string[]): Promise<string[]> {
+  return caFilesIn(join(dataDir, CA_FILES_DIR)).read(gateway, pins);
 }
 
 /** Every file under a directory, with its contents. */

@@ -12,6 +12,7 @@ import { ClientError } from '../../../main/core/errors.js';
 import { createKeytarKeychain } from '../../../main/core/keychain/keytar-keychain.js';
 import type { Keychain } from '../../../main/core/ports.js';
 import { createVault } from '../../../main/core/vault/vault.js';
+import { memoryCaFiles } from '../../unit/core/support/memory-ca-files.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { closeApps, keychainEntry, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
@@ -76,7 +77,7 @@ describe('enrollment and the keychain write', () => {
 
   it('a wipe asked for while the key is being stored runs after the store', async () => {
     const gateway = 'https://keychain-order.example';
-    const vault = createVault({ keychain: slowSets(100), logger: memoryLogger() });
+    const vault = createVault({ keychain: slowSets(100), logger: memoryLogger(), cas: memoryCaFiles() });
     const key = await vault.createKey();
     const saving = key.save({
       gateway,

@@ -1,13 +1,20 @@
 import { execFile } from 'node:child_process';
+import { webcrypto } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { verifyCompactEs256, signCompact } from '../../../protocol/jws/compact.js';
 import { DEFAULT_POLICY, toClientPolicy } from '../../../protocol/schemas/policy.js';
 import { ClientError } from '../../../main/core/errors.js';
 import { createKeytarKeychain } from '../../../main/core/keychain/keytar-keychain.js';
-import { createVault, KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
+import { caFilesIn } from '../../../main/core/vault/ca-files.js';
+import { MAX_KEYCHAIN_ENTRY_BYTES } from '../../../main/core/vault/record.js';
+import { createVault, KEYCHAIN_PROBE_SERVICE, KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
 import type { EnrollmentRecord } from '../../../main/core/vault/record.js';
 import { createTestCa } from './support/pki.js';
+import { memoryCaFiles } from './support/memory-ca-files.js';
 import { memoryKeychain } from './support/memory-keychain.js';
 import { memoryLogger } from './support/memory-logger.js';
 
@@ -31,7 +38,7 @@ describe('vault (in-memory keychain)', () => {
   it('keeps the key and record in one entry per gateway, signs without exposing the key, and wipes it', async () => {
     const keychain = memoryKeychain();
     const logger = memoryLogger();
-    const vault = createVault({ keychain, logger });
+    const vault = createVault({ keychain, logger, cas: memoryCaFiles() });
     expect(await vault.load()).toBeNull();
     const key = await vault.createKey();
     const rec = await record('https://gw.example:8443');
@@ -56,7 +63,7 @@ describe('vault (in-memory keychain)', () => {
   it('reads keychain contents through zod: a tampered entry is ignored, not trusted', async () => {
     const keychain = memoryKeychain();
     const logger = memoryLogger();
-    const vault = createVault({ keychain, logger });
+    const vault = createVault({ keychain, logger, cas: memoryCaFiles() });
     const rec = await record('https://gw.example');
     await (await vault.createKey()).save(rec);
     const [k, secret] = [...keychain.entries][0]!;
@@ -67,6 +74,81 @@ describe('vault (in-memory keychain)', () => {
     keychain.entries.set(k, 'not json');
     expect(await vault.load()).toBeNull();
     expect(logger.text()).toMatch(/not an Airlock enrollment/);
+  });
+});
+
+describe('vault: a small keychain entry, CAs on disk', () => {
+  it('keeps the keychain entry under 2,048 bytes with four CAs and the longest fields', async () => {
+    const keychain = memoryKeychain();
+    const cas = memoryCaFiles();
+    const vault = createVault({ keychain, logger: memoryLogger(), cas });
+    const four = await Promise.all([0, 1, 2, 3].map(() => createTestCa()));
+    const rec: EnrollmentRecord = {
+      ...(await record(`https://${'g'.repeat(60)}.${'h'.repeat(60)}.example:65535`)),
+      pins: [four[0]!.pin, four[1]!.pin],
+      caPems: four.map((ca) => ca.certPem),
+      tester: `${'t'.repeat(64)}@${'e'.repeat(60)}.example`,
+    };
+    expect(rec.caPems.join('').length).toBeGreaterThan(2048);
+    await (await vault.createKey()).save(rec);
+    const [secret] = [...keychain.entries.values()];
+    expect(Buffer.byteLength(secret!, 'utf8')).toBeLessThan(MAX_KEYCHAIN_ENTRY_BYTES);
+    expect(secret).not.toContain('BEGIN CERTIFICATE');
+    expect(cas.files.get(rec.gateway)).toEqual(rec.caPems);
+    expect((await vault.load())?.record).toEqual(rec);
+  });
+
+  it('reads an entry of the first format (CAs inside) and rewrites it small, CAs to disk', async () => {
+    const keychain = memoryKeychain();
+    const cas = memoryCaFiles();
+    const vault = createVault({ keychain, logger: memoryLogger(), cas });
+    const rec = await record('https://old.example');
+    const pair = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])) as CryptoKeyPair;
+    const { kty, crv, x, y, d } = await webcrypto.subtle.exportKey('jwk', pair.privateKey);
+    const key = { kty, crv, x, y, d };
+    keychain.entries.set(`${KEYCHAIN_SERVICE}\u0000${rec.gateway}`, JSON.stringify({ v: 1, key, record: rec }));
+    const loaded = await vault.load();
+    expect(loaded?.record).toEqual(rec);
+    expect(loaded?.signer.publicJwk).toMatchObject({ x: key.x, y: key.y });
+    const rewritten = JSON.parse(keychain.entries.get(`${KEYCHAIN_SERVICE}\u0000${rec.gateway}`)!) as { v: number; record: Record<string, unknown> };
+    expect(rewritten.v).toBe(2);
+    expect(rewritten.record).not.toHaveProperty('caPems');
+    expect(cas.files.get(rec.gateway)).toEqual(rec.caPems);
+    expect((await createVault({ keychain, logger: memoryLogger(), cas }).load())?.record).toEqual(rec);
+  });
+
+  it('checks the keychain with a write and a delete, leaving nothing behind', async () => {
+    const keychain = memoryKeychain();
+    const calls: string[] = [];
+    const watched = {
+      ...keychain,
+      set: async (service: string, account: string, secret: string) => {
+        calls.push(`set ${service}`);
+        await keychain.set(service, account, secret);
+      },
+      delete: async (service: string, account: string) => {
+        calls.push(`delete ${service}`);
+        return keychain.delete(service, account);
+      },
+    };
+    await createVault({ keychain: watched, logger: memoryLogger(), cas: memoryCaFiles() }).assertUsable();
+    expect(calls).toEqual([`set ${KEYCHAIN_PROBE_SERVICE}`, `delete ${KEYCHAIN_PROBE_SERVICE}`]);
+    expect(keychain.entries.size).toBe(0);
+  });
+
+  it('on disk, keeps only CAs whose key is pinned', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-ca-files-'));
+    try {
+      const files = caFilesIn(dir);
+      const [pinned, other] = await Promise.all([createTestCa(), createTestCa()]);
+      await files.write('https://gw.example', [pinned!.certPem, other!.certPem]);
+      expect(await files.read('https://gw.example', [pinned!.pin])).toEqual([pinned!.certPem]);
+      expect(await files.read('https://other.example', [pinned!.pin])).toEqual([]);
+      await files.remove('https://gw.example');
+      expect(await files.read('https://gw.example', [pinned!.pin])).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -87,7 +169,7 @@ describe('keytar keychain', () => {
 
   it('stores, finds and deletes in the private test keychain (visible to secret-tool)', async () => {
     const keychain = createKeytarKeychain();
-    const vault = createVault({ keychain, logger: memoryLogger() });
+    const vault = createVault({ keychain, logger: memoryLogger(), cas: memoryCaFiles() });
     const rec = await record(`https://vault-test-${process.pid}.example`);
     await (await vault.createKey()).save(rec);
     const { stdout, stderr } = await run('secret-tool', ['search', '--all', 'service', KEYCHAIN_SERVICE]);
