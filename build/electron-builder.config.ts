@@ -48,7 +48,15 @@ export const APP_FILES: readonly string[] = [
   '!**/gateway/**',
 ];
 
-/** The electron-builder configuration for every Airlock release (Linux AppImage+deb, macOS dmg, Windows NSIS). */
+/**
+ * The electron-builder configuration for every Airlock release (Linux deb, macOS dmg, Windows NSIS).
+ *
+ * Linux ships a deb only. Its desktop file names `x-scheme-handler/airlock` (electron-builder writes
+ * MimeType from `protocols`) and its post-install runs update-desktop-database, so invite links
+ * work from install; on Ubuntu 24.04+ it also installs the AppArmor profile that lets Chromium's
+ * sandbox make its user namespace. An AppImage has neither: it does not start there without
+ * `--no-sandbox`, which Airlock never ships, and it registers no link handler. Hence no AppImage.
+ */
 export function createBuilderConfig(o: BuilderConfigOptions): Configuration {
   const entitlements = path.join(BUILD_DIR, 'entitlements.mac.plist');
   return {
@@ -75,7 +83,7 @@ export function createBuilderConfig(o: BuilderConfigOptions): Configuration {
     publish: null,
     protocols: [{ name: 'Airlock invite', schemes: ['airlock'] }],
     linux: {
-      target: ['AppImage', 'deb'],
+      target: ['deb'],
       executableName: 'airlock',
       category: 'Network',
       maintainer: 'Airlock release team',
@@ -97,8 +105,12 @@ export function createBuilderConfig(o: BuilderConfigOptions): Configuration {
     dmg: { sign: false },
     win: {
       target: ['nsis'],
+      // keytar.node is code the app loads: signed like the executables.
+      signExts: ['.node'],
       signtoolOptions: { sign: createWindowsSign({ notice: o.notice }), signingHashAlgorithms: ['sha256'] },
     },
-    nsis: { oneClick: false, perMachine: false, allowToChangeInstallationDirectory: true },
+    // Per machine, under Program Files: a per-user folder is writable by any process of that user,
+    // which could replace the app. build/nsis/protocol.nsh registers airlock:// at install (HKLM).
+    nsis: { oneClick: false, perMachine: true, allowElevation: true, allowToChangeInstallationDirectory: false, include: path.join(BUILD_DIR, 'nsis', 'protocol.nsh') },
   };
 }

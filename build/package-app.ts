@@ -9,6 +9,7 @@ import { createBuilderConfig } from './electron-builder.config.js';
 import type { PackedApp } from './hooks/after-pack.js';
 import { createNotice, type Notice } from './notice.js';
 import { createReleaseManifest } from './release/create-manifest.js';
+import { assertNativeTarget } from './native/binary-target.js';
 import { listFiles } from './release/measure.js';
 import { loadReleaseSigner } from './release/release-key.js';
 import { signingPlan, type TargetOs } from './signing/signing-plan.js';
@@ -46,8 +47,12 @@ const appPackageJson = z.looseObject({ name: z.string().min(1), version: appVers
 /** The native runtime dependency main loads with require(); everything else is bundled into main.js. */
 const KEYTAR_RUNTIME = ['lib', 'build/Release/keytar.node', 'LICENSE.md'];
 
-/** Copies the built app and keytar's runtime files into a fresh staging folder, with a package.json naming only that dependency. */
-export async function stageApp(options: Pick<PackageOptions, 'appDir' | 'stageDir' | 'nodeModulesDir'>): Promise<{ name: string; version: string }> {
+/**
+ * Copies the built app and keytar's runtime files into a fresh staging folder, with a package.json
+ * naming only that dependency. Refuses first when keytar's binary is not built for the target.
+ */
+export async function stageApp(options: Pick<PackageOptions, 'appDir' | 'stageDir' | 'nodeModulesDir' | 'os' | 'arch'>): Promise<{ name: string; version: string }> {
+  await assertNativeTarget(path.join(options.nodeModulesDir, 'keytar', 'build', 'Release', 'keytar.node'), "keytar's native binary", options.os, options.arch);
   const pkgPath = path.join(options.appDir, 'package.json');
   const pkg = appPackageJson.safeParse(JSON.parse(await readFile(pkgPath, 'utf8').catch(() => {
     throw new Error(`${pkgPath} is missing: build the app first (scripts/build-app.ts)`);

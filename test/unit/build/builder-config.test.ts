@@ -21,9 +21,9 @@ function options(env: Record<string, string | undefined>): BuilderConfigOptions 
 }
 
 describe('electron-builder configuration', () => {
-  it('targets AppImage+deb, a hardened dmg and NSIS, with our hooks and no second fuse step', () => {
+  it('targets a deb (no AppImage), a hardened dmg and NSIS, with our hooks and no second fuse step', () => {
     const config = createBuilderConfig(options({}));
-    expect(config.linux?.target).toEqual(['AppImage', 'deb']);
+    expect(config.linux?.target).toEqual(['deb']);
     expect(config.win?.target).toEqual(['nsis']);
     expect(config.mac).toMatchObject({ target: ['dmg'], hardenedRuntime: true, notarize: false, identity: null });
     expect(config.electronFuses).toBeNull();
@@ -33,6 +33,24 @@ describe('electron-builder configuration', () => {
     expect(config.asarUnpack).toEqual(['node_modules/keytar/build/Release/*.node']);
     expect(config.asar).toEqual({ smartUnpack: false });
     expect(config.publish).toBeNull();
+  });
+
+  it('registers airlock:// at install: the deb desktop file from protocols, NSIS per machine in HKLM', () => {
+    const config = createBuilderConfig(options({}));
+    expect(config.protocols).toEqual([{ name: 'Airlock invite', schemes: ['airlock'] }]);
+    expect(config.linux?.target).not.toContain('AppImage');
+    expect(config.nsis).toMatchObject({ perMachine: true, oneClick: false, allowToChangeInstallationDirectory: false });
+    const include = config.nsis?.include;
+    expect(include && existsSync(include)).toBe(true);
+    const nsh = readFileSync(include!, 'utf8');
+    expect(nsh).toMatch(/!macro customInstall[\s\S]*WriteRegStr HKLM "Software\\Classes\\airlock" "URL Protocol" ""/);
+    expect(nsh).toContain('shell\\open\\command" "" \'"$INSTDIR\\${APP_EXECUTABLE_FILENAME}" "%1"\'');
+    expect(nsh).toMatch(/!macro customUnInstall\s+DeleteRegKey HKLM "Software\\Classes\\airlock"/);
+    expect(nsh).not.toMatch(/no-sandbox/);
+  });
+
+  it('signs keytar.node on Windows too (signExts)', () => {
+    expect(createBuilderConfig(options({})).win?.signExts).toEqual(['.node']);
   });
 
   it('leaves the macOS identity to electron-builder only when signing credentials are set', () => {
