@@ -29,6 +29,7 @@ function readJson(file) {
 function problems() {
   const wanted = readJson(path.join(root, 'package-lock.json'));
   if (!wanted) return ['package-lock.json is missing or not JSON'];
+  if (!existsSync(path.join(root, 'node_modules'))) return ['node_modules does not exist yet (a fresh clone)'];
   const drift = lockDrift(wanted, readJson(path.join(root, 'node_modules', '.package-lock.json')) ?? null);
   if (drift.length > 0) return drift;
   return unloadableNativeModules(root).map((name) => `${name} does not load (not built for this machine)`);
