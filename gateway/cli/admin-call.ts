@@ -47,16 +47,18 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
   }
   await assertAirlockDataDir(paths.dir);
   // Loaded here, not at start: a command answered by the running gateway needs none of this.
-  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }] = await Promise.all([
+  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }, { readPublicOrigin }, { originWhenStopped }] = await Promise.all([
     import('../tls/certificates.js'),
     import('../server/origin-file.js'),
     import('../cluster/open-store.js'),
     import('../admin/operations.js'),
     import('../policy/holder.js'),
     import('../context.js'),
+    import('../origin/origin-config.js'),
+    import('../origin/public-origin.js'),
   ]);
   const pin = await pinOfCertificatePem(await readFile(paths.caCert, 'utf8'));
-  const recorded = options.origin ?? (await readRecordedOrigin(paths.dir));
+  const recorded = options.origin ?? originWhenStopped(await readPublicOrigin(paths.dir), await readRecordedOrigin(paths.dir));
   const target = await resolveStoreTarget(paths.dir, options.store);
   let store;
   try {

@@ -2,6 +2,8 @@ import { AdminError } from '../admin/operations.js';
 import { DataDirError } from '../config/data-dir.js';
 import { ClusterUnavailableError } from '../cluster/gate.js';
 import { UpstreamConfigError } from '../model/upstream-config.js';
+import { GatewayConfigError } from '../origin/origin-config.js';
+import { PublicOriginError } from '../origin/public-origin.js';
 import { PolicyFileError } from '../policy/holder.js';
 import { UnreachableError } from './admin-call.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -25,7 +27,9 @@ export function failureOf(error: unknown): Failure {
   if (error instanceof AdminError) return { exit: EXIT.failed, code: error.code === 'not_found' ? 'not_found' : error.code === 'unavailable' ? 'unavailable' : 'refused', message };
   if (error instanceof UnreachableError) return { exit: EXIT.unreachable, code: 'unreachable', message };
   if (error instanceof DataDirError) return { exit: EXIT.dataDir, code: 'data_dir', message };
-  if (error instanceof PolicyFileError || error instanceof UpstreamConfigError) return { exit: EXIT.dataDir, code: 'config', message };
+  // The listen address and the public origin do not fit together: the command line must change.
+  if (error instanceof PublicOriginError) return { exit: EXIT.usage, code: 'usage', message };
+  if (error instanceof PolicyFileError || error instanceof UpstreamConfigError || error instanceof GatewayConfigError) return { exit: EXIT.dataDir, code: 'config', message };
   if (error instanceof ClusterUnavailableError) return { exit: EXIT.unreachable, code: 'unreachable', message };
   return { exit: EXIT.internal, code: 'internal', message: `failed: ${message}` };
 }

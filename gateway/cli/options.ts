@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email } from '../../protocol/schemas/common.js';
+import { parsePublicOrigin } from '../origin/public-origin.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
@@ -42,6 +43,16 @@ export const auditAnchor = z
   .string()
   .regex(/^[1-9]\d{0,15}:[0-9a-f]{64}$/, 'must be SEQ:HASH as printed by an earlier audit verify (e.g. 42:3f9a...)')
   .transform((v) => ({ seq: Number(v.slice(0, v.indexOf(':'))), hash: v.slice(v.indexOf(':') + 1) }));
+
+/** `https://HOST[:PORT]`, or a bare HOST whose port follows `--listen` (gateway/origin/public-origin.ts). */
+export const publicOriginFlag = z.string().max(300).transform((value, ctx) => {
+  try {
+    return parsePublicOrigin(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+});
 
 export const hostName = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a DNS name or an IP address');
 export { email };

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
@@ -12,12 +11,14 @@ import { createMemoryReplayGuard } from '../auth/replay-guard.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
+import { readPublicOrigin } from '../origin/origin-config.js';
+import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { createPolicyHolder, loadPolicyFile } from '../policy/holder.js';
 import { createGatewayCluster, type GatewayCluster } from '../cluster/attach.js';
 import { withClusterFanOut } from '../cluster/admin-fanout.js';
 import { isPostgresStore, openStore } from '../cluster/open-store.js';
-import { pinOfCertificatePem } from '../tls/certificates.js';
+import { certificateNames, certificateNamesHost, pinOfCertificatePem } from '../tls/certificates.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -27,8 +28,8 @@ export interface ServeOptions {
   anyPortIfTaken?: boolean;
   upstream: UpstreamConfig;
   models?: string[];
-  /** Public origin when it differs from https://host:port (a DNS name, a load balancer). */
-  origin?: string;
+  /** This run's public origin (`--public-origin`), over the configured one (DATA/gateway.json). */
+  publicOrigin?: PublicOriginSetting;
   unauthRateLimitPerMinute?: number;
   logLevel?: LogLevel;
   /** A `postgres://` URL to share one store with other instances; default: SQLite in the data dir. */
@@ -36,7 +37,10 @@ export interface ServeOptions {
 }
 
 export interface RunningGateway {
+  /** The public origin (invites, token iss/aud, DPoP htu). */
   url: string;
+  /** Where it came from: this run's flag, DATA/gateway.json, or the loopback listen address. */
+  originSource: string;
   pin: string;
   ctx: GatewayContext;
   app: FastifyInstance;
@@ -45,10 +49,20 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-
-function originFor(host: string, port: number): string {
-  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return `https://${isIP(name) === 6 ? `[${name}]` : name}:${port}`;
+/**
+ * The public origin this run serves at, before anything listens: refused when the listen address
+ * is reachable from other machines and no origin is set, or when the server certificate does not
+ * name the origin's host (the apps would refuse it).
+ */
+async function publicOriginFor(options: ServeOptions, serverCertPem: string): Promise<(port: number) => { origin: string; source: string }> {
+  const configured = await readPublicOrigin(options.dataDir);
+  const decide = (port: number) => decidePublicOrigin({ flag: options.publicOrigin, configured, listenHost: options.host, listenPort: port });
+  const { origin } = decide(options.port);
+  const host = new URL(origin).hostname.replace(/^\[|\]$/g, '');
+  if (!certificateNamesHost(serverCertPem, host)) {
+    throw new PublicOriginError(`The server certificate does not name ${host} (it names ${certificateNames(serverCertPem).join(', ')}), so apps would refuse the connection. Run "airlock-gateway cert renew --name ${host}" and start again.`);
+  }
+  return decide;
 }
 
 /** Starts a gateway: checks the data directory, loads keys and policy, listens, opens the admin socket. */
@@ -59,10 +73,11 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   if (await socketIsLive(paths.adminSocket)) throw new Error(`Another gateway is already running on ${paths.dir} (its admin socket answers).`);
   const policy = await createPolicyHolder(paths.policy);
   const pin = await pinOfCertificatePem(secrets.caCertPem);
+  const originAt = await publicOriginFor(options, secrets.tls.cert);
   const clock = systemClock;
   const config: GatewayConfig = {
     paths,
-    origin: options.origin ?? '',
+    origin: '',
     listen: { host: options.host, port: options.port },
     upstream: options.upstream,
     models: options.models ?? (options.upstream.kind === 'demo' ? ['airlock-demo'] : []),
@@ -98,7 +113,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     }
     const port = Number(new URL(address).port);
     config.listen.port = port;
-    if (!options.origin) config.origin = originFor(options.host, port);
+    const publicOrigin = originAt(port);
+    config.origin = publicOrigin.origin;
     await recordOrigin(paths.dir, config.origin);
 
     const local = createAdminOperations({
@@ -112,13 +128,14 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const run = isPostgresStore(store) ? withClusterFanOut(local, store) : local;
     admin = await startAdminSocket(paths.adminSocket, run, log);
     await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
-    log.info('gateway listening', { url: config.origin, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
+    log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 
     const started = app;
     const socket = admin;
     let closing: Promise<void> | undefined;
     return {
       url: config.origin,
+      originSource: publicOrigin.source,
       pin,
       ctx,
       app: started,

@@ -50,35 +50,75 @@ export async function createGatewayCertificates(names: readonly string[], now = 
     ],
   });
 
+  const server = await issueServerCertificate({ caCert: ca, caKeys }, names, now);
+  return {
+    caCertPem: ca.toString('pem'),
+    caKeyPem: await privateKeyPem(caKeys.privateKey),
+    serverCertPem: server.certPem,
+    serverKeyPem: server.keyPem,
+  };
+}
+
+/** A CA as read back from the data directory (ca.pem, ca.key), able to sign server certificates. */
+export interface GatewayCa {
+  caCert: x509.X509Certificate;
+  caKeys: CryptoKeyPair;
+}
+
+export async function loadGatewayCa(caCertPem: string, caKeyPem: string): Promise<GatewayCa> {
+  const caCert = new x509.X509Certificate(caCertPem);
+  const der = x509.PemConverter.decode(caKeyPem)[0];
+  if (!der) throw new Error('the CA key file holds no PEM key');
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', der, EC, false, ['sign']);
+  const publicKey = await caCert.publicKey.export(EC, ['verify'], webcrypto as unknown as Crypto);
+  return { caCert, caKeys: { privateKey, publicKey } as CryptoKeyPair };
+}
+
+/**
+ * A server certificate (two years) signed by the CA, for localhost, the loopback addresses and
+ * `names`: at init, and again at `cert renew`, where the CA and so the pin stay the same.
+ */
+export async function issueServerCertificate(ca: GatewayCa, names: readonly string[], now = new Date()): Promise<{ certPem: string; keyPem: string; notAfter: Date }> {
   const serverKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
   const altNames: x509.JsonGeneralName[] = [];
-  for (const name of new Set(['localhost', '127.0.0.1', '::1', ...names])) {
+  for (const name of new Set(['localhost', '127.0.0.1', '::1', ...names.map((n) => n.toLowerCase())])) {
     altNames.push(isIP(name) ? { type: 'ip', value: name } : { type: 'dns', value: name });
   }
+  const notAfter = new Date(now.getTime() + 730 * DAY_MS);
   const server = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: 'CN=Airlock gateway',
-    issuer: ca.subject,
+    issuer: ca.caCert.subject,
     notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + 730 * DAY_MS),
+    notAfter,
     signingAlgorithm: SIGN,
     publicKey: serverKeys.publicKey,
-    signingKey: caKeys.privateKey,
+    signingKey: ca.caKeys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
       new x509.SubjectAlternativeNameExtension(altNames, false),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.caKeys.publicKey),
     ],
   });
+  return { certPem: server.toString('pem'), keyPem: await privateKeyPem(serverKeys.privateKey), notAfter };
+}
 
-  return {
-    caCertPem: ca.toString('pem'),
-    caKeyPem: await privateKeyPem(caKeys.privateKey),
-    serverCertPem: server.toString('pem'),
-    serverKeyPem: await privateKeyPem(serverKeys.privateKey),
-  };
+/** The DNS names and IP addresses a PEM certificate's subjectAltName lists. */
+export function certificateNames(pem: string): string[] {
+  const san = new NodeX509(pem).subjectAltName ?? '';
+  return san
+    .split(', ')
+    .map((entry) => /^(?:DNS|IP Address):(.+)$/.exec(entry)?.[1])
+    .filter((name): name is string => name !== undefined)
+    .map((name) => name.toLowerCase());
+}
+
+/** Whether a client connecting to `host` accepts this server certificate's name (TLS hostname check). */
+export function certificateNamesHost(pem: string, host: string): boolean {
+  const cert = new NodeX509(pem);
+  return isIP(host) === 0 ? cert.checkHost(host, { wildcards: false }) !== undefined : cert.checkIP(host) !== undefined;
 }
 
 /** The SPKI pin of a PEM certificate (the CA's pin is the one links and apps carry). */

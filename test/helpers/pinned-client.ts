@@ -17,6 +17,7 @@
  *   const res = await device.fetch('GET', '/v1/models');   // res.status, res.json()
  */
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import type { LookupFunction } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Agent, request } from 'undici';
 import { createEnrollAttestation, createSessionAttestation } from '../../protocol/attestation/attestation.js';
@@ -80,12 +81,13 @@ export class GatewayClient {
   readonly origin: string;
   readonly agent: Agent;
 
-  constructor(options: { origin: string; caPem: string; pins: string[]; connections?: number }) {
+  /** `lookup`: the test's own resolver, to reach a gateway by a public name no DNS knows (TLS still checks that name). */
+  constructor(options: { origin: string; caPem: string; pins: string[]; connections?: number; lookup?: LookupFunction }) {
     this.origin = options.origin;
     this.agent = new Agent({
       connections: options.connections ?? 8,
       keepAliveTimeout: 30_000,
-      connect: { ca: options.caPem, minVersion: 'TLSv1.2', checkServerIdentity: pinnedServerIdentity(options.pins) },
+      connect: { ca: options.caPem, minVersion: 'TLSv1.2', checkServerIdentity: pinnedServerIdentity(options.pins), ...(options.lookup ? { lookup: options.lookup } : {}) },
     });
   }
 

@@ -9,6 +9,8 @@ import { init } from './init.js';
 import { inviteCreate } from './invite-create.js';
 import { inviteList } from './invite-list.js';
 import { inviteRevoke } from './invite-revoke.js';
+import { originSet } from './origin-set.js';
+import { originShow } from './origin-show.js';
 import { policyReload } from './policy-reload.js';
 import { policyShow } from './policy-show.js';
 import { releaseAdd } from './release-add.js';
@@ -37,4 +39,6 @@ export const COMMANDS: readonly CliCommand[] = [
   policyShow,
   policyReload,
   releaseAdd,
+  originShow,
+  originSet,
 ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RunningGateway } from '../../server/serve.js';
 import { str, type CliCommand } from '../command.js';
-import { count, flag, listen, origin, upstream } from '../options.js';
+import { count, flag, listen, publicOriginFlag, upstream } from '../options.js';
 
 export async function serveUntilSignalled(gateway: RunningGateway): Promise<void> {
   await new Promise<void>((done) => {
@@ -17,6 +17,8 @@ function listenUrl(at: { host: string; port: number }): string {
   return `https://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
 }
 
+const ORIGIN_SOURCES: Record<string, string> = { flag: '--public-origin', configuration: 'DATA/gateway.json', loopback: 'the loopback listen address' };
+
 const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
 
 export const serve: CliCommand = {
@@ -26,7 +28,8 @@ export const serve: CliCommand = {
   options: {
     listen: { type: 'string', value: 'HOST:PORT', help: 'address to listen on (default 127.0.0.1:8443; port 0 = any free port)' },
     upstream: { type: 'string', value: 'demo|URL', help: 'the OpenAI-compatible model server, or "demo" (default)' },
-    origin: { type: 'string', value: 'URL', help: 'the public https origin testers reach, when it differs from --listen' },
+    'public-origin': { type: 'string', value: 'URL|HOST', help: 'the public origin testers reach, for this run (default: DATA/gateway.json; needed on a non-loopback --listen)' },
+    origin: { type: 'string', aliasOf: 'public-origin', help: '' },
     model: { type: 'string', multiple: true, value: 'ID', help: 'a model id to offer (repeat for more)' },
     'unauth-rate-limit': { type: 'string', value: 'N', help: 'unauthenticated requests a minute per address' },
     'log-level': { type: 'string', value: LOG_LEVELS.join('|'), help: 'how much the gateway logs (default info)' },
@@ -43,13 +46,14 @@ export const serve: CliCommand = {
       anyPortIfTaken: false,
       upstream: flag('upstream', upstream, str(v.upstream) ?? 'demo'),
       ...(v.model ? { models: v.model as string[] } : {}),
-      ...(str(v.origin) ? { origin: flag('origin', origin, v.origin) } : {}),
+      ...(str(v['public-origin']) ? { publicOrigin: flag('public-origin', publicOriginFlag, v['public-origin']) } : {}),
       ...(str(v['unauth-rate-limit']) ? { unauthRateLimitPerMinute: flag('unauth-rate-limit', count(1_000_000), v['unauth-rate-limit']) } : {}),
       store: await resolveStoreTarget(dataDir, str(v.store)),
       logLevel,
     });
-    // `listen`: the address actually bound, which differs from `url` behind --origin (docs/PROTOCOL-CHANGES.md).
-    out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listenUrl(gateway.ctx.config.listen) }) : `Airlock gateway listening at ${gateway.url}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}`);
+    // `listen`: the address actually bound, which differs from `url`, the public origin (docs/PROTOCOL-CHANGES.md).
+    const listening = listenUrl(gateway.ctx.config.listen);
+    out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening }) : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}`);
     await serveUntilSignalled(gateway);
     return 0;
   },
