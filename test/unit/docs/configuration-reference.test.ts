@@ -1,5 +1,9 @@
 /**
  * docs/CONFIGURATION.md must not drift from the code. Fails when:
+ *  - a command of the CLI's table (gateway/cli/commands/index.ts) has no "### `airlock-gateway NAME`"
+ *    section, a section names a command the table lacks, one of the command's flags (aliases aside) is
+ *    not in its section, or a flag table's first column names a flag the command does not take; the
+ *    flags every command takes (gateway/cli/global-options.ts) likewise under "Flags every command takes";
  *  - a policy field (read from the zod schema in protocol/schemas/policy.ts, nested objects as dotted
  *    paths) has no row in the "Policy" table, a row names a field the schema no longer has, or a row's
  *    default differs from the schema's default (compared as JSON);
@@ -10,6 +14,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { COMMANDS } from '../../../gateway/cli/commands/index.js';
+import { GLOBAL_OPTIONS } from '../../../gateway/cli/global-options.js';
 import { dataPaths } from '../../../gateway/config/data-dir.js';
 import { DEFAULT_POLICY, policy } from '../../../protocol/schemas/policy.js';
 
@@ -50,7 +56,28 @@ function valueAt(value: unknown, dotted: string): unknown {
   return dotted.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], value);
 }
 
+/** The flags named in the first column of a section's tables (`--name VALUE`, `-n N`). */
+function tableFlags(text: string): string[] {
+  return rows(text).flatMap(([first]) => [...first.matchAll(/`--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!));
+}
+
 describe('docs/CONFIGURATION.md', () => {
+  it('has a section for every CLI command, naming each of its flags, and none for a command the CLI lacks', () => {
+    const documented = DOC.split('\n').flatMap((line) => /^### `airlock-gateway (.+)`$/.exec(line)?.[1] ?? []);
+    expect([...documented].sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    for (const command of COMMANDS) {
+      const text = section(`### \`airlock-gateway ${command.name}\``);
+      const own = Object.entries(command.options ?? {}).filter(([, spec]) => !spec.aliasOf).map(([name]) => name);
+      for (const name of own) expect(text, `--${name} of "${command.name}"`).toMatch(new RegExp(`\`--${name}[ \`]`));
+      for (const name of tableFlags(text)) expect(Object.keys(command.options ?? {}), `"${command.name}" documents --${name}`).toContain(name);
+    }
+  });
+
+  it('lists the flags every command takes, and no other there', () => {
+    const text = section('### Flags every command takes');
+    expect([...tableFlags(text)].sort()).toEqual(Object.keys(GLOBAL_OPTIONS).sort());
+  });
+
   it('lists every policy field with the schema\'s default, and no field the schema lacks', () => {
     const documented = new Map(rows(section('## Policy')).map(([field, def]) => [field.replace(/^`|`$/g, ''), def]));
     const fields = fieldPaths(policy as unknown as AnySchema);
