@@ -117,8 +117,9 @@ export async function createSecurity(
   pin: string,
   config: GatewayConfig,
   clock: Clock,
-  parts: { replay: ReplayGuard; devices: DeviceDirectory },
+  parts: { replay: ReplayGuard; devices: DeviceDirectory; /** The nonce key of this run (auth/nonce-key.ts); default: the persisted secret. */ nonceKey?: Buffer },
 ): Promise<GatewaySecurity> {
+  const nonceKey = parts.nonceKey ?? secrets.nonceSecret;
   const tokenSigner = nodeEs256Signer(secrets.tokenPrivateKey, secrets.tokenPublicKey);
   const publicJwk: EcPublicJwk = tokenSigner.publicJwk;
   return {
@@ -130,7 +131,7 @@ export async function createSecurity(
     tokenKid: await jwkThumbprint(publicJwk),
     tokens: lazyTokenVerifier(publicJwk, config),
     nonces: createNonceIssuer({
-      hmac: (data) => new Uint8Array(createHmac('sha256', secrets.nonceSecret).update(data).digest()),
+      hmac: (data) => new Uint8Array(createHmac('sha256', nonceKey).update(data).digest()),
       random: (n) => new Uint8Array(randomBytes(n)),
       now: () => clock.nowSeconds(),
       lifetime: config.nonceLifetime,

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AirlockError } from '../../protocol/errors.js';
 import { verifyEnrollAttestation } from '../../protocol/attestation/attestation.js';
 import { jwkThumbprint } from '../../protocol/dpop/thumbprint.js';
-import { PublicKeyCache } from '../../protocol/jws/compact.js';
+import { decodeCompactUnverified, PublicKeyCache } from '../../protocol/jws/compact.js';
 import {
   enrollChallengeRequest,
   enrollChallengeResponse,
@@ -21,6 +21,16 @@ import { responses } from '../http/schemas.js';
 import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
+
+/** The nonce an attestation names, read without trusting it (only to spend it), or null when unreadable. */
+function claimedNonceOf(attestation: string): string | null {
+  try {
+    const nonce = (decodeCompactUnverified(attestation).payload as { nonce?: unknown } | null)?.nonce;
+    return typeof nonce === 'string' && nonce.length <= 200 ? nonce : null;
+  } catch {
+    return null;
+  }
+}
 
 /** PROTOCOL.md "Enrollment": challenge for an invite, then an attestation with the new device key. */
 export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
@@ -48,9 +58,19 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     '/v1/enroll',
     { schema: { body: enrollRequest, response: responses({ 201: enrollResponse }) }, config: unauthenticatedRateLimit(ctx) },
     async (request, reply) => {
-      const { jwk, payload } = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });
       const inForce = policy.current();
-      await enforcePolicy(payload.evidence, inForce, trustedBuilds);
+      let verified: Awaited<ReturnType<typeof verifyEnrollAttestation>>;
+      try {
+        verified = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });
+        await enforcePolicy(verified.payload.evidence, inForce, trustedBuilds);
+      } catch (error) {
+        // Refused before the store was reached: the nonce it named is spent all the same, so a
+        // second attempt (a fixed signature, other evidence) needs a new challenge.
+        const nonce = claimedNonceOf(request.body.attestation);
+        if (nonce !== null) await store.discardChallenge(nonce);
+        throw error;
+      }
+      const { jwk, payload } = verified;
       const jkt = await jwkThumbprint(jwk);
       const { evidence } = payload;
       const outcome = await store.enrollDevice(

@@ -8,6 +8,7 @@ import { socketIsLive, startAdminSocket } from '../admin/socket-server.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createDeviceDirectory } from '../auth/device-directory.js';
 import { createMemoryReplayGuard } from '../auth/replay-guard.js';
+import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
@@ -100,7 +101,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     cluster = isPostgresStore(store) ? createGatewayCluster({ store, hub, devices, reloadPolicy: () => policy.reload(), log: (line) => log.warn(line) }) : undefined;
     await cluster?.start();
     const replay = cluster?.replay ?? createMemoryReplayGuard(() => clock.nowSeconds());
-    const security = await createSecurity(secrets, pin, config, clock, { replay, devices });
+    const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
+    const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey });
     const ctx: GatewayContext = { config, store, policy, hub, audit: createAuditLog(store, log), clock, log, security };
 
     app = await buildApp(ctx);

@@ -150,6 +150,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
       });
     },
 
+    async discardChallenge(nonce) {
+      q.takeChallenge.get(nonce);
+    },
+
     async enrollDevice(input, audit): Promise<EnrollOutcome> {
       return atomically((): EnrollOutcome => {
         // The challenge is consumed whatever happens next: a nonce is good for one attempt.

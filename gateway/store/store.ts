@@ -123,6 +123,11 @@ export interface Store {
 
   // Enrollment challenges: single use, bound to an invite, short-lived.
   createChallenge(challenge: { nonce: string; inviteId: string; expiresAt: number }): Promise<void>;
+  /**
+   * Deletes a challenge an enrollment attempt named but never reached enrollDevice with (its
+   * attestation or evidence was refused first): a nonce is good for one attempt, whatever its outcome.
+   */
+  discardChallenge(nonce: string): Promise<void>;
 
   /**
    * Consumes the challenge, re-checks the invite and tester, creates the tester if new, records the

@@ -114,6 +114,10 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
       });
     },
 
+    async discardChallenge(nonce) {
+      await pool.query('DELETE FROM challenges WHERE nonce = $1', [nonce]);
+    },
+
     async enrollDevice(input, audit): Promise<EnrollOutcome> {
       return tx(async (c): Promise<EnrollOutcome> => {
         // The challenge is consumed whatever happens next: a nonce is good for one attempt, on any

@@ -164,6 +164,11 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         expect(await store.enrollDevice({ challengeNonce: 'for-other', codeHash: other.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
         await store.createChallenge({ nonce: 'stale', inviteId: inv.id, expiresAt: clock.seconds + 120 });
         expect(await store.enrollDevice({ challengeNonce: 'stale', codeHash: inv.codeHash, device: newDevice(), now: clock.seconds + 121 }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
+        // A nonce whose attempt was refused before the store (issue 12, hole 7) is discarded, unused.
+        await store.createChallenge({ nonce: 'discarded', inviteId: inv.id, expiresAt: clock.seconds + 120 });
+        await store.discardChallenge('discarded');
+        await store.discardChallenge('never-issued');
+        expect(await store.enrollDevice({ challengeNonce: 'discarded', codeHash: inv.codeHash, device: newDevice(), now: clock.seconds }, (d) => audit('e', d.id))).toMatchObject({ ok: false, code: 'attestation_invalid' });
 
         // Used once, then: invite_used (one-device invite).
         const device = newDevice();
