@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, clipboard, ipcMain, protocol, session } from 'electron';
 import { readBuildInfo } from './build-info/build-info.js';
 import { createApiService } from './ipc/handlers.js';
 import { createPendingInvites } from './ipc/pending-invites.js';
@@ -65,7 +65,7 @@ async function start(): Promise<void> {
   });
   app.on('before-quit', () => void client.close());
 
-  const api = createApiService({ client, invites });
+  const api = createApiService({ client, invites, clipboard });
   registerIpcHandlers(ipcMain, api.handlers, { isAppUrl });
   const manager = createWindowsManager({
     createWindow: (options) => new BrowserWindow(options),

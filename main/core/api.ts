@@ -2,6 +2,8 @@ import type { ErrorCode } from '../../protocol/errors.js';
 import type { ClientPolicy } from '../../protocol/schemas/policy.js';
 import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { ChatMessage, Usage } from '../../protocol/schemas/chat.js';
+import type { Conversations } from './conversations/conversations.js';
+import type { HistoryStatus } from './conversations/types.js';
 
 /**
  * What the client core offers the Electron shell (and, through it, the renderer). Nothing here
@@ -25,10 +27,11 @@ export interface ModelInfo {
   demo: boolean;
 }
 
+/** `model` is what the upstream's answer names (each chunk's `model`), never what was asked for. */
 export type ChatDelta =
-  | { type: 'delta'; content: string }
-  | { type: 'done'; finishReason: string | null; usage: Usage | null }
-  | { type: 'error'; code: ErrorCode | 'network_error' | 'cancelled'; message: string };
+  | { type: 'delta'; content: string; model?: string }
+  | { type: 'done'; finishReason: string | null; usage: Usage | null; model?: string }
+  | { type: 'error'; code: ErrorCode | 'network_error' | 'cancelled'; message: string; retryAfter?: number };
 
 export interface DeviceStatus {
   gateway: string;
@@ -41,6 +44,8 @@ export interface DeviceStatus {
   /** DESIGN.md trust levels, said plainly. */
   trustLevel: { keyStorage: Evidence['keyStorage']; summary: string };
   policy: ClientPolicy;
+  /** What the app does with conversations now, as it does it (not merely what the policy asks). */
+  history: HistoryStatus;
 }
 
 export interface AirlockClient {
@@ -54,7 +59,13 @@ export interface AirlockClient {
   /** A streamed answer as deltas; ends with `done` or `error`. Aborting the signal cancels upstream. */
   chat(request: { model: string; messages: ChatMessage[] }, signal?: AbortSignal): AsyncIterable<ChatDelta>;
   deviceStatus(): Promise<DeviceStatus>;
-  /** Deletes this device's key and local data (the gateway keeps its record until an admin revokes it). */
-  signOut(): Promise<void>;
+  /**
+   * Retires this device at the gateway (`POST /v1/device/retire`), then deletes its key, history and
+   * local data. When the gateway cannot be reached it throws `network_error` and deletes nothing,
+   * unless `localOnly` says to wipe this computer anyway.
+   */
+  signOut(options?: { localOnly?: boolean }): Promise<void>;
+  /** The tester's conversations with this gateway, kept in main. */
+  readonly conversations: Conversations;
   close(): Promise<void>;
 }

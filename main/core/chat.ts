@@ -22,8 +22,9 @@ function cancelled(): ChatDelta {
 
 function failed(error: unknown): ChatDelta {
   const { code, message } = describeError(error);
+  const retryAfter = isAirlockError(error) ? error.retryAfter : undefined;
   // The ChatDelta codes are the protocol's plus network_error; a missing keychain cannot happen mid-call.
-  return { type: 'error', code: code === 'keychain_unavailable' ? 'network_error' : code, message };
+  return { type: 'error', code: code === 'keychain_unavailable' ? 'network_error' : code, message, ...(retryAfter !== undefined ? { retryAfter } : {}) };
 }
 
 /**
@@ -42,6 +43,8 @@ export async function* streamChat(deps: ChatDeps, request: { model: string; mess
   }
   let finishReason: string | null = null;
   let usage: Usage | null = null;
+  // The model the upstream says is answering: the label an answer keeps.
+  let model: string | undefined;
   try {
     const response = await deps.session.call({
       method: 'POST',
@@ -60,7 +63,7 @@ export async function* streamChat(deps: ChatDeps, request: { model: string; mess
         return;
       }
       if (event.data === '[DONE]') {
-        yield { type: 'done', finishReason, usage };
+        yield { type: 'done', finishReason, usage, ...(model !== undefined ? { model } : {}) };
         return;
       }
       const chunk = chatCompletionChunk.safeParse(jsonOrUndefined(event.data));
@@ -69,10 +72,11 @@ export async function* streamChat(deps: ChatDeps, request: { model: string; mess
         continue;
       }
       if (chunk.data.usage) usage = chunk.data.usage;
+      if (chunk.data.model.length > 0) model = chunk.data.model.slice(0, 200);
       const choice = chunk.data.choices[0];
       if (choice?.finish_reason) finishReason = choice.finish_reason;
       const content = choice?.delta.content;
-      if (typeof content === 'string' && content.length > 0) yield { type: 'delta', content };
+      if (typeof content === 'string' && content.length > 0) yield { type: 'delta', content, ...(model !== undefined ? { model } : {}) };
     }
     yield signal?.aborted ? cancelled() : { type: 'error', code: 'network_error', message: 'The answer stream ended before it was complete. Try again.' };
   } catch (error) {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { AirlockError } from '../../protocol/errors.js';
+import { AirlockError, isAirlockError } from '../../protocol/errors.js';
+import { retireResponse } from '../../protocol/schemas/device.js';
 import { parseInviteLink } from '../../protocol/invite/link.js';
 import type { Es256Signer } from '../../protocol/jws/signer.js';
 import { modelList } from '../../protocol/schemas/models.js';
@@ -9,7 +10,9 @@ import type { AttestationCollector } from './attestation/collector.js';
 import { streamChat } from './chat.js';
 import { createControlChannel, type ControlChannel } from './control-channel.js';
 import { enrollDevice } from './enrollment.js';
-import { ClientError, describeError, type RevokingCode } from './errors.js';
+import { createConversations } from './conversations/conversations.js';
+import { createEncryptedHistory } from './conversations/encrypted-history.js';
+import { ClientError, describeError, isRevokingCode, type RevokingCode } from './errors.js';
 import { redacting } from './log/redacting-logger.js';
 import type { Clock, DataDir, Keychain, Logger, RandomBytes } from './ports.js';
 import { createDpopClient, type DpopClient } from './session/dpop-client.js';
@@ -78,6 +81,19 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   let connection: Connection | null = null;
   let revoking = false;
   let closed = false;
+  /** The connection whose device is being retired: its own `revoked` event and refusals are expected. */
+  let signingOut: Connection | null = null;
+  let client: AirlockClient | null = null;
+  const conversations = createConversations({
+    chat: (request, signal) => {
+      if (client === null) throw new Error('the client is not ready');
+      return client.chat(request, signal);
+    },
+    history: createEncryptedHistory({ keychain: deps.keychain, dir: deps.dataDir.path, random: deps.random, logger }),
+    now: () => clock.now(),
+    random: deps.random,
+    logger,
+  });
 
   function setState(next: ClientState): void {
     state = next;
@@ -158,6 +174,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       onPolicy(policy) {
         c.identity = { ...c.identity, record: { ...c.identity.record, policy } };
         vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the new policy', { error }));
+        void conversations.setPolicy(policy.chatHistory);
         refresh(c);
       },
       onRevoked: (reason) => void revokedByEvent(c, reason),
@@ -186,6 +203,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   }
 
   async function wipe(gateway: string): Promise<void> {
+    await conversations.wipe().catch((error: unknown) => logger.error('client: could not delete the conversation history and its key', { error }));
     await vault.wipe(gateway).catch((error: unknown) => logger.error('client: could not delete the keychain entry', { error }));
     await deps.dataDir.wipe().catch((error: unknown) => logger.error('client: could not delete local data', { error }));
   }
@@ -202,7 +220,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   }
 
   async function revoke(c: Connection, code: RevokingCode, message: string): Promise<void> {
-    if (connection !== c || revoking) return;
+    if (connection !== c || revoking || signingOut === c) return;
     const reason = c.eventReason ?? message;
     revoking = true;
     const gateway = c.identity.record.gateway;
@@ -221,6 +239,26 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     connection = c;
     setState(enrolledState(c));
     c.control.start();
+    conversations.open(c.identity.record.gateway, c.identity.record.policy.chatHistory).catch((error: unknown) => logger.error('client: could not open the conversations', { error }));
+  }
+
+  /**
+   * `POST /v1/device/retire`: the gateway marks this device retired, audits it and cuts its
+   * connections. A device the gateway has already ended needs no retiring. Anything else leaves
+   * the device as it was and says why, so the tester can choose to wipe this computer anyway.
+   */
+  async function retire(c: Connection): Promise<void> {
+    signingOut = c;
+    try {
+      const response = await c.session.call({ method: 'POST', path: '/v1/device/retire', body: () => '{}' });
+      if (!retireResponse.safeParse(await response.json().catch(() => undefined)).success) throw new ClientError('network_error', 'The gateway gave an answer the app does not understand.');
+    } catch (error) {
+      if (isAirlockError(error) && isRevokingCode(error.code)) return;
+      signingOut = null;
+      const why = isAirlockError(error) ? error.message : 'The gateway is not reachable.';
+      logger.warn('client: the gateway did not retire this device', { error });
+      throw new ClientError('network_error', `${why} The gateway still lists this device as active, so nothing was deleted yet.`, { cause: error });
+    }
   }
 
   function requireConnection(): Connection {
@@ -236,7 +274,8 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     fail(error);
   }
 
-  return {
+  client = {
+    conversations,
     state: () => state,
 
     onState(listener) {
@@ -373,15 +412,23 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         sessionExpiresAt: sessionExpiry(c.session),
         trustLevel: { keyStorage: evidence.keyStorage, summary: TRUST_SUMMARY },
         policy: record.policy,
+        history: conversations.historyStatus(),
       };
     },
 
-    async signOut() {
+    async signOut(options = {}) {
       const c = connection;
       if (c === null) return;
+      if (options.localOnly !== true) await retire(c);
+      // An admin's revocation may have ended it meanwhile; that path wiped already.
+      if (connection !== c) return;
       connection = null;
-      await stop(c);
-      await wipe(c.identity.record.gateway);
+      try {
+        await stop(c);
+        await wipe(c.identity.record.gateway);
+      } finally {
+        signingOut = null;
+      }
       setState({ kind: 'not-enrolled' });
     },
 
@@ -389,8 +436,10 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       closed = true;
       const c = connection;
       if (c !== null) await stop(c);
+      conversations.close();
       listeners.clear();
     },
   };
+  return client;
 }
 

@@ -17,8 +17,8 @@ export class ClientError extends Error {
 export function describeError(error: unknown): { code: ClientErrorCode; message: string } {
   if (error instanceof AirlockError) return { code: error.code, message: error.message };
   if (error instanceof ClientError) return { code: error.code, message: error.message };
-  const cause = error instanceof Error ? error.message : String(error);
-  return { code: 'network_error', message: `The gateway could not be reached (${cause}). Check the network and try again.` };
+  // A socket code (ECONNREFUSED, ETIMEDOUT, ...) means nothing to a tester; the log keeps it.
+  return { code: 'network_error', message: 'The gateway is not reachable.' };
 }
 
 /** The gateway answers that end this device's enrollment for good. */

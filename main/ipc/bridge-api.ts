@@ -54,6 +54,13 @@ export function createBridgeApi(transport: BridgeTransport): AirlockApi {
       };
     },
     deviceStatus: () => call(InvokeChannel.DeviceStatus, undefined),
-    signOut: () => call(InvokeChannel.SignOut, undefined),
+    signOut: (options) => call(InvokeChannel.SignOut, options),
+    listConversations: () => call(InvokeChannel.ConversationsList, undefined),
+    getConversation: (id) => call(InvokeChannel.ConversationGet, { id }),
+    newConversation: () => call(InvokeChannel.ConversationCreate, undefined),
+    sendMessage: (input) => call(InvokeChannel.ConversationSend, input),
+    stopAnswer: (conversationId) => call(InvokeChannel.ConversationStop, { conversationId }),
+    onConversationChange: (listener) => transport.subscribe(EventChannel.ConversationChanged, (change) => listener(change)),
+    copyText: (text) => call(InvokeChannel.ClipboardWrite, { text }),
   };
 }

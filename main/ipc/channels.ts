@@ -14,6 +14,12 @@ export enum InvokeChannel {
   ChatCancel = 'airlock:chat:cancel',
   DeviceStatus = 'airlock:device:status',
   SignOut = 'airlock:sign-out',
+  ConversationsList = 'airlock:conversations:list',
+  ConversationGet = 'airlock:conversations:get',
+  ConversationCreate = 'airlock:conversations:create',
+  ConversationSend = 'airlock:conversations:send',
+  ConversationStop = 'airlock:conversations:stop',
+  ClipboardWrite = 'airlock:clipboard:write',
 }
 
 /** Main → renderer events (`send`). */
@@ -21,6 +27,7 @@ export enum EventChannel {
   State = 'airlock:state:changed',
   InviteLink = 'airlock:invite:link',
   ChatDelta = 'airlock:chat:delta',
+  ConversationChanged = 'airlock:conversations:changed',
 }
 
 export const CHANNEL_PREFIX = 'airlock:';

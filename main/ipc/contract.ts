@@ -3,6 +3,8 @@ import { chatMessage } from '../../protocol/schemas/chat.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { ChatMessage } from '../../protocol/schemas/chat.js';
 import type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } from '../core/api.js';
+import { conversationId, MAX_TURN_CHARS } from '../core/conversations/types.js';
+import type { Conversation, ConversationChange, ConversationSummary } from '../core/conversations/types.js';
 
 /**
  * The one contract between the renderer and the main process (or the dev-only browser preview,
@@ -11,9 +13,10 @@ import type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } f
  */
 
 export type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } from '../core/api.js';
+export type { AnswerTurn, Conversation, ConversationChange, ConversationSummary, HistoryStatus, Turn, UserTurn } from '../core/conversations/types.js';
 
 /** Refusals raised by the bridge itself, besides the client core's codes. */
-export type BridgeErrorCode = 'invalid_input' | 'sender_refused' | 'not_enrolled' | 'internal_error';
+export type BridgeErrorCode = 'invalid_input' | 'sender_refused' | 'not_enrolled' | 'internal_error' | 'clipboard_unavailable';
 export type ApiErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error' | BridgeErrorCode;
 
 /** Handlers answer with a value or a refusal, never by throwing: IPC keeps only an error's message. */
@@ -43,8 +46,21 @@ export interface AirlockApi {
    */
   chat(request: ChatRequest, onDelta: (delta: ChatDelta) => void): () => void;
   deviceStatus(): Promise<ApiResult<DeviceStatus>>;
-  /** Deletes this device's key and local data. */
-  signOut(): Promise<ApiResult<null>>;
+  /**
+   * Retires this device at the gateway, then deletes its key, conversations and local data. When
+   * the gateway cannot be reached nothing is deleted (`network_error`) unless `localOnly` is set.
+   */
+  signOut(options?: { localOnly: boolean }): Promise<ApiResult<null>>;
+  /** The conversations main keeps, most recently used first. */
+  listConversations(): Promise<ApiResult<ConversationSummary[]>>;
+  getConversation(id: string): Promise<ApiResult<Conversation>>;
+  newConversation(): Promise<ApiResult<Conversation>>;
+  /** Main adds the message and streams the answer into the conversation; changes arrive through `onConversationChange`. */
+  sendMessage(input: { conversationId: string; model: string; text: string }): Promise<ApiResult<Conversation>>;
+  stopAnswer(conversationId: string): Promise<ApiResult<null>>;
+  onConversationChange(listener: (change: ConversationChange) => void): () => void;
+  /** Copies through main's clipboard; with the watermark policy on, the copy names the tester, device and time. */
+  copyText(text: string): Promise<ApiResult<{ watermarked: boolean }>>;
 }
 
 import { InvokeChannel } from './channels.js';
@@ -68,7 +84,17 @@ export const inputSchemas = {
   }),
   [InvokeChannel.ChatCancel]: z.strictObject({ streamId }),
   [InvokeChannel.DeviceStatus]: z.undefined(),
-  [InvokeChannel.SignOut]: z.undefined(),
+  [InvokeChannel.SignOut]: z.strictObject({ localOnly: z.boolean() }).optional(),
+  [InvokeChannel.ConversationsList]: z.undefined(),
+  [InvokeChannel.ConversationGet]: z.strictObject({ id: conversationId }),
+  [InvokeChannel.ConversationCreate]: z.undefined(),
+  [InvokeChannel.ConversationSend]: z.strictObject({
+    conversationId,
+    model: z.string().min(1).max(200),
+    text: z.string().min(1).max(MAX_TURN_CHARS),
+  }),
+  [InvokeChannel.ConversationStop]: z.strictObject({ conversationId }),
+  [InvokeChannel.ClipboardWrite]: z.strictObject({ text: z.string().min(1).max(MAX_TURN_CHARS) }),
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 export type InputOf<C extends InvokeChannel> = z.infer<(typeof inputSchemas)[C]>;
@@ -84,6 +110,12 @@ export interface OutputOf {
   [InvokeChannel.ChatCancel]: null;
   [InvokeChannel.DeviceStatus]: DeviceStatus;
   [InvokeChannel.SignOut]: null;
+  [InvokeChannel.ConversationsList]: ConversationSummary[];
+  [InvokeChannel.ConversationGet]: Conversation;
+  [InvokeChannel.ConversationCreate]: Conversation;
+  [InvokeChannel.ConversationSend]: Conversation;
+  [InvokeChannel.ConversationStop]: null;
+  [InvokeChannel.ClipboardWrite]: { watermarked: boolean };
 }
 
 /** Payloads of main → renderer events. */
@@ -91,6 +123,7 @@ export interface EventPayload {
   [EventChannel.State]: ClientState;
   [EventChannel.InviteLink]: string;
   [EventChannel.ChatDelta]: { streamId: string; delta: ChatDelta };
+  [EventChannel.ConversationChanged]: ConversationChange;
 }
 
 export function isInvokeChannel(value: unknown): value is InvokeChannel {

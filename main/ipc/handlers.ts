@@ -1,8 +1,10 @@
+import { AirlockError } from '../../protocol/errors.js';
 import type { AirlockClient, ChatDelta } from '../core/api.js';
 import { EventChannel, InvokeChannel } from './contract.js';
 import type { ApiResult, EventPayload, InputOf, OutputOf } from './contract.js';
 import { ok, toFailure } from './failure.js';
 import type { PendingInvites } from './pending-invites.js';
+import { clipboardText, type Clipboard } from './clipboard-text.js';
 
 /**
  * The API's behaviour, apart from any transport: the Electron IPC wrapper and the dev-only
@@ -32,8 +34,9 @@ async function attempt<T>(work: () => Promise<T> | T): Promise<ApiResult<T>> {
   }
 }
 
-export function createApiService(deps: { client: AirlockClient; invites: PendingInvites }): ApiService {
+export function createApiService(deps: { client: AirlockClient; invites: PendingInvites; clipboard?: Clipboard }): ApiService {
   const { client, invites } = deps;
+  const { conversations } = client;
   const streams = new Map<string, AbortController>();
   const key = (callerId: string, streamId: string) => `${callerId}\u0000${streamId}`;
 
@@ -82,10 +85,31 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
       return ok(null);
     },
     [InvokeChannel.DeviceStatus]: () => attempt(() => client.deviceStatus()),
-    [InvokeChannel.SignOut]: () => attempt(async () => {
-      await client.signOut();
+    [InvokeChannel.SignOut]: (input) => attempt(async () => {
+      await client.signOut(input);
       return null;
     }),
+    [InvokeChannel.ConversationsList]: () => attempt(() => conversations.list()),
+    [InvokeChannel.ConversationGet]: (input) => attempt(() => {
+      const conversation = conversations.get(input.id);
+      if (conversation === null) throw new AirlockError('not_found', 'That conversation is gone. Start a new chat.');
+      return conversation;
+    }),
+    [InvokeChannel.ConversationCreate]: () => attempt(() => conversations.create()),
+    [InvokeChannel.ConversationSend]: (input) => attempt(() => conversations.send(input)),
+    [InvokeChannel.ConversationStop]: (input) => attempt(() => {
+      conversations.stop(input.conversationId);
+      return null;
+    }),
+    [InvokeChannel.ClipboardWrite]: async (input) => {
+      const clipboard = deps.clipboard;
+      if (clipboard === undefined) return { ok: false, code: 'clipboard_unavailable', message: 'Copying is not available here.' };
+      return attempt(async () => {
+        const copy = clipboardText(input.text, client.state(), new Date());
+        await clipboard.writeText(copy.text);
+        return { watermarked: copy.watermarked };
+      });
+    },
   };
 
   return {
@@ -100,7 +124,7 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
 type ChatErrorCode = Extract<ChatDelta, { type: 'error' }>['code'];
 /** Codes outside a chat delta's set read as a failed connection; the message still says what happened. */
 function asChatCode(code: string): ChatErrorCode {
-  return code === 'invalid_input' || code === 'sender_refused' || code === 'not_enrolled' || code === 'internal_error' || code === 'keychain_unavailable'
+  return code === 'invalid_input' || code === 'sender_refused' || code === 'not_enrolled' || code === 'internal_error' || code === 'keychain_unavailable' || code === 'clipboard_unavailable'
     ? 'network_error'
     : (code as ChatErrorCode);
 }

@@ -5,14 +5,16 @@
 import type { AirlockClient } from '../core/api.js';
 import { createApiService } from '../ipc/handlers.js';
 import type { PendingInvites } from '../ipc/pending-invites.js';
+import type { Clipboard } from '../ipc/clipboard-text.js';
 import { pushRendererEvents } from '../shell/renderer-events.js';
 import { bundleBridgeClient } from './bundle-bridge.js';
 import { startPreviewServer } from './preview-server.js';
 import type { PreviewServer } from './preview-server.js';
 
-export async function startPreview(options: { client: AirlockClient; invites: PendingInvites; rendererDir: string }): Promise<PreviewServer> {
+export async function startPreview(options: { client: AirlockClient; invites: PendingInvites; rendererDir: string; clipboard?: Clipboard }): Promise<PreviewServer> {
   const { client, invites } = options;
-  const service = createApiService({ client, invites });
+  // The preview process has no desktop clipboard of its own: a stand-in keeps the last copy (dev only).
+  const service = createApiService({ client, invites, clipboard: options.clipboard ?? memoryClipboard() });
   return startPreviewServer({
     handlers: service.handlers,
     rendererDir: options.rendererDir,
@@ -20,4 +22,15 @@ export async function startPreview(options: { client: AirlockClient; invites: Pe
     events: { subscribe: (push) => pushRendererEvents({ client, invites }, push) },
     onCallerGone: (id) => service.closeCaller(id),
   });
+}
+
+/** A clipboard that keeps the last text written: the preview's stand-in, and what tests read. */
+export function memoryClipboard(): Clipboard & { last: string | null } {
+  const clipboard = {
+    last: null as string | null,
+    writeText(text: string) {
+      clipboard.last = text;
+    },
+  };
+  return clipboard;
 }

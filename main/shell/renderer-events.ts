@@ -1,5 +1,6 @@
 import type { WebContents } from 'electron';
 import type { ClientState } from '../core/api.js';
+import type { ConversationChange } from '../core/conversations/types.js';
 import { EventChannel } from '../ipc/contract.js';
 import type { EventPayload } from '../ipc/contract.js';
 import type { PendingInvites } from '../ipc/pending-invites.js';
@@ -7,7 +8,7 @@ import type { PendingInvites } from '../ipc/pending-invites.js';
 export type EventTarget = Pick<WebContents, 'send' | 'isDestroyed'>;
 
 export interface RendererEventSources {
-  client: { onState(listener: (state: ClientState) => void): () => void };
+  client: { onState(listener: (state: ClientState) => void): () => void; conversations: { onChange(listener: (change: ConversationChange) => void): () => void } };
   invites: PendingInvites;
 }
 
@@ -18,9 +19,11 @@ export interface RendererEventSources {
 export function pushRendererEvents(sources: RendererEventSources, send: <E extends EventChannel>(channel: E, payload: EventPayload[E]) => void): () => void {
   const offState = sources.client.onState((state) => send(EventChannel.State, state));
   const offLinks = sources.invites.onLink((link) => send(EventChannel.InviteLink, link));
+  const offConversations = sources.client.conversations.onChange((change) => send(EventChannel.ConversationChanged, change));
   return () => {
     offState();
     offLinks();
+    offConversations();
   };
 }
 

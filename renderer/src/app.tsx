@@ -16,6 +16,8 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
   const [link, setLink] = useState<string | null>(null);
   const [view, setView] = useState<View>('chat');
   const [reenroll, setReenroll] = useState(false);
+  // The conversation on screen, so coming back from the Device screen shows the same one.
+  const [activeConversation, setActiveConversation] = useState<string | null>(null);
 
   useEffect(() => {
     const offState = api.onState((next) => setState(next));
@@ -50,7 +52,7 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
     case 'enrolled':
       return view === 'device'
         ? <DeviceScreen api={api} state={state} onBack={() => setView('chat')} />
-        : <ChatScreen api={api} state={state} onShowDevice={() => setView('device')} />;
+        : <ChatScreen api={api} state={state} onShowDevice={() => setView('device')} activeId={activeConversation} onActiveChange={setActiveConversation} />;
     case 'revoked':
       return reenroll
         ? <EnrollScreen api={api} state={state} initialLink={link} />

@@ -23,6 +23,13 @@ function rehypeRawAsText() {
   return (tree: HastNode) => visit(tree);
 }
 
+/** The characters of a hast subtree (a code block's text, exactly as shown). */
+function textOfNode(node: HastNode | undefined): string {
+  if (!node) return '';
+  if (node.type === 'text') return node.value ?? '';
+  return (node.children ?? []).map(textOfNode).join('');
+}
+
 /** Links and images are shown, never followed or fetched: the renderer has no network and no navigation. */
 const components: Components = {
   a: ({ children, href }) => (
@@ -36,10 +43,23 @@ const components: Components = {
   ),
 };
 
-export function Markdown({ text }: { text: string }): ReactNode {
+/** A code block with a Copy button; the copy goes through main (`onCopy`), never the page's own clipboard. */
+function withCopy(onCopy: (text: string) => void): Components {
+  return {
+    ...components,
+    pre: ({ children, node }) => (
+      <div className="code-block">
+        <button type="button" className="button copy" onClick={() => onCopy(textOfNode(node as HastNode | undefined))}>Copy</button>
+        <pre>{children}</pre>
+      </div>
+    ),
+  };
+}
+
+export function Markdown({ text, onCopy }: { text: string; onCopy?: (text: string) => void }): ReactNode {
   return (
     <div className="markdown">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={[rehypeRawAsText, rehypeSanitize]} components={components}>
+      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={[rehypeRawAsText, rehypeSanitize]} components={onCopy ? withCopy(onCopy) : components}>
         {text}
       </ReactMarkdown>
     </div>

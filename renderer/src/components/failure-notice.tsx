@@ -8,12 +8,13 @@ export interface Failure {
   message: string;
 }
 
-export function FailureNotice({ title, failure }: { title: string; failure: Failure }): ReactNode {
+export function FailureNotice({ title, failure, children }: { title: string; failure: Failure; children?: ReactNode }): ReactNode {
   const advice = adviceFor(failure.code);
   return (
     <Notice tone="error" title={title}>
       <p>{failure.message}</p>
       {advice ? <p>{advice}</p> : null}
+      {children}
     </Notice>
   );
 }

@@ -1,96 +1,166 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { AirlockApi, ClientState, ModelInfo } from '../../../main/ipc/contract.js';
-import type { ChatMessage } from '../../../protocol/schemas/chat.js';
+import type { AirlockApi, ClientState, Conversation, ConversationSummary, ModelInfo, Turn } from '../../../main/ipc/contract.js';
 import { FailureNotice, type Failure } from '../components/failure-notice.js';
 import { Frame, Notice } from '../components/frame.js';
+import { TurnView } from '../components/turn-view.js';
 import { Watermark } from '../components/watermark.js';
-import { Markdown } from '../markdown.js';
-
-interface Turn {
-  role: 'user' | 'assistant';
-  content: string;
-  streaming?: boolean;
-  stopped?: boolean;
-  error?: Failure;
-}
+import { useFollowScroll } from '../follow-scroll.js';
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
 
-/** The conversation so far as the model should see it: finished turns only. */
-function history(turns: Turn[]): ChatMessage[] {
-  return turns
-    .filter((turn) => !turn.error && !turn.streaming && turn.content.length > 0)
-    .map((turn) => ({ role: turn.role, content: turn.content }));
+function mergeTurn(conversation: Conversation, turn: Turn): Conversation {
+  const at = conversation.turns.findIndex((t) => t.id === turn.id);
+  const turns = at === -1 ? [...conversation.turns, turn] : conversation.turns.map((t, i) => (i === at ? turn : t));
+  return { ...conversation, turns };
 }
 
-export function ChatScreen({ api, state, onShowDevice }: { api: AirlockApi; state: Enrolled; onShowDevice: () => void }): ReactNode {
+/** The latest rate limit still in force in this conversation, as a time (ms). */
+function blockedUntil(conversation: Conversation | null, now: number): number | null {
+  const last = conversation?.turns.at(-1);
+  const retryAt = last?.role === 'assistant' ? last.error?.retryAt : undefined;
+  const until = retryAt ? Date.parse(retryAt) : NaN;
+  return Number.isFinite(until) && until > now ? until : null;
+}
+
+/**
+ * The chat. Conversations live in main: this screen shows one (the one the app last showed, else
+ * the latest), sends through main, and renders the turns main reports. Leaving for the Device
+ * screen or reloading loses nothing.
+ */
+export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange }: {
+  api: AirlockApi;
+  state: Enrolled;
+  onShowDevice: () => void;
+  activeId: string | null;
+  onActiveChange: (id: string) => void;
+}): ReactNode {
   const pickerId = useId();
   const composerId = useId();
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [model, setModel] = useState('');
   const [modelsError, setModelsError] = useState<Failure | null>(null);
-  const [turns, setTurns] = useState<Turn[]>([]);
+  const [summaries, setSummaries] = useState<ConversationSummary[]>([]);
+  const [conversation, setConversation] = useState<Conversation | null>(null);
+  const [sendError, setSendError] = useState<Failure | null>(null);
+  const [copied, setCopied] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
-  const cancel = useRef<(() => void) | null>(null);
+  const [now, setNow] = useState(() => Date.now());
   const log = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
-  const streaming = turns.some((turn) => turn.streaming);
+  const shown = useRef<string | null>(null);
+  const turns = conversation?.turns ?? [];
+  const streaming = turns.some((t) => t.role === 'assistant' && t.status === 'streaming');
+  const until = blockedUntil(conversation, now);
+  const follow = useFollowScroll(log, turns);
 
-  useEffect(() => {
-    let live = true;
+  const loadModels = useCallback(() => {
     void api.listModels().then((result) => {
-      if (!live) return;
       if (result.ok) {
         setModels(result.value);
-        setModel((current) => current || result.value[0]?.id || '');
+        setModelsError(null);
+        setModel((current) => (result.value.some((m) => m.id === current) ? current : result.value[0]?.id ?? ''));
       } else setModelsError({ code: result.code, message: result.message });
     });
-    return () => {
-      live = false;
-      cancel.current?.();
-    };
   }, [api]);
 
+  // On first show and whenever the control channel comes back (a gateway restart, a network change).
+  useEffect(() => {
+    if (state.connected || models.length === 0) loadModels();
+  }, [loadModels, state.connected]);
+
+  const show = useCallback(async (id: string) => {
+    const result = await api.getConversation(id);
+    if (!result.ok) return false;
+    shown.current = id;
+    setConversation(result.value);
+    onActiveChange(id);
+    return true;
+  }, [api, onActiveChange]);
+
+  const startNew = useCallback(async () => {
+    const result = await api.newConversation();
+    if (!result.ok) return setSendError({ code: result.code, message: result.message });
+    shown.current = result.value.id;
+    setConversation(result.value);
+    onActiveChange(result.value.id);
+    setSendError(null);
+    composer.current?.focus();
+  }, [api, onActiveChange]);
+
+  useEffect(() => {
+    const off = api.onConversationChange((change) => {
+      if (change.kind === 'list') {
+        setSummaries(change.conversations);
+        // Wiped under us (sign-out, revocation): nothing to show any more.
+        if (shown.current !== null && !change.conversations.some((c) => c.id === shown.current)) {
+          shown.current = null;
+          setConversation(null);
+        }
+      } else if (change.conversationId === shown.current) {
+        setConversation((current) => (current && current.id === change.conversationId ? mergeTurn(current, change.turn) : current));
+      }
+    });
+    void (async () => {
+      const list = await api.listConversations();
+      if (!list.ok) return;
+      setSummaries(list.value);
+      const preferred = list.value.find((c) => c.id === activeId) ?? list.value[0];
+      if (!preferred || !(await show(preferred.id))) await startNew();
+    })();
+    return off;
+  }, [api]);
+
+  // A rate limit's "send again at" turns back into a working Send button by itself.
+  useEffect(() => {
+    if (until === null) return;
+    const timer = setTimeout(() => setNow(Date.now()), Math.max(250, until - Date.now() + 50));
+    return () => clearTimeout(timer);
+  }, [until]);
+
   const stop = useCallback(() => {
-    cancel.current?.();
-  }, []);
+    if (shown.current) void api.stopAnswer(shown.current);
+  }, [api]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape' && cancel.current) {
+      if (event.key === 'Escape' && streaming) {
         event.preventDefault();
         stop();
       }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [stop]);
+  }, [stop, streaming]);
 
-  useEffect(() => {
-    log.current?.scrollTo({ top: log.current.scrollHeight });
-  }, [turns]);
+  const sendText = async (text: string) => {
+    if (!text || !model || streaming || !conversation || until !== null) return;
+    setSendError(null);
+    const result = await api.sendMessage({ conversationId: conversation.id, model, text });
+    if (result.ok) {
+      setConversation(result.value);
+      follow.jump();
+    } else {
+      setSendError({ code: result.code, message: result.message });
+      setDraft((current) => current || text);
+    }
+  };
 
   const send = () => {
     const text = draft.trim();
-    if (!text || !model || streaming) return;
-    const messages: ChatMessage[] = [...history(turns), { role: 'user', content: text }];
+    if (!text || !model || streaming || until !== null) return;
     setDraft('');
-    setTurns((current) => [...current, { role: 'user', content: text }, { role: 'assistant', content: '', streaming: true }]);
-    const updateLast = (change: (turn: Turn) => Turn) =>
-      setTurns((current) => current.map((turn, index) => (index === current.length - 1 ? change(turn) : turn)));
-    cancel.current = api.chat({ model, messages }, (delta) => {
-      if (delta.type === 'delta') updateLast((turn) => ({ ...turn, content: turn.content + delta.content }));
-      else {
-        cancel.current = null;
-        if (delta.type === 'done') updateLast((turn) => ({ ...turn, streaming: false }));
-        else if (delta.code === 'cancelled') updateLast((turn) => ({ ...turn, streaming: false, stopped: true }));
-        else updateLast((turn) => ({ ...turn, streaming: false, error: { code: delta.code, message: delta.message } }));
-        composer.current?.focus();
-      }
+    void sendText(text);
+  };
+
+  const copy = (text: string) => {
+    void api.copyText(text).then((result) => {
+      setCopied(result.ok ? (result.value.watermarked ? 'Copied, with your watermark line at the end.' : 'Copied.') : result.message);
+      setTimeout(() => setCopied(null), 4000);
     });
   };
 
+  const lastUserText = [...turns].reverse().find((t) => t.role === 'user')?.content;
   const actions = (
     <>
       <label htmlFor={pickerId} className="visually-hidden">Model</label>
@@ -106,64 +176,98 @@ export function ChatScreen({ api, state, onShowDevice }: { api: AirlockApi; stat
 
   return (
     <Frame actions={actions} wide>
-      <main className="chat" data-screen="chat">
-        {state.policy.watermark ? <Watermark tester={state.tester} deviceId={state.deviceId} /> : null}
-        {!state.connected ? (
-          <Notice tone="warning" title="Reconnecting to the gateway">
-            <p>Answers may fail until the connection is back. Check your network if this lasts.</p>
-          </Notice>
-        ) : null}
-        {modelsError ? <FailureNotice title="Could not load the models" failure={modelsError} /> : null}
-        <div className="log" ref={log} aria-live="polite" aria-label="Conversation">
-          {turns.length === 0 ? (
-            <div className="empty">
-              <p>Signed in as <strong>{state.tester}</strong> through <span className="mono">{new URL(state.gateway).host}</span>.</p>
-              <p className="muted">Ask the model anything. Enter sends, Shift+Enter starts a new line, Esc stops an answer.</p>
-            </div>
+      <div className="chat-layout">
+        <nav className="conversations" aria-label="Conversations">
+          <button type="button" className="button primary" onClick={() => void startNew()}>New chat</button>
+          <ul>
+            {summaries.map((summary) => (
+              <li key={summary.id}>
+                <button
+                  type="button"
+                  className={summary.id === conversation?.id ? 'conversation current' : 'conversation'}
+                  aria-current={summary.id === conversation?.id ? 'true' : undefined}
+                  onClick={() => void show(summary.id)}
+                >
+                  {summary.title}
+                  {summary.streaming ? <span className="muted small"> · answering</span> : null}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main className="chat" data-screen="chat">
+          {state.policy.watermark ? <Watermark tester={state.tester} deviceId={state.deviceId} /> : null}
+          {!state.connected ? (
+            <Notice tone="warning" title="Reconnecting to the gateway">
+              <p>The app reconnects by itself. Answers may fail until it is back.</p>
+            </Notice>
           ) : null}
-          {turns.map((turn, index) => (
-            <article key={index} className={`turn turn-${turn.role}`} data-role={turn.role} aria-busy={turn.streaming ? 'true' : undefined}>
-              <div className="turn-who">{turn.role === 'user' ? 'You' : model || 'Model'}</div>
-              <div className="turn-body">
-                {turn.role === 'user' ? <p className="plain">{turn.content}</p> : <Markdown text={turn.content} />}
-                {turn.streaming && turn.content.length === 0 ? <span className="muted">Thinking…</span> : null}
-                {turn.stopped ? <p className="muted small">Stopped.</p> : null}
-                {turn.error ? <FailureNotice title="The answer failed" failure={turn.error} /> : null}
+          {modelsError ? (
+            <FailureNotice title="Could not load the models" failure={modelsError}>
+              <button type="button" className="button" onClick={loadModels}>Retry</button>
+            </FailureNotice>
+          ) : null}
+          <div
+            className="log"
+            ref={log}
+            role="log"
+            tabIndex={0}
+            aria-live="polite"
+            aria-label="Conversation"
+            onScroll={follow.onScroll}
+            onKeyDown={follow.onKeyDown}
+          >
+            {turns.length === 0 ? (
+              <div className="empty">
+                <p>Signed in as <strong>{state.tester}</strong> through <span className="mono">{new URL(state.gateway).host}</span>.</p>
+                <p className="muted">Ask the model anything. Enter sends, Shift+Enter starts a new line, Esc stops an answer.</p>
               </div>
-            </article>
-          ))}
-        </div>
-        <form
-          className="composer"
-          onSubmit={(event) => {
-            event.preventDefault();
-            send();
-          }}
-        >
-          <label htmlFor={composerId} className="visually-hidden">Message</label>
-          <textarea
-            id={composerId}
-            ref={composer}
-            className="input"
-            rows={2}
-            value={draft}
-            autoFocus
-            placeholder={model ? `Message ${model}` : 'Message'}
-            onChange={(event) => setDraft(event.target.value)}
-            onKeyDown={(event) => {
-              if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
-                event.preventDefault();
-                send();
-              }
+            ) : null}
+            {turns.map((turn, index) => (
+              <TurnView
+                key={turn.id}
+                turn={turn}
+                now={now}
+                onCopy={copy}
+                {...(index === turns.length - 1 && turn.role === 'assistant' && turn.error && lastUserText ? { onRetry: () => void sendText(lastUserText) } : {})}
+              />
+            ))}
+          </div>
+          {follow.behind ? <button type="button" className="button jump" onClick={follow.jump}>Jump to latest ↓</button> : null}
+          {copied ? <p className="copied small" role="status">{copied}</p> : null}
+          {sendError ? <FailureNotice title="The message was not sent" failure={sendError} /> : null}
+          <form
+            className="composer"
+            onSubmit={(event) => {
+              event.preventDefault();
+              send();
             }}
-          />
-          {streaming ? (
-            <button type="button" className="button" onClick={stop}>Stop</button>
-          ) : (
-            <button type="submit" className="button primary" disabled={!draft.trim() || !model}>Send</button>
-          )}
-        </form>
-      </main>
+          >
+            <label htmlFor={composerId} className="visually-hidden">Message</label>
+            <textarea
+              id={composerId}
+              ref={composer}
+              className="input"
+              rows={2}
+              value={draft}
+              autoFocus
+              placeholder={model ? `Message ${model}` : 'Message'}
+              onChange={(event) => setDraft(event.target.value)}
+              onKeyDown={(event) => {
+                if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+                  event.preventDefault();
+                  send();
+                }
+              }}
+            />
+            {streaming ? (
+              <button type="button" className="button" onClick={stop}>Stop</button>
+            ) : (
+              <button type="submit" className="button primary" disabled={!draft.trim() || !model || until !== null}>Send</button>
+            )}
+          </form>
+        </main>
+      </div>
     </Frame>
   );
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { AirlockApi, ClientState, DeviceStatus } from '../../../main/ipc/contract.js';
+import type { AirlockApi, ClientState, DeviceStatus, HistoryStatus } from '../../../main/ipc/contract.js';
 import { FailureNotice, type Failure } from '../components/failure-notice.js';
 import { Frame } from '../components/frame.js';
 
@@ -27,10 +27,20 @@ const TRUST: Record<DeviceStatus['trustLevel']['keyStorage'], { label: string; s
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 
+/** What the app actually does with conversations, never merely what the policy asks for. */
+function historyText(policy: 'none' | 'encrypted', history: HistoryStatus | undefined): string {
+  if (policy === 'none') return 'not kept: conversations last only while the app runs, nothing is written to disk';
+  if (!history) return '…';
+  if (history.kept) return 'kept on this computer, encrypted (AES-256-GCM, key in your system keychain); deleted with the device key';
+  return `not kept: ${history.problem ?? 'conversations last only while the app runs'}`;
+}
+
 export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: Enrolled; onBack: () => void }): ReactNode {
   const [status, setStatus] = useState<DeviceStatus | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [confirmSignOut, setConfirmSignOut] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
+  const [signOutFailure, setSignOutFailure] = useState<Failure | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -44,9 +54,12 @@ export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: E
     };
   }, [api, state.sessionExpiresAt]);
 
-  const signOut = async () => {
-    const result = await api.signOut();
-    if (!result.ok) setFailure({ code: result.code, message: result.message });
+  // The gateway is told first (the device becomes `retired` there); only then is this computer wiped.
+  const signOut = async (localOnly: boolean) => {
+    setSigningOut(true);
+    const result = await api.signOut(localOnly ? { localOnly: true } : undefined);
+    setSigningOut(false);
+    if (!result.ok) setSignOutFailure({ code: result.code, message: result.message });
   };
 
   const actions = <button type="button" className="button ghost" onClick={onBack} autoFocus>Back to chat</button>;
@@ -106,16 +119,26 @@ export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: E
             <dl className="facts two-col">
               <dt>Watermark</dt><dd>{state.policy.watermark ? 'on' : 'off'}</dd>
               <dt>Screen-capture protection</dt><dd>{state.policy.contentProtection ? 'on' : 'off'}</dd>
-              <dt>Local chat history</dt><dd>{state.policy.chatHistory === 'none' ? 'not kept' : 'kept, encrypted'}</dd>
+              <dt>Local chat history</dt><dd data-testid="history-status">{historyText(state.policy.chatHistory, status?.history)}</dd>
               <dt>Token lifetime</dt><dd>{Math.round(state.policy.tokenLifetimeSeconds / 60)} min</dd>
             </dl>
           </section>
         </div>
         <section className="danger-zone">
-          {confirmSignOut ? (
+          {signOutFailure ? (
+            <>
+              <FailureNotice title="The gateway was not told that you signed out" failure={signOutFailure} />
+              <div className="row">
+                <span>Your admin will still see this device as active until they revoke it.</span>
+                <button type="button" className="button danger" onClick={() => void signOut(true)} disabled={signingOut}>Wipe this computer anyway</button>
+                <button type="button" className="button" onClick={() => void signOut(false)} disabled={signingOut}>Retry</button>
+                <button type="button" className="button" onClick={() => { setSignOutFailure(null); setConfirmSignOut(false); }}>Keep</button>
+              </div>
+            </>
+          ) : confirmSignOut ? (
             <div className="row">
-              <span>Delete this device’s key and local data? You will need a new invite to come back.</span>
-              <button type="button" className="button danger" onClick={() => void signOut()} autoFocus>Delete and sign out</button>
+              <span>Sign this device out at the gateway and delete its key, conversations and local data? You will need a new invite to come back.</span>
+              <button type="button" className="button danger" onClick={() => void signOut(false)} disabled={signingOut} autoFocus>{signingOut ? 'Signing out…' : 'Delete and sign out'}</button>
               <button type="button" className="button" onClick={() => setConfirmSignOut(false)}>Keep</button>
             </div>
           ) : (

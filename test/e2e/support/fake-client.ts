@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { createConversations } from '../../../main/core/conversations/conversations.js';
 import { parseInviteLink } from '../../../protocol/invite/link.js';
 import type { AirlockClient, ChatDelta, ClientState, DeviceStatus } from '../../../main/core/api.js';
 import { DEFAULT_POLICY, toClientPolicy } from '../../../protocol/schemas/policy.js';
@@ -26,6 +28,13 @@ export function createFakeClient(options: { answer?: (prompt: string) => string;
   };
 
   const client: FakeClient = {
+    conversations: createConversations({
+      chat: (request, signal) => client.chat(request, signal),
+      history: null,
+      now: () => Date.now(),
+      random: (n) => new Uint8Array(randomBytes(n)),
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    }),
     answer: options.answer ?? ((prompt) => `You said: **${prompt}**`),
     cancelled: 0,
     state: () => state,
@@ -50,6 +59,7 @@ export function createFakeClient(options: { answer?: (prompt: string) => string;
         sessionExpiresAt: new Date(Date.now() + 900_000).toISOString(),
         connected: true,
       });
+      await client.conversations.open(invite.gateway, 'none');
       return state;
     },
     async listModels() {
@@ -85,9 +95,11 @@ export function createFakeClient(options: { answer?: (prompt: string) => string;
         sessionExpiresAt: current.sessionExpiresAt,
         trustLevel: { keyStorage: 'keychain', summary: '' },
         policy: current.policy,
+        history: client.conversations.historyStatus(),
       };
     },
     async signOut() {
+      await client.conversations.wipe();
       set({ kind: 'not-enrolled' });
     },
     async close() {},

@@ -27,7 +27,29 @@ function fakeTransport(answer: (channel: string, input: unknown) => unknown = ()
 describe('bridge API', () => {
   it('offers only the fixed methods of the contract', () => {
     const api = createBridgeApi(fakeTransport().transport);
-    expect(Object.keys(api).sort()).toEqual(['chat', 'deviceStatus', 'enroll', 'getState', 'listModels', 'onInviteLink', 'onState', 'previewInvite', 'signOut', 'takePendingInvite']);
+    expect(Object.keys(api).sort()).toEqual([
+      'chat', 'copyText', 'deviceStatus', 'enroll', 'getConversation', 'getState', 'listConversations', 'listModels', 'newConversation',
+      'onConversationChange', 'onInviteLink', 'onState', 'previewInvite', 'sendMessage', 'signOut', 'stopAnswer', 'takePendingInvite',
+    ]);
+  });
+
+  it('sends the conversation calls and sign-out options to their channels', async () => {
+    const { transport, calls, push } = fakeTransport();
+    const api = createBridgeApi(transport);
+    const changes: unknown[] = [];
+    api.onConversationChange((change) => changes.push(change));
+    await api.sendMessage({ conversationId: 'c_aaaaaaaaaaaa', model: 'm', text: 'hi' });
+    await api.stopAnswer('c_aaaaaaaaaaaa');
+    await api.copyText('x');
+    await api.signOut({ localOnly: true });
+    push(EventChannel.ConversationChanged, { kind: 'list', conversations: [] });
+    expect(calls).toEqual([
+      { channel: InvokeChannel.ConversationSend, input: { conversationId: 'c_aaaaaaaaaaaa', model: 'm', text: 'hi' } },
+      { channel: InvokeChannel.ConversationStop, input: { conversationId: 'c_aaaaaaaaaaaa' } },
+      { channel: InvokeChannel.ClipboardWrite, input: { text: 'x' } },
+      { channel: InvokeChannel.SignOut, input: { localOnly: true } },
+    ]);
+    expect(changes).toEqual([{ kind: 'list', conversations: [] }]);
   });
 
   it('sends each method to its one channel', async () => {
