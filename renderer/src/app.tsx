@@ -42,6 +42,9 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
     if (state?.kind === 'enrolled') {
       setReenroll(false);
       setLink(null);
+    } else {
+      // Signed out or revoked from the Device screen: the next enrollment opens on the chat.
+      setView('chat');
     }
   }, [state?.kind]);
 

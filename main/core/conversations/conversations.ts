@@ -179,7 +179,7 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     create() {
       if (gateway === null) throw new AirlockError('device_unknown', 'This device is not enrolled. Enroll with an invite link.');
       const at = iso();
-      const c: Conversation = { id: newId('c', deps.random), title: 'New chat', createdAt: at, updatedAt: at, turns: [] };
+      const c: Conversation = { id: newId('c', deps.random), title: 'Untitled chat', createdAt: at, updatedAt: at, turns: [] };
       conversations.push(c);
       // Over the bound, the conversation touched longest ago goes (never one that is answering).
       while (conversations.length > MAX_CONVERSATIONS) {
@@ -203,7 +203,7 @@ export function createConversations(deps: ConversationsDeps): Conversations {
       const user: Turn = { id: newId('t', deps.random), role: 'user', content: text, at };
       const answer: AnswerTurn = { id: newId('t', deps.random), role: 'assistant', content: '', model: null, requested: input.model, startedAt: at, endedAt: null, status: 'streaming' };
       c.turns.push(user, answer);
-      if (c.title === 'New chat') c.title = titleOf(text);
+      if (c.turns.length === 2) c.title = titleOf(text);
       c.updatedAt = at;
       const controller = new AbortController();
       streams.set(c.id, controller);
