@@ -39,9 +39,10 @@ describe('chat', () => {
     const { http, session, revoked } = await withGateway(() => ({ status: 200, chunks: [chunk('Hel'), chunk('lo'), chunk('', 'stop'), usage, 'data: [DONE]\n\n'] }));
     const deltas = await all(streamChat({ session, logger: memoryLogger(), onRevoked: (c) => revoked.push(c) }, { model: 'demo', messages: [{ role: 'user', content: 'hi' }] }));
     expect(deltas).toEqual([
-      { type: 'delta', content: 'Hel' },
-      { type: 'delta', content: 'lo' },
-      { type: 'done', finishReason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } },
+      // Each delta and the end name the model the upstream's chunks named (the label an answer keeps).
+      { type: 'delta', content: 'Hel', model: 'demo' },
+      { type: 'delta', content: 'lo', model: 'demo' },
+      { type: 'done', finishReason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 }, model: 'demo' },
     ]);
     expect(JSON.parse(http.requests.at(-1)!.body!)).toEqual({ model: 'demo', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
   });
@@ -69,7 +70,7 @@ describe('chat', () => {
       seen.push(d);
       if (d.type === 'delta') controller.abort();
     }
-    expect(seen).toEqual([{ type: 'delta', content: 'one' }, { type: 'error', code: 'cancelled', message: 'Cancelled.' }]);
+    expect(seen).toEqual([{ type: 'delta', content: 'one', model: 'demo' }, { type: 'error', code: 'cancelled', message: 'Cancelled.' }]);
 
     const truncated = await withGateway(() => ({ status: 200, chunks: [chunk('x')] }));
     const deltas = await all(streamChat({ session: truncated.session, logger: memoryLogger(), onRevoked: () => undefined }, { model: 'demo', messages: [{ role: 'user', content: 'hi' }] }));
