@@ -55,7 +55,7 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
     await browser?.close();
     await preview?.close();
     // Leaves the shared test keychain as it found it.
-    await client?.signOut().catch(() => {});
+    await client?.signOut({ localOnly: true }).catch(() => {});
     await client?.close();
     await gateway?.stop();
     await removeBuiltRenderer();

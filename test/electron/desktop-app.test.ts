@@ -68,7 +68,7 @@ describe.skipIf(!binary)('desktop app in Electron', () => {
     }));
     expect(globals.require).toBe('undefined');
     expect(globals.process).toBe('undefined');
-    expect(globals.api).toEqual(['chat', 'deviceStatus', 'enroll', 'getState', 'listModels', 'onInviteLink', 'onState', 'previewInvite', 'signOut', 'takePendingInvite']);
+    expect(globals.api).toEqual(['chat', 'copyText', 'deviceStatus', 'enroll', 'getConversation', 'getState', 'listConversations', 'listModels', 'newConversation', 'onConversationChange', 'onInviteLink', 'onState', 'previewInvite', 'sendMessage', 'signOut', 'stopAnswer', 'takePendingInvite']);
   });
 
   it('refuses window.open and navigation', async () => {

@@ -29,7 +29,7 @@ describe('gateway CA rotation to the backup pin', () => {
 
   afterAll(async () => {
     for (const app of apps) {
-      await app.client.signOut().catch(() => undefined);
+      await app.client.signOut({ localOnly: true }).catch(() => undefined);
       await app.client.close();
       await removeDir(app.dataDir);
     }

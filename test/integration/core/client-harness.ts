@@ -139,7 +139,7 @@ export async function removeDir(dir: string): Promise<void> {
 /** Signs out, closes and removes every app a test started (for afterEach), emptying the list. */
 export async function closeApps(apps: TestApp[]): Promise<void> {
   for (const app of apps.splice(0)) {
-    await app.client.signOut().catch(() => undefined);
+    await app.client.signOut({ localOnly: true }).catch(() => undefined);
     await app.client.close();
     await removeDir(app.dataDir);
   }

@@ -18,7 +18,7 @@ describe('session renewal against a real gateway', () => {
     gw = await startGateway({ upstreams: { upstreams: [{ kind: 'openai', name: 'test', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }, policy: { tokenLifetimeSeconds: 30 } });
   });
   afterAll(async () => {
-    await app?.client.signOut().catch(() => undefined);
+    await app?.client.signOut({ localOnly: true }).catch(() => undefined);
     await app?.client.close();
     if (app) await removeDir(app.dataDir);
     await gw?.stop();
