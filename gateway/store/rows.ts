@@ -6,7 +6,7 @@
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import type { AdmittedBuild } from '../release/admit-manifest.js';
-import type { AuditEntry, DeviceRecord, InviteRecord, TesterRecord } from './store.js';
+import type { AuditEntry, AuditQuery, DeviceRecord, InviteRecord, TesterRecord } from './store.js';
 
 export interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
 export interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
@@ -29,4 +29,14 @@ export const toRelease = (r: ReleaseRow): AdmittedBuild => ({
 });
 export const toAudit = (r: AuditDbRow): AuditEntry => ({
   seq: Number(r.seq), time: r.time, type: r.type, actor: r.actor, subject: r.subject, details: r.details, prevHash: r.prev_hash, hash: r.hash,
+});
+
+/** An audit query's parameters with absent filters as null (both stores' SQL tests `IS NULL`). */
+export const auditQueryParams = (query: AuditQuery) => ({
+  before: query.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+  limit: query.limit,
+  type: query.typePrefix ?? null,
+  text: query.text ?? null,
+  since: query.since ?? null,
+  until: query.until ?? null,
 });

@@ -3,7 +3,7 @@ import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtE
 import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import { toAudit, toDevice, toInvite, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from './rows.js';
+import { auditQueryParams, toAudit, toDevice, toInvite, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from './rows.js';
 import { RETIRED_REASON } from './store.js';
 import type {
   AuditEntry,
@@ -63,6 +63,11 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     insertAudit: db.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditTail: db.prepare('SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
+    auditQuery: db.prepare(`SELECT * FROM audit WHERE seq < @before
+      AND (@type IS NULL OR substr(type, 1, length(@type)) = @type)
+      AND (@since IS NULL OR time >= @since) AND (@until IS NULL OR time < @until)
+      AND (@text IS NULL OR instr(actor, @text) > 0 OR instr(subject, @text) > 0 OR instr(details, @text) > 0)
+      ORDER BY seq DESC LIMIT @limit`),
     auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
     usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
   };
@@ -230,6 +235,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
     async auditTail(n) {
       return (q.auditTail.all(n) as AuditDbRow[]).map(toAudit);
+    },
+    async auditQuery(query) {
+      return (q.auditQuery.all(auditQueryParams(query)) as AuditDbRow[]).map(toAudit);
     },
     async auditVerify(anchor): Promise<AuditVerifyResult> {
       const verifier = createChainVerifier(anchor);

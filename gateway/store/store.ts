@@ -85,6 +85,20 @@ export interface AuditVerifyResult {
   head: AuditAnchor | null;
 }
 
+/** A page of the audit log, newest first (the console's audit view and its 24 h figures). */
+export interface AuditQuery {
+  /** Keyset paging: only entries with a smaller seq (the last seq of the previous page). */
+  beforeSeq?: number;
+  limit: number;
+  /** Entries whose type starts with this (`admin.`, `model.call`). */
+  typePrefix?: string;
+  /** Entries whose actor, subject or details contain this text (a tester's email, a device id). */
+  text?: string;
+  /** ISO times: `since` inclusive, `until` exclusive. */
+  since?: string;
+  until?: string;
+}
+
 export interface NewInvite {
   id: string;
   email: string;
@@ -162,6 +176,8 @@ export interface Store {
    */
   appendAuditDeferred(entry: AuditInput): Promise<AuditEntry>;
   auditTail(n: number): Promise<AuditEntry[]>;
+  /** Filtered entries, newest first, at most `limit`. */
+  auditQuery(query: AuditQuery): Promise<AuditEntry[]>;
   /** Walks the whole chain, streaming; names the first entry that does not verify. */
   /** Walks the whole chain; with an anchor, also checks that the anchored entry is still there, unchanged. */
   auditVerify(anchor?: AuditAnchor): Promise<AuditVerifyResult>;

@@ -5,10 +5,10 @@
  */
 import type pg from 'pg';
 import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditAnchor, type AuditRow } from '../../audit/chain.js';
-import type { AuditEntry, AuditInput, AuditVerifyResult } from '../store.js';
+import type { AuditEntry, AuditInput, AuditQuery, AuditVerifyResult } from '../store.js';
 import { CHAIN_LOCK } from './locks.js';
 import type { Queryable } from './queryable.js';
-import { toAudit, type AuditDbRow } from '../rows.js';
+import { auditQueryParams, toAudit, type AuditDbRow } from '../rows.js';
 
 const COLUMNS = 'seq, time, type, actor, subject, details, prev_hash, hash';
 
@@ -37,6 +37,20 @@ export async function appendAuditTx(tx: Queryable, input: AuditInput, time: stri
 export async function auditTail(db: Queryable, n: number): Promise<AuditEntry[]> {
   const { rows } = await db.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit ORDER BY seq DESC LIMIT $1`, [n]);
   return rows.reverse().map(toAudit);
+}
+
+/** Filtered entries, newest first (Store.auditQuery). */
+export async function auditQuery(db: Queryable, query: AuditQuery): Promise<AuditEntry[]> {
+  const p = auditQueryParams(query);
+  const { rows } = await db.query<AuditDbRow>(
+    `SELECT ${COLUMNS} FROM audit WHERE seq < $1
+       AND ($2::text IS NULL OR starts_with(type, $2::text))
+       AND ($3::text IS NULL OR time >= $3::text) AND ($4::text IS NULL OR time < $4::text)
+       AND ($5::text IS NULL OR strpos(actor, $5::text) > 0 OR strpos(subject, $5::text) > 0 OR strpos(details, $5::text) > 0)
+     ORDER BY seq DESC LIMIT $6`,
+    [p.before, p.type, p.since, p.until, p.text, p.limit],
+  );
+  return rows.map(toAudit);
 }
 
 /** Walks the whole chain page by page (keyset paging keeps memory flat on a long log). */

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { inviteRefusal } from '../../enroll/invite-rules.js';
 import { publishClusterEvent } from '../../cluster/publish.js';
 import { RETIRED_REASON, type AuditEntry, type AuditInput, type DeviceRecord, type EnrollOutcome, type InviteRecord, type Store, type TesterRecord } from '../store.js';
-import { appendAuditTx, auditTail, auditVerify } from './audit.js';
+import { appendAuditTx, auditQuery, auditTail, auditVerify } from './audit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { inTransaction, type Queryable } from './queryable.js';
@@ -229,6 +229,9 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     },
     async auditTail(n) {
       return auditTail(pool, n);
+    },
+    async auditQuery(query) {
+      return auditQuery(pool, query);
     },
     async auditVerify(anchor) {
       return auditVerify(pool, anchor);

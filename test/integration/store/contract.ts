@@ -326,6 +326,31 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
       }
     });
 
+    it('pages the audit log newest first, filtered by type prefix, text and time', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        for (let i = 0; i < 6; i++) {
+          clock.ms = T0 + i * 60_000;
+          await store.appendAudit({ type: i % 2 ? 'model.call' : 'admin.device.revoke', actor: i < 3 ? 'device:dev_a' : 'device:dev_b', subject: 'm', details: { tester: i === 5 ? 'ada@example.com' : 'bob@example.com' } });
+        }
+        const seqs = (entries: { seq: number }[]) => entries.map((e) => e.seq);
+        expect(seqs(await store.auditQuery({ limit: 4 }))).toEqual([6, 5, 4, 3]);
+        expect(seqs(await store.auditQuery({ limit: 4, beforeSeq: 3 }))).toEqual([2, 1]);
+        expect(seqs(await store.auditQuery({ limit: 10, typePrefix: 'admin.' }))).toEqual([5, 3, 1]);
+        expect(seqs(await store.auditQuery({ limit: 10, typePrefix: 'model.call' }))).toEqual([6, 4, 2]);
+        expect(seqs(await store.auditQuery({ limit: 10, text: 'dev_b' }))).toEqual([6, 5, 4]);
+        expect(seqs(await store.auditQuery({ limit: 10, text: 'ada@example.com' }))).toEqual([6]);
+        // A LIKE wildcard is plain text here.
+        expect(await store.auditQuery({ limit: 10, text: '%' })).toEqual([]);
+        const at = (i: number) => new Date(T0 + i * 60_000).toISOString();
+        expect(seqs(await store.auditQuery({ limit: 10, since: at(2), until: at(4) }))).toEqual([4, 3]);
+        const [entry] = await store.auditQuery({ limit: 1 });
+        expect(entry).toEqual((await store.auditTail(1))[0]);
+      } finally {
+        await done();
+      }
+    });
+
     it('counts tokens per tester per UTC day', async () => {
       const { store, done } = await setup();
       try {
