@@ -11,7 +11,7 @@
  */
 'use strict';
 
-const KNOWN = '^(protocol|gateway|main|renderer|build|test|bench|scripts|bin)/';
+const KNOWN = '^(protocol|gateway|main|renderer|console|build|test|bench|scripts|bin)/';
 const ROOT_FILE = '^[^/]+$';
 const NPM = '(^|/)node_modules/';
 // Modules the Electron runtime provides without a package: `original-fs` is fs without the asar shim.
@@ -20,6 +20,8 @@ const ELECTRON = ['(^|/)node_modules/electron/', '^electron$', ELECTRON_BUILTIN]
 const MAIN_SHELL = '^main/(?!core/)';
 // The renderer's Vite config runs in Node at build time; the rest of renderer/ runs in the sandbox.
 const RENDERER_APP = '^renderer/(?!vite\\.config\\.ts$)';
+// The admin console's Vite config runs in Node at build time; the rest of console/ runs in a browser tab.
+const CONSOLE_APP = '^console/(?!vite\\.config\\.ts$)';
 // What renderer/ may take from outside itself, as types only: the wire contract, the IPC contract and the
 // `window.airlock` type augmentation.
 const RENDERER_TYPE_SOURCES = ['^protocol/', '^main/ipc/contract\\.ts$', '^main/ipc/window-global\\.ts$'];
@@ -160,6 +162,29 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'console-imports-only-protocol-types',
+      severity: 'error',
+      comment:
+        'console/ (the admin web console) talks only to the console API over HTTP: it imports console/, npm packages ' +
+        'and types from protocol/ (the console API types live in protocol/schemas/console.ts), never gateway/ code.',
+      from: { path: CONSOLE_APP },
+      to: { pathNot: ['^console/', '^protocol/', NPM] },
+    },
+    {
+      name: 'console-no-node',
+      severity: 'error',
+      comment: 'console/ runs in a browser: no node:* or Node builtins.',
+      from: { path: CONSOLE_APP },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'nothing-imports-console',
+      severity: 'error',
+      comment: 'console/ is built by Vite and served as files; no other part imports its code.',
+      from: { pathNot: ['^console/'] },
+      to: { path: '^console/' },
+    },
+    {
       name: 'build-not-into-app-internals',
       severity: 'error',
       comment:
@@ -185,6 +210,13 @@ module.exports = {
             comment: 'renderer/ takes only types from protocol/ and the IPC contract (visible when parsing with tsc).',
             from: { path: RENDERER_APP },
             to: { path: RENDERER_TYPE_SOURCES, dependencyTypesNot: ['type-only'] },
+          },
+          {
+            name: 'console-no-runtime-protocol',
+            severity: 'error',
+            comment: 'console/ takes only types from protocol/ (visible when parsing with tsc).',
+            from: { path: CONSOLE_APP },
+            to: { path: '^protocol/', dependencyTypesNot: ['type-only'] },
           },
         ]
       : [],

@@ -20,6 +20,15 @@ export class AdminError extends Error {
   }
 }
 
+/** Who runs an operation, for its audit entry: the OS user, and `console` when it came through the admin console. */
+export interface AdminActor {
+  osUser: string;
+  via: 'console';
+}
+
+/** The audit `actor` of an admin action: `admin`, or `admin:<OS user> via console`. */
+export const actorName = (by?: AdminActor): string => (by ? `admin:${by.osUser} via ${by.via}` : 'admin');
+
 export interface AdminDeps {
   store: Store;
   clock: Clock;
@@ -42,9 +51,10 @@ const auditEntryOf = (e: AuditEntry) => ({ seq: e.seq, time: e.time, type: e.typ
  * and audit entry committed) before the auth cache is updated and live connections are cut, and
  * both happen before the answer.
  */
-export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) => Promise<unknown> {
+export function createAdminOperations(deps: AdminDeps): (request: AdminRequest, by?: AdminActor) => Promise<unknown> {
   const { store, clock } = deps;
-  return async (request) => {
+  return async (request, by) => {
+    const actor = actorName(by);
     switch (request.op) {
       case 'invite.create': {
         const origin = deps.origin();
@@ -53,7 +63,7 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
         const expiresAt = new Date(clock.nowMs() + request.expiresInSeconds * 1000).toISOString();
         const invite = await store.createInvite(
           { id: newInviteId(), email: request.email, codeHash: hashInviteCode(code), expiresAt, deviceLimit: request.devices },
-          { type: 'admin.invite.create', actor: 'admin', subject: request.email, details: { expiresAt, devices: request.devices } },
+          { type: 'admin.invite.create', actor, subject: request.email, details: { expiresAt, devices: request.devices } },
         );
         return { id: invite.id, link: formatInviteLink({ gateway: origin, code, pins: [deps.pin] }), expiresAt: invite.expiresAt };
       }
@@ -62,7 +72,7 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
         return (await store.listInvites()).map((i) => inviteSummaryOf(i, now));
       }
       case 'invite.revoke': {
-        const invite = await store.revokeInvite(request.id, { type: 'admin.invite.revoke', actor: 'admin', subject: request.id });
+        const invite = await store.revokeInvite(request.id, { type: 'admin.invite.revoke', actor, subject: request.id });
         if (!invite) throw new AdminError('not_found', `No invite ${request.id}.`);
         return { id: invite.id, status: inviteStatusAt(invite, clock.nowMs()) };
       }
@@ -75,7 +85,7 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
       }
       case 'device.revoke': {
         const reason = request.reason ?? 'revoked by an admin';
-        const result = await store.revokeDevice(request.id, reason, { type: 'admin.device.revoke', actor: 'admin', subject: request.id, details: { reason } });
+        const result = await store.revokeDevice(request.id, reason, { type: 'admin.device.revoke', actor, subject: request.id, details: { reason } });
         if (!result) throw new AdminError('not_found', `No device ${request.id}.`);
         let cut = 0;
         if (deps.live) {
@@ -88,7 +98,7 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
         return (await store.listTesters()).map((t) => ({ email: t.email, status: t.status, devices: t.devices }));
       case 'tester.suspend': {
         const reason = request.reason ?? 'suspended by an admin';
-        const result = await store.suspendTester(request.email, reason, { type: 'admin.tester.suspend', actor: 'admin', subject: request.email, details: { reason } });
+        const result = await store.suspendTester(request.email, reason, { type: 'admin.tester.suspend', actor, subject: request.email, details: { reason } });
         if (!result) throw new AdminError('not_found', `No tester ${request.email}.`);
         let cut = 0;
         if (deps.live) {
@@ -107,14 +117,17 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
         if (!deps.live) return deps.loadPolicy();
         try {
           const policy = await deps.live.policy.reload();
-          await store.appendAudit({ type: 'admin.policy.reload', actor: 'admin', subject: 'policy' });
+          await store.appendAudit({ type: 'admin.policy.reload', actor, subject: 'policy' });
           return policy;
         } catch (error) {
           throw new AdminError('bad_request', `The policy was not reloaded (the one in force stays): ${error instanceof Error ? error.message : String(error)}`);
         }
       }
       case 'release.add':
-        return addRelease(deps, request.manifest);
+        return addRelease(deps, request.manifest, actor);
+      case 'console.link':
+        // The running gateway answers this itself (gateway/console/); here no gateway runs.
+        throw new AdminError('unavailable', 'The console runs inside the gateway: start it with "airlock-gateway serve --console-listen 127.0.0.1:PORT", then run "airlock-gateway console" again.');
     }
   };
 }
@@ -123,7 +136,7 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest) 
  * `release add`: verified against policy.releaseKeys (of the policy in force, or the file when no
  * gateway runs) before anything is stored; a running gateway trusts the build at once.
  */
-async function addRelease(deps: AdminDeps, manifest: string) {
+async function addRelease(deps: AdminDeps, manifest: string, actor: string) {
   const policy = deps.live ? deps.live.policy.current() : await deps.loadPolicy();
   const jws = manifest.trim();
   let admitted: Awaited<ReturnType<typeof admitReleaseManifest>>;
@@ -136,7 +149,7 @@ async function addRelease(deps: AdminDeps, manifest: string) {
   const build = admitted.builds[0]!;
   const { added } = await deps.store.addRelease(
     { manifest: jws, builds: admitted.builds },
-    { type: 'admin.release.add', actor: 'admin', subject: build.buildId, details: { version: build.version, platform: build.platform, arch: build.arch, kid: build.kid } },
+    { type: 'admin.release.add', actor, subject: build.buildId, details: { version: build.version, platform: build.platform, arch: build.arch, kid: build.kid } },
   );
   if (deps.live) await trustedBuildIndexFor(deps.store, deps.live.policy).rebuild();
   return { buildId: build.buildId, version: build.version, platform: build.platform, arch: build.arch, kid: build.kid, added: added > 0 };

@@ -8,9 +8,9 @@
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 
-export function withClusterFanOut(run: (request: AdminRequest) => Promise<unknown>, store: PostgresStore): (request: AdminRequest) => Promise<unknown> {
-  return async (request) => {
-    const result = await run(request);
+export function withClusterFanOut<A extends unknown[]>(run: (request: AdminRequest, ...rest: A) => Promise<unknown>, store: PostgresStore): (request: AdminRequest, ...rest: A) => Promise<unknown> {
+  return async (request, ...rest) => {
+    const result = await run(request, ...rest);
     if (request.op === 'policy.reload' || request.op === 'release.add') {
       await store.publishPolicyChange({ type: 'cluster.policy.announce', actor: 'admin', subject: 'policy' });
     }

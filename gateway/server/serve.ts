@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
@@ -20,6 +21,9 @@ import { createGatewayCluster, type GatewayCluster } from '../cluster/attach.js'
 import { withClusterFanOut } from '../cluster/admin-fanout.js';
 import { isPostgresStore, openStore } from '../cluster/open-store.js';
 import { certificateNames, certificateNamesHost, pinOfCertificatePem } from '../tls/certificates.js';
+import { startConsole, type RunningConsole } from '../console/console.js';
+import { consoleAssets } from '../console/assets.js';
+import type { ConsoleListen } from '../console/listen-address.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -35,6 +39,8 @@ export interface ServeOptions {
   logLevel?: LogLevel;
   /** A `postgres://` URL to share one store with other instances; default: SQLite in the data dir. */
   store?: string;
+  /** `--console-listen`: the admin console's own listener (gateway/console/); off when absent. */
+  console?: { listen: ConsoleListen; assetsDir?: string };
 }
 
 export interface RunningGateway {
@@ -47,6 +53,8 @@ export interface RunningGateway {
   app: FastifyInstance;
   /** Runs an admin command in this gateway, as its admin socket would. */
   admin(request: AdminRequest): Promise<unknown>;
+  /** The admin console's base URL, when it runs. */
+  consoleUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -93,6 +101,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   let cluster: GatewayCluster | undefined;
   let app: FastifyInstance | undefined;
   let admin: Server | undefined;
+  let adminConsole: RunningConsole | undefined;
   try {
     const hub = createConnectionHub();
     const devices = createDeviceDirectory(store);
@@ -128,7 +137,24 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       loadPolicy: () => loadPolicyFile(paths.policy),
     });
     const run = isPostgresStore(store) ? withClusterFanOut(local, store) : local;
-    admin = await startAdminSocket(paths.adminSocket, run, log);
+    if (options.console) {
+      adminConsole = await startConsole({
+        listen: options.console.listen,
+        testers: { host: options.host, port },
+        publicHost: new URL(config.origin).hostname.replace(/^\[|\]$/g, ''),
+        tls: secrets.tls,
+        store,
+        hub,
+        clock,
+        log,
+        run,
+        policySource: paths.policy,
+        assetsDir: options.console.assetsDir ?? (await consoleAssets(log)),
+      });
+    }
+    // Only the gateway's OS user (or root) can open the 0600 socket: that is who asks for a console link.
+    const socketOps = adminConsole ? adminConsole.adminOps(run, () => userInfo().username) : run;
+    admin = await startAdminSocket(paths.adminSocket, socketOps, log);
     await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
     log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 
@@ -141,10 +167,12 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       pin,
       ctx,
       app: started,
-      admin: run,
+      admin: socketOps,
+      consoleUrl: adminConsole?.url ?? null,
       close() {
         closing ??= (async () => {
           await new Promise<void>((resolve) => socket.close(() => resolve()));
+          await adminConsole?.close();
           await started.close();
           await cluster?.stop();
           await store.close();
@@ -154,6 +182,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     };
   } catch (error) {
     admin?.close();
+    await adminConsole?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await store.close();

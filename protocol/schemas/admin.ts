@@ -23,6 +23,7 @@ export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('policy.show') }),
   z.strictObject({ op: z.literal('policy.reload') }),
   z.strictObject({ op: z.literal('release.add'), manifest: z.string().max(1_000_000) }),
+  z.strictObject({ op: z.literal('console.link') }),
 ]);
 export type AdminRequest = z.infer<typeof adminRequest>;
 export type AdminOp = AdminRequest['op'];
@@ -54,3 +55,6 @@ export const adminResponse = z.discriminatedUnion('ok', [
   z.strictObject({ ok: z.literal(false), error: z.strictObject({ code: z.string(), message: z.string() }) }),
 ]);
 export type AdminResponse = z.infer<typeof adminResponse>;
+
+/** `console.link`: a one-time login link to the admin console (valid 60 s, single use). */
+export const consoleLink = z.strictObject({ link: z.string(), expiresAt: isoTime });

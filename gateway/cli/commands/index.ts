@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { auditTail } from './audit-tail.js';
 import { auditVerify } from './audit-verify.js';
+import { adminConsole } from './console.js';
 import { dev } from './dev.js';
 import { deviceList } from './device-list.js';
 import { deviceRevoke } from './device-revoke.js';
@@ -25,6 +26,7 @@ import { testerSuspend } from './tester-suspend.js';
 export const COMMANDS: readonly CliCommand[] = [
   init,
   serve,
+  adminConsole,
   dev,
   inviteCreate,
   inviteList,

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { RunningGateway } from '../../server/serve.js';
 import { str, type CliCommand } from '../command.js';
 import { count, flag, listen, publicOriginFlag, upstream } from '../options.js';
+import { checkConsoleListen, ConsoleListenError } from '../../console/listen-address.js';
+import { UsageError } from '../usage-error.js';
 
 export async function serveUntilSignalled(gateway: RunningGateway): Promise<void> {
   await new Promise<void>((done) => {
@@ -33,10 +35,21 @@ export const serve: CliCommand = {
     model: { type: 'string', multiple: true, value: 'ID', help: 'a model id to offer (repeat for more)' },
     'unauth-rate-limit': { type: 'string', value: 'N', help: 'unauthenticated requests a minute per address' },
     'log-level': { type: 'string', value: LOG_LEVELS.join('|'), help: 'how much the gateway logs (default info)' },
+    'console-listen': { type: 'string', value: 'HOST:PORT', help: 'run the admin web console on this loopback address (e.g. 127.0.0.1:8444); open it with "airlock-gateway console"' },
+    'console-allow-remote': { type: 'boolean', help: 'allow --console-listen on a non-loopback address (then HTTPS with the gateway certificate); prefer an SSH tunnel' },
   },
   examples: ['serve --listen 0.0.0.0:8443 --upstream https://models.internal.example/v1'],
   async run({ values: v, dataDir, json, out }) {
     const at = flag('listen', listen, str(v.listen) ?? '127.0.0.1:8443');
+    const consoleAt = str(v['console-listen']) === undefined ? undefined : { ...flag('console-listen', listen, v['console-listen']), allowRemote: v['console-allow-remote'] === true };
+    if (consoleAt) {
+      try {
+        checkConsoleListen(consoleAt, at);
+      } catch (error) {
+        if (error instanceof ConsoleListenError) throw new UsageError(error.message, undefined, 'serve');
+        throw error;
+      }
+    } else if (v['console-allow-remote'] === true) throw new UsageError('--console-allow-remote goes with --console-listen HOST:PORT', undefined, 'serve');
     const logLevel = str(v['log-level']) === undefined ? 'info' : flag('log-level', z.enum(LOG_LEVELS), v['log-level']);
     const [{ serveGateway }, { resolveStoreTarget }] = await Promise.all([import('../../server/serve.js'), import('../../cluster/open-store.js')]);
     const gateway = await serveGateway({
@@ -50,10 +63,12 @@ export const serve: CliCommand = {
       ...(str(v['unauth-rate-limit']) ? { unauthRateLimitPerMinute: flag('unauth-rate-limit', count(1_000_000), v['unauth-rate-limit']) } : {}),
       store: await resolveStoreTarget(dataDir, str(v.store)),
       logLevel,
+      ...(consoleAt ? { console: { listen: consoleAt } } : {}),
     });
     // `listen`: the address actually bound, which differs from `url`, the public origin (docs/PROTOCOL-CHANGES.md).
     const listening = listenUrl(gateway.ctx.config.listen);
-    out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening }) : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}`);
+    const consoleLine = gateway.consoleUrl ? `\nadmin console: ${gateway.consoleUrl} (open it with "airlock-gateway console")` : '';
+    out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening, ...(gateway.consoleUrl ? { console: gateway.consoleUrl } : {}) }) : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}`);
     await serveUntilSignalled(gateway);
     return 0;
   },

@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importsOf, listFiles, protocolFindings, readSource, rendererFindings } from './source-imports.js';
+import { consoleFindings, importsOf, listFiles, protocolFindings, readSource, rendererFindings } from './source-imports.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 // AIRLOCK_DEPCRUISE: another dependency-cruiser install to run (for checking this test against a parser setup).
 const DEPCRUISE = process.env.AIRLOCK_DEPCRUISE ?? join(ROOT, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 /** The folders `npm run lint:imports` names (package.json), as far as they exist yet. */
-const LINTED = ['protocol', 'gateway', 'main', 'renderer', 'build', 'bench', 'test'];
+const LINTED = ['protocol', 'gateway', 'main', 'renderer', 'console', 'build', 'bench', 'test'];
 /** DESIGN.md's parts plus the entry points (bin/, scripts/): every folder with code must be one of these. */
-const KNOWN_FOLDERS = new Set(['protocol', 'gateway', 'main', 'renderer', 'build', 'test', 'bench', 'scripts', 'bin']);
+const KNOWN_FOLDERS = new Set(['protocol', 'gateway', 'main', 'renderer', 'console', 'build', 'test', 'bench', 'scripts', 'bin']);
 /** Generated or git-ignored output, not source. */
 const NOT_SOURCE = new Set(['node_modules', 'dist', 'out', 'release', 'coverage', 'test-results', 'airlock-data']);
 
@@ -60,12 +60,14 @@ describe('dependency-cruiser import rules (npm run lint:imports)', () => {
     write(dir, 'main/shell/window.ts', "import { app } from 'electron';\nimport fs from 'original-fs';\nimport { vault } from '../core/vault.js';\nexport const w = [app, vault, fs];\n");
     write(dir, 'main/core/raw.ts', "import fs from 'original-fs';\nexport const r = fs;\n");
     write(dir, 'renderer/src/view.ts', "import { readFileSync } from 'node:fs';\nimport { serve } from '../../gateway/server.js';\nexport const v = [readFileSync, serve];\n");
+    write(dir, 'console/src/page.ts', "import { readFileSync } from 'node:fs';\nimport { serve } from '../../gateway/server.js';\nexport const p = [readFileSync, serve];\n");
+    write(dir, 'gateway/uses-console.ts', "import { p } from '../console/src/page.js';\nexport const q = p;\n");
     write(dir, 'protocol/elsewhere.ts', "import { helper } from '../lib/helper.js';\nexport const e = helper;\n");
     write(dir, 'lib/helper.ts', "export const helper = 2;\n");
     write(dir, 'lib/uses.ts', "import { ok } from '../protocol/ok.js';\nexport const u = ok;\n");
     write(dir, 'gateway/typo.ts', "import { nothing } from './does-not-exist.js';\nexport const t = nothing;\n");
 
-    const { status, output } = depcruise(dir, ['protocol', 'gateway', 'main', 'renderer', 'lib']);
+    const { status, output } = depcruise(dir, ['protocol', 'gateway', 'main', 'renderer', 'console', 'lib']);
     expect(status, output).not.toBe(0);
     const violations = [
       ['protocol-imports-nothing-of-ours', 'protocol/leak.ts → gateway/server.ts'],
@@ -75,6 +77,9 @@ describe('dependency-cruiser import rules (npm run lint:imports)', () => {
       ['electron-only-in-main-shell', 'main/core/raw.ts → original-fs'],
       ['renderer-no-node', 'renderer/src/view.ts → fs'],
       ['renderer-imports-only-protocol-types-and-contract', 'renderer/src/view.ts → gateway/server.ts'],
+      ['console-no-node', 'console/src/page.ts → fs'],
+      ['console-imports-only-protocol-types', 'console/src/page.ts → gateway/server.ts'],
+      ['nothing-imports-console', 'gateway/uses-console.ts → console/src/page.ts'],
       ['no-import-outside-known-folders', 'protocol/elsewhere.ts → lib/helper.ts'],
       ['known-folders-only', 'lib/uses.ts → protocol/ok.ts'],
       ['no-unresolvable', 'gateway/typo.ts → ./does-not-exist.js'],
@@ -137,6 +142,21 @@ describe('renderer/ talks only to window.airlock', () => {
     const files = listFiles(ROOT, 'renderer', /\.(ts|tsx|js|jsx|mjs)$/).filter((f) => f !== 'renderer/vite.config.ts');
     expect(files.length).toBeGreaterThan(0);
     const findings = files.flatMap((file) => rendererFindings(file, readSource(ROOT, file)));
+    expect(findings, findings.map((f) => `${f.file}:${f.line} ${f.problem}`).join('\n')).toEqual([]);
+  });
+});
+
+describe('console/ talks only to the console API', () => {
+  it('flags Node, gateway code and run-time protocol imports (the check can fail)', () => {
+    const bad = "import { readFile } from 'node:fs/promises';\nimport { startConsole } from '../../gateway/console/console.js';\nimport { consoleLoginBody } from '../../protocol/schemas/console.js';\n";
+    expect(consoleFindings('console/src/bad.tsx', bad)).toHaveLength(3);
+    expect(consoleFindings('console/src/ok.tsx', "import type { ConsoleOverview } from '../../protocol/schemas/console.js';\nimport { useState } from 'react';\nimport { get } from './api.js';\n")).toEqual([]);
+  });
+
+  it('holds for every file of console/ (the Vite config, which runs in Node, aside)', () => {
+    const files = listFiles(ROOT, 'console', /\.(ts|tsx|js|jsx|mjs)$/).filter((f) => f !== 'console/vite.config.ts');
+    expect(files.length).toBeGreaterThan(5);
+    const findings = files.flatMap((file) => consoleFindings(file, readSource(ROOT, file)));
     expect(findings, findings.map((f) => `${f.file}:${f.line} ${f.problem}`).join('\n')).toEqual([]);
   });
 });

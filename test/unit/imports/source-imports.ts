@@ -69,6 +69,22 @@ export function rendererFindings(file: string, source: string): Finding[] {
   return findings;
 }
 
+/**
+ * The admin console's rules (console/, DESIGN.md "Admin: see, act, undo"): it runs in a browser tab and
+ * talks only to the console API on its own origin, so it imports console/, npm packages and types from
+ * protocol/ (never gateway/ code, which is the server it talks to).
+ */
+export function consoleFindings(file: string, source: string): Finding[] {
+  const findings: Finding[] = [];
+  for (const imp of importsOf(source)) {
+    const s = imp.specifier;
+    if (isNodeBuiltin(s)) findings.push({ file, line: imp.line, problem: `imports the Node builtin ${s}` });
+    else if (/(^|\/)protocol\//.test(s) && !imp.typeOnly) findings.push({ file, line: imp.line, problem: `imports ${s} at run time; only \`import type\` is allowed from protocol/` });
+    else if (/(^|\/)(gateway|main|renderer|build|test|bench|scripts|bin)\//.test(s)) findings.push({ file, line: imp.line, problem: `imports ${s}` });
+  }
+  return findings;
+}
+
 /** protocol/: nothing of ours outside protocol/, no Node builtins, no electron. */
 export function protocolFindings(file: string, source: string): Finding[] {
   const findings: Finding[] = [];

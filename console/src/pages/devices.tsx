@@ -1,0 +1,62 @@
+import { useDeferredValue, useMemo, useState } from 'react';
+import type { ConsoleDeviceRow } from '../../../protocol/schemas/console.js';
+import { get } from '../api.js';
+import { when } from '../components/format.js';
+import { useLoad } from '../live.js';
+import { hrefOf } from '../route.js';
+
+export function DevicesPage() {
+  const { data, error } = useLoad(() => get<ConsoleDeviceRow[]>('/api/devices'), []);
+  const [query, setQuery] = useState('');
+  const [onlyConnected, setOnlyConnected] = useState(false);
+  const q = useDeferredValue(query.trim().toLowerCase());
+  const rows = useMemo(
+    () => (data ?? []).filter((d) => (!onlyConnected || d.channels + d.streams > 0) && (!q || d.id.toLowerCase().includes(q) || d.tester.toLowerCase().includes(q) || d.platform.includes(q) || d.status.includes(q))),
+    [data, q, onlyConnected],
+  );
+  return (
+    <section>
+      <h1>Devices</h1>
+      <div className="toolbar">
+        <input type="search" placeholder="Search by device id, tester, platform or status" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search devices" />
+        <label className="check">
+          <input type="checkbox" checked={onlyConnected} onChange={(e) => setOnlyConnected(e.target.checked)} /> Connected now
+        </label>
+        <span className="muted small" data-testid="device-count">
+          {data ? `${rows.length.toLocaleString()} of ${data.length.toLocaleString()}` : ''}
+        </span>
+      </div>
+      {error && <p role="alert" className="error">{error}</p>}
+      <table className="list" data-testid="devices-table">
+        <thead>
+          <tr>
+            <th>Device</th>
+            <th>Tester</th>
+            <th>Status</th>
+            <th>Platform</th>
+            <th>Connected</th>
+            <th>Enrolled</th>
+            <th>Last seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((d) => (
+            <tr key={d.id}>
+              <td className="mono">
+                <a href={hrefOf({ page: 'device', id: d.id })}>{d.id}</a>
+              </td>
+              <td>{d.tester}</td>
+              <td>
+                <span className={`status ${d.status}`}>{d.status}</span>
+              </td>
+              <td>{d.platform}</td>
+              <td>{d.channels + d.streams > 0 ? `${d.channels} channel${d.channels === 1 ? '' : 's'}, ${d.streams} stream${d.streams === 1 ? '' : 's'}` : <span className="muted">no</span>}</td>
+              <td>{when(d.enrolledAt)}</td>
+              <td>{when(d.lastSeenAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,83 @@
+import type { ConsoleOverview } from '../../../protocol/schemas/console.js';
+import { get } from '../api.js';
+import { BarChart } from '../components/bar-chart.js';
+import { shortHash, when } from '../components/format.js';
+import { useLoad } from '../live.js';
+
+export function OverviewPage() {
+  const { data, error } = useLoad(() => get<ConsoleOverview>('/api/overview'), []);
+  return (
+    <section>
+      <h1>Overview</h1>
+      <p className="lead">The gateway now, and the last 24 hours.</p>
+      {error && <p role="alert" className="error">{error}</p>}
+      {data && (
+        <>
+          <div className="cards">
+            <Card label="Devices connected now" value={data.connectedDevices} testId="connected-devices" />
+            <Card label="Model streams open" value={data.openStreams} testId="open-streams" />
+            <Card label="Event channels open" value={data.openChannels} />
+            <Card label="Active devices" value={data.devices.active} note={`${data.devices.revoked} revoked`} />
+            <Card label="Testers" value={data.testers} />
+          </div>
+          <div className="panel">
+            <BarChart title="Requests per hour" unit="requests" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
+            <BarChart title="Tokens per hour" unit="tokens" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
+            {data.partial && <p className="muted small">More entries than the console reads for these figures: they are a lower bound.</p>}
+          </div>
+          <div className="two">
+            <div className="panel">
+              <h2>Refusals by code, 24 h</h2>
+              {data.refusals.length === 0 ? (
+                <p className="muted">No refusals.</p>
+              ) : (
+                <table>
+                  <tbody>
+                    {data.refusals.map((r) => (
+                      <tr key={r.code}>
+                        <td className="mono">{r.code}</td>
+                        <td className="num">{r.count.toLocaleString()}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
+            <div className="panel">
+              <h2>Audit chain</h2>
+              {data.audit.head ? (
+                <p>
+                  Head: entry <strong>{data.audit.head.seq}</strong> at {when(data.audit.head.time)}, hash <span className="mono">{shortHash(data.audit.head.hash)}</span>
+                </p>
+              ) : (
+                <p className="muted">The log is empty.</p>
+              )}
+              {data.audit.lastVerify ? (
+                <p data-testid="last-verify">
+                  Last verify ({when(data.audit.lastVerify.at)}):{' '}
+                  {data.audit.lastVerify.ok ? <span className="ok">verifies, {data.audit.lastVerify.entries.toLocaleString()} entries</span> : <span className="bad">entry {data.audit.lastVerify.firstBad} is bad</span>}
+                </p>
+              ) : (
+                <p className="muted">Not verified since the gateway started. Verify it from the Audit log page.</p>
+              )}
+            </div>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Card({ label, value, note, testId }: { label: string; value: number; note?: string; testId?: string }) {
+  return (
+    <div className="card">
+      <div className="value" data-testid={testId}>
+        {value.toLocaleString()}
+      </div>
+      <div className="label">{label}</div>
+      {note && <div className="muted small">{note}</div>}
+    </div>
+  );
+}
+
+const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -1,0 +1,231 @@
+/**
+ * The console API: what the console pages read and the actions they take. Every action is an
+ * admin operation (the same ones the CLI sends over the admin socket), run with the console
+ * session's OS user as the actor, so the console can do nothing the CLI cannot, and the audit log
+ * says who did it and that it came through the console. Reads that the operations do not offer
+ * (live connection counts, a filtered audit page) come from the connection hub and the store.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import type { AdminRequest } from '../../protocol/schemas/admin.js';
+import {
+  consoleAuditQuery,
+  consoleInviteBody,
+  consoleReasonBody,
+  consoleUsageQuery,
+  type ConsoleAuditEntry,
+  type ConsoleAuditPage,
+  type ConsoleDevicePage,
+  type ConsoleDeviceRow,
+  type ConsoleInviteCreated,
+  type ConsoleInviteRow,
+  type ConsoleOverview,
+  type ConsolePolicy,
+  type ConsoleTesterRow,
+  type ConsoleUsage,
+  type ConsoleVerify,
+} from '../../protocol/schemas/console.js';
+import { deviceId as deviceIdSchema, email as emailSchema, inviteId as inviteIdSchema } from '../../protocol/schemas/common.js';
+import type { Clock } from '../context.js';
+import type { ConnectionHub } from '../live/connection-hub.js';
+import type { AuditEntry, Store } from '../store/store.js';
+import { callsPerHour, refusalsByCode, toCsv, usageBy } from './figures.js';
+import { ConsoleHttpError, parseWith } from './errors.js';
+import type { ConsoleSession } from './sessions.js';
+import { trustLevelOf } from './trust.js';
+
+/** Who acts: the OS user behind the session, through the console. */
+export interface ConsoleActor {
+  osUser: string;
+  via: 'console';
+}
+
+/** Runs one admin operation as `actor`; throws the operations' AdminError on a refusal. */
+export type RunAdmin = (request: AdminRequest, actor: ConsoleActor) => Promise<unknown>;
+
+export interface ConsoleApiDeps {
+  run: RunAdmin;
+  store: Store;
+  hub: ConnectionHub;
+  clock: Clock;
+  /** Where the policy in force was read from. */
+  policySource: string;
+  /** The last `audit verify` through this gateway (console or CLI), if any. */
+  lastVerify: () => ConsoleVerify | null;
+  /** A console action changed something: tell open pages now. */
+  changed: () => void;
+  /** How many audit entries the 24 h and usage figures read at most. */
+  figuresScanLimit?: number;
+}
+
+export interface ConsoleApi {
+  register(app: FastifyInstance, sessionOf: (request: FastifyRequest) => ConsoleSession): void;
+}
+
+const PERIOD_MS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
+
+const auditEntryOf = (e: AuditEntry): ConsoleAuditEntry => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, subject: e.subject, details: JSON.parse(e.details) as unknown, prevHash: e.prevHash, hash: e.hash });
+
+/** An AdminError (not_found, bad_request, unavailable) as the console's own error. */
+function asConsoleError(error: unknown): unknown {
+  if (error instanceof Error && error.name === 'AdminError') {
+    const code = (error as Error & { code?: string }).code ?? 'bad_request';
+    return new ConsoleHttpError(code === 'not_found' ? 404 : code === 'unavailable' ? 503 : 400, code, error.message);
+  }
+  return error;
+}
+
+export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
+  const scanLimit = deps.figuresScanLimit ?? 100_000;
+
+  async function op<T>(request: AdminRequest, session: ConsoleSession): Promise<T> {
+    try {
+      return (await deps.run(request, { osUser: session.osUser, via: 'console' })) as T;
+    } catch (error) {
+      throw asConsoleError(error);
+    }
+  }
+
+  async function entriesSince(sinceMs: number, typePrefix: string): Promise<{ entries: AuditEntry[]; partial: boolean }> {
+    const entries = await deps.store.auditQuery({ since: new Date(sinceMs).toISOString(), typePrefix, limit: scanLimit });
+    return { entries, partial: entries.length >= scanLimit };
+  }
+
+  function connectionsOf(id: string) {
+    return { channels: deps.hub.count({ deviceId: id, kind: 'events' }), streams: deps.hub.count({ deviceId: id, kind: 'stream' }) };
+  }
+
+  return {
+    register(app, sessionOf) {
+      app.get('/api/overview', async (request): Promise<ConsoleOverview> => {
+        const session = sessionOf(request);
+        const now = deps.clock.nowMs();
+        const since = now - PERIOD_MS['24h'];
+        const [calls, refusals, devices, testers, head] = await Promise.all([
+          entriesSince(since, 'model.call'),
+          entriesSince(since, 'refusal'),
+          op<ConsoleDeviceRow[]>({ op: 'device.list' }, session),
+          op<unknown[]>({ op: 'tester.list' }, session),
+          deps.store.auditTail(1),
+        ]);
+        const last = head[0];
+        return {
+          connectedDevices: deps.hub.tracked().devices,
+          openStreams: deps.hub.count({ kind: 'stream' }),
+          openChannels: deps.hub.count({ kind: 'events' }),
+          devices: { active: devices.filter((d) => d.status === 'active').length, revoked: devices.filter((d) => d.status !== 'active').length },
+          testers: testers.length,
+          hours: callsPerHour(calls.entries, now),
+          refusals: refusalsByCode([...refusals.entries, ...calls.entries]),
+          partial: calls.partial || refusals.partial,
+          audit: { head: last ? { seq: last.seq, hash: last.hash, time: last.time } : null, lastVerify: deps.lastVerify() },
+        };
+      });
+
+      app.get('/api/devices', async (request): Promise<ConsoleDeviceRow[]> => {
+        const devices = await op<Omit<ConsoleDeviceRow, 'channels' | 'streams'>[]>({ op: 'device.list' }, sessionOf(request));
+        return devices.map((d) => ({ id: d.id, tester: d.tester, status: d.status, platform: d.platform, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt, ...connectionsOf(d.id) }));
+      });
+
+      app.get<{ Params: { id: string } }>('/api/devices/:id', async (request): Promise<ConsoleDevicePage> => {
+        const id = parseWith(deviceIdSchema, request.params.id, 'The device id');
+        const device = await op<ConsoleDevicePage['device']>({ op: 'device.show', id }, sessionOf(request));
+        const history = await deps.store.auditQuery({ text: id, limit: 50 });
+        const record = await deps.store.getDevice(id);
+        return { device, connections: connectionsOf(id), trust: trustLevelOf(record?.evidence.keyStorage), history: history.map(auditEntryOf) };
+      });
+
+      app.post<{ Params: { id: string } }>('/api/devices/:id/revoke', async (request) => {
+        const id = parseWith(deviceIdSchema, request.params.id, 'The device id');
+        const { reason } = parseWith(consoleReasonBody, request.body, 'The revocation');
+        const result = await op<unknown>({ op: 'device.revoke', id, ...(reason ? { reason } : {}) }, sessionOf(request));
+        deps.changed();
+        return result;
+      });
+
+      app.get('/api/testers', async (request): Promise<ConsoleTesterRow[]> => {
+        const session = sessionOf(request);
+        const [testers, devices] = await Promise.all([op<Omit<ConsoleTesterRow, 'connectedDevices'>[]>({ op: 'tester.list' }, session), op<ConsoleDeviceRow[]>({ op: 'device.list' }, session)]);
+        const connected = new Map<string, number>();
+        for (const d of devices) if (deps.hub.count({ deviceId: d.id }) > 0) connected.set(d.tester, (connected.get(d.tester) ?? 0) + 1);
+        return testers.map((t) => ({ email: t.email, status: t.status, devices: t.devices, connectedDevices: connected.get(t.email) ?? 0 }));
+      });
+
+      app.post<{ Params: { email: string } }>('/api/testers/:email/suspend', async (request) => {
+        const email = parseWith(emailSchema, request.params.email, 'The tester');
+        const { reason } = parseWith(consoleReasonBody, request.body, 'The suspension');
+        const result = await op<unknown>({ op: 'tester.suspend', email, ...(reason ? { reason } : {}) }, sessionOf(request));
+        deps.changed();
+        return result;
+      });
+
+      app.get('/api/invites', async (request): Promise<ConsoleInviteRow[]> => op<ConsoleInviteRow[]>({ op: 'invite.list' }, sessionOf(request)));
+
+      app.post('/api/invites', async (request): Promise<ConsoleInviteCreated> => {
+        const body = parseWith(consoleInviteBody, request.body, 'The invite');
+        const created = await op<{ id: string; link: string; expiresAt: string }>({ op: 'invite.create', ...body }, sessionOf(request));
+        deps.changed();
+        const svg = await QRCode.toString(created.link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+        return { ...created, message: inviteMessage(created.link, created.expiresAt), qr: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+      });
+
+      app.post<{ Params: { id: string } }>('/api/invites/:id/revoke', async (request) => {
+        const id = parseWith(inviteIdSchema, request.params.id, 'The invite id');
+        const result = await op<unknown>({ op: 'invite.revoke', id }, sessionOf(request));
+        deps.changed();
+        return result;
+      });
+
+      app.get('/api/usage', async (request): Promise<ConsoleUsage> => usage(request.query));
+      app.get('/api/usage.csv', async (request, reply) => {
+        const result = await usage(request.query);
+        const csv = toCsv([result.by, 'requests', 'prompt_tokens', 'completion_tokens', 'refusals', 'cut'], result.rows.map((r) => [r.key, r.requests, r.promptTokens, r.completionTokens, r.refusals, r.cut]));
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="airlock-usage-by-${result.by}-since-${result.since.slice(0, 10)}.csv"`)
+          .send(csv);
+      });
+
+      async function usage(query: unknown): Promise<ConsoleUsage> {
+        const { since, by } = parseWith(consoleUsageQuery, query, 'The usage query');
+        const sinceMs = deps.clock.nowMs() - PERIOD_MS[since];
+        const { entries, partial } = await entriesSince(sinceMs, 'model.call');
+        return { since: new Date(sinceMs).toISOString(), by, rows: usageBy(entries, by), partial };
+      }
+
+      app.get('/api/audit', async (request): Promise<ConsoleAuditPage> => {
+        const q = parseWith(consoleAuditQuery, request.query, 'The audit filter');
+        const entries = await deps.store.auditQuery({
+          limit: q.limit,
+          ...(q.before !== undefined ? { beforeSeq: q.before } : {}),
+          ...(q.type ? { typePrefix: q.type } : {}),
+          ...(q.text ? { text: q.text } : {}),
+          ...(q.since ? { since: q.since } : {}),
+          ...(q.until ? { until: q.until } : {}),
+        });
+        const lastSeq = entries.at(-1)?.seq;
+        return { entries: entries.map(auditEntryOf), next: entries.length === q.limit && lastSeq !== undefined && lastSeq > 1 ? lastSeq : null };
+      });
+
+      app.post('/api/audit/verify', async (request): Promise<ConsoleVerify> => {
+        await op<unknown>({ op: 'audit.verify' }, sessionOf(request));
+        deps.changed();
+        return deps.lastVerify()!;
+      });
+
+      app.get('/api/policy', async (request): Promise<ConsolePolicy> => ({ policy: await op<unknown>({ op: 'policy.show' }, sessionOf(request)), source: deps.policySource }));
+    },
+  };
+}
+
+/** What an admin sends a new tester with the link (the CLI's `invite create` prints the same facts). */
+export function inviteMessage(link: string, expiresAt: string): string {
+  return [
+    'You are invited to test with Airlock.',
+    '',
+    '1. Install the Airlock app (your admin tells you where to get it).',
+    '2. Open this link on the computer you will test on; the app enrolls that computer:',
+    `   ${link}`,
+    `3. The link works once and expires at ${expiresAt}. Do not forward it.`,
+  ].join('\n');
+}

@@ -1,0 +1,77 @@
+/**
+ * The console app's built files. They are not in git: the gateway builds console/ with Vite when
+ * the build is missing or was made from other sources (a hash of console/ kept beside it), so a
+ * fresh clone's first `serve --console-listen` builds it once (a few seconds) and later starts
+ * reuse it. `npm run build:console` does the same ahead of time (a deployment without dev
+ * dependencies builds on a machine that has them and ships dist/console).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../log.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CONSOLE_SOURCE = join(ROOT, 'console');
+export const CONSOLE_DIST = join(ROOT, 'dist', 'console');
+const STAMP = '.source-hash';
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)).sort();
+}
+
+/** SHA-256 over every file of console/ (path and content), so any edit means a rebuild. */
+export async function sourceHash(sourceDir = CONSOLE_SOURCE): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of await filesUnder(sourceDir)) hash.update(`${relative(sourceDir, file)}\0`).update(await readFile(file)).update('\0');
+  return hash.digest('hex');
+}
+
+function runVite(outDir: string): Promise<void> {
+  const vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, 'build', '--config', join(CONSOLE_SOURCE, 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`vite build exited ${code}: ${stderr.trim()}`))));
+  });
+}
+
+/** Builds console/ into `outDir` unless it already holds a build of the current sources. */
+export async function buildConsole(outDir = CONSOLE_DIST): Promise<{ built: boolean }> {
+  const want = await sourceHash();
+  const have = await readFile(join(outDir, STAMP), 'utf8').catch(() => null);
+  if (have === want && existsSync(join(outDir, 'index.html'))) return { built: false };
+  // Built beside, then swapped in, so a page being served never sees half a build.
+  await mkdir(dirname(outDir), { recursive: true });
+  const temp = await mkdtemp(`${outDir}.tmp-`);
+  try {
+    await runVite(temp);
+    await writeFile(join(temp, STAMP), want);
+    await rm(outDir, { recursive: true, force: true });
+    await rename(temp, outDir);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    // Another gateway built the same sources at the same moment: theirs will do.
+    if ((await readFile(join(outDir, STAMP), 'utf8').catch(() => null)) === want) return { built: false };
+    throw error;
+  }
+  return { built: true };
+}
+
+/** The directory to serve: built now if needed; when building fails, the reason is logged and the console says how to build. */
+export async function consoleAssets(log: Logger): Promise<string> {
+  if (!existsSync(CONSOLE_SOURCE)) return CONSOLE_DIST;
+  try {
+    const { built } = await buildConsole();
+    if (built) log.info('built the admin console app', { dir: CONSOLE_DIST });
+  } catch (error) {
+    log.warn('could not build the admin console app; run "npm run build:console"', { error: error instanceof Error ? error.message : String(error) });
+  }
+  return CONSOLE_DIST;
+}

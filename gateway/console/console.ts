@@ -1,0 +1,111 @@
+/**
+ * The admin console, as the gateway's composition root sees it: `startConsole` opens the listener;
+ * `adminOps` adds the `console.link` operation to the admin socket (the CLI's
+ * `airlock-gateway console`) and notes every `audit verify` result for the overview.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AdminRequest } from '../../protocol/schemas/admin.js';
+import type { ConsoleVerify } from '../../protocol/schemas/console.js';
+import type { Clock } from '../context.js';
+import type { ConnectionHub } from '../live/connection-hub.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { createConsoleApi, type RunAdmin } from './api.js';
+import { checkConsoleListen, type ConsoleListen } from './listen-address.js';
+import { createLiveFeed } from './live-feed.js';
+import type { ConsoleAddress } from './request-guard.js';
+import { buildConsoleServer } from './server.js';
+import { createConsoleSessions, DEFAULT_SESSION_LIMITS, type SessionLimits } from './sessions.js';
+
+export interface ConsoleDeps {
+  listen: ConsoleListen;
+  /** The testers' listener: the console refuses to share its port. */
+  testers: { host: string; port: number };
+  /** The gateway's public host name: a remote console answers to it as well (its certificate names it). */
+  publicHost?: string;
+  tls: { cert: string; key: string };
+  store: Store;
+  hub: ConnectionHub;
+  clock: Clock;
+  log: Logger;
+  run: RunAdmin;
+  policySource: string;
+  assetsDir: string;
+  sessionLimits?: Partial<SessionLimits>;
+}
+
+export interface RunningConsole {
+  /** The console's base URL, e.g. http://127.0.0.1:8444 */
+  url: string;
+  /** A one-time login link for `osUser` (60 s, single use). */
+  loginLink(osUser: string): { link: string; expiresAt: string };
+  /** The admin socket's operations plus `console.link`; `audit verify` results are noted for the overview. */
+  adminOps(run: (request: AdminRequest) => Promise<unknown>, callerOf: () => string): (request: AdminRequest) => Promise<unknown>;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+interface VerifyResult {
+  ok: boolean;
+  entries: number;
+  firstBad: number | null;
+  reason?: string | null;
+  head: { seq: number; hash: string } | null;
+}
+
+export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
+  checkConsoleListen(deps.listen, deps.testers);
+  const remote = deps.listen.allowRemote && !['127.0.0.1', '::1', 'localhost'].includes(deps.listen.host);
+  let lastVerify: ConsoleVerify | null = null;
+  const noteVerify = (result: unknown) => {
+    const r = result as VerifyResult;
+    lastVerify = { at: new Date(deps.clock.nowMs()).toISOString(), ok: r.ok, entries: r.entries, firstBad: r.firstBad, reason: r.reason ?? null, head: r.head ? `${r.head.seq}:${r.head.hash}` : null };
+  };
+  const observed = <A extends unknown[]>(run: (request: AdminRequest, ...rest: A) => Promise<unknown>) =>
+    async (request: AdminRequest, ...rest: A): Promise<unknown> => {
+      const result = await run(request, ...rest);
+      if (request.op === 'audit.verify') noteVerify(result);
+      return result;
+    };
+
+  const sessions = createConsoleSessions(() => deps.clock.nowMs(), { ...DEFAULT_SESSION_LIMITS, ...deps.sessionLimits });
+  const feed = createLiveFeed(async () => {
+    const head = await deps.store.auditTail(1);
+    return { auditSeq: head[0]?.seq ?? 0, connectedDevices: deps.hub.tracked().devices, openStreams: deps.hub.count({ kind: 'stream' }), openChannels: deps.hub.count({ kind: 'events' }) };
+  });
+  const api = createConsoleApi({
+    run: observed(deps.run),
+    store: deps.store,
+    hub: deps.hub,
+    clock: deps.clock,
+    policySource: deps.policySource,
+    lastVerify: () => lastVerify,
+    changed: () => feed.poke(),
+  });
+  // The port is known only after listening (port 0): the guard reads the address then.
+  const address: ConsoleAddress = { scheme: remote ? 'https' : 'http', host: deps.listen.host, port: deps.listen.port, ...(remote && deps.publicHost ? { names: [deps.publicHost] } : {}) };
+  const app = await buildConsoleServer({ address, ...(remote ? { tls: deps.tls } : {}), sessions, api, feed, assetsDir: deps.assetsDir, log: deps.log });
+  const bound = new URL(await app.listen({ host: deps.listen.host, port: deps.listen.port }));
+  address.port = Number(bound.port);
+  const host = remote && deps.publicHost ? deps.publicHost : deps.listen.host;
+  const url = `${address.scheme}://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  deps.log.info('admin console listening', { url });
+
+  const loginLink = (osUser: string) => {
+    const { secret, expiresAt } = sessions.issueLink(osUser);
+    return { link: `${url}/#login=${secret}`, expiresAt };
+  };
+  return {
+    url,
+    loginLink,
+    adminOps(run, callerOf) {
+      const inner = observed(run);
+      return async (request) => (request.op === 'console.link' ? loginLink(callerOf()) : inner(request));
+    },
+    app,
+    async close() {
+      feed.stop();
+      await app.close();
+    },
+  };
+}

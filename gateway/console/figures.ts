@@ -1,0 +1,110 @@
+/**
+ * The console's figures, computed from audit entries (pure: entries in, numbers out). A model call
+ * leaves one `model.call` entry (details: tester, deviceId, promptTokens, completionTokens,
+ * outcome, code); a refused request leaves a `refusal` entry (details.code).
+ */
+import { z } from 'zod';
+import type { AuditEntry } from '../store/store.js';
+
+const callDetails = z.object({
+  tester: z.string().optional(),
+  deviceId: z.string().optional(),
+  promptTokens: z.number().optional(),
+  completionTokens: z.number().optional(),
+  outcome: z.string().optional(),
+  code: z.string().optional(),
+});
+const refusalDetails = z.object({ code: z.string() });
+
+function detailsOf<T extends z.ZodType>(entry: AuditEntry, schema: T): z.output<T> | null {
+  try {
+    const parsed = schema.safeParse(JSON.parse(entry.details));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface HourBucket {
+  /** ISO start of the hour. */
+  start: string;
+  requests: number;
+  tokens: number;
+}
+
+const HOUR = 3600_000;
+
+/** Model calls and their tokens per hour, the 24 hours up to `nowMs` (oldest first). */
+export function callsPerHour(entries: readonly AuditEntry[], nowMs: number, hours = 24): HourBucket[] {
+  const firstStart = Math.floor(nowMs / HOUR) * HOUR - (hours - 1) * HOUR;
+  const buckets = Array.from({ length: hours }, (_, i) => ({ start: new Date(firstStart + i * HOUR).toISOString(), requests: 0, tokens: 0 }));
+  for (const entry of entries) {
+    if (entry.type !== 'model.call') continue;
+    const index = Math.floor((Date.parse(entry.time) - firstStart) / HOUR);
+    const bucket = buckets[index];
+    if (!bucket) continue;
+    const details = detailsOf(entry, callDetails);
+    bucket.requests++;
+    bucket.tokens += (details?.promptTokens ?? 0) + (details?.completionTokens ?? 0);
+  }
+  return buckets;
+}
+
+/** Refused requests by error code, most frequent first: `refusal` entries and model calls refused by a limit. */
+export function refusalsByCode(entries: readonly AuditEntry[]): { code: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const entry of entries) {
+    const code = entry.type === 'refusal' ? detailsOf(entry, refusalDetails)?.code : entry.type === 'model.call' ? refusedCallCode(entry) : undefined;
+    if (code) counts.set(code, (counts.get(code) ?? 0) + 1);
+  }
+  return [...counts].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+}
+
+// A call refused before the upstream was asked: outcome `error` with no tokens.
+function refusedCallCode(entry: AuditEntry): string | undefined {
+  const d = detailsOf(entry, callDetails);
+  return d?.outcome === 'error' && !d.promptTokens && !d.completionTokens ? d.code : undefined;
+}
+
+export type UsageGrouping = 'tester' | 'model' | 'day';
+
+export interface UsageRow {
+  key: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  refusals: number;
+  cut: number;
+}
+
+/** Model calls per tester, per model or per UTC day; largest token total first (days: in order). */
+export function usageBy(entries: readonly AuditEntry[], by: UsageGrouping): UsageRow[] {
+  const rows = new Map<string, UsageRow>();
+  for (const entry of entries) {
+    if (entry.type !== 'model.call') continue;
+    const d = detailsOf(entry, callDetails);
+    const key = by === 'model' ? entry.subject : by === 'day' ? entry.time.slice(0, 10) : (d?.tester ?? 'unknown');
+    let row = rows.get(key);
+    if (!row) rows.set(key, (row = { key, requests: 0, promptTokens: 0, completionTokens: 0, refusals: 0, cut: 0 }));
+    if (refusedCallCode(entry)) {
+      row.refusals++;
+      continue;
+    }
+    row.requests++;
+    row.promptTokens += d?.promptTokens ?? 0;
+    row.completionTokens += d?.completionTokens ?? 0;
+    if (d?.outcome === 'cut') row.cut++;
+  }
+  const list = [...rows.values()];
+  return by === 'day' ? list.sort((a, b) => a.key.localeCompare(b.key)) : list.sort((a, b) => b.promptTokens + b.completionTokens - (a.promptTokens + a.completionTokens) || a.key.localeCompare(b.key));
+}
+
+/** RFC 4180 CSV; a cell that a spreadsheet would run as a formula is prefixed with `'`. */
+export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cell = (value: string | number) => {
+    let text = String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return [header, ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+}

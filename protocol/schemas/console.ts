@@ -1,0 +1,143 @@
+import { z } from 'zod';
+import { email } from './common.js';
+
+/**
+ * The admin console's HTTP API (docs/PROTOCOL.md, "Admin console"): JSON over the console's own
+ * loopback listener, never the testers' port. Request bodies and queries are parsed with these
+ * schemas by the gateway; the answers are typed here for console/, which imports only types.
+ */
+
+const reason = z.string().trim().min(1).max(500);
+const text = z.string().max(200);
+
+export const consoleLoginBody = z.strictObject({ secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a console login secret') });
+export const consoleReasonBody = z.strictObject({ reason: reason.optional() });
+export const consoleInviteBody = z.strictObject({
+  email,
+  expiresInSeconds: z.number().int().positive().max(365 * 86_400),
+  devices: z.number().int().min(1).max(100),
+});
+
+export const consoleAuditQuery = z.strictObject({
+  before: z.coerce.number().int().min(1).optional(),
+  type: text.optional(),
+  text: text.optional(),
+  since: z.iso.datetime().optional(),
+  until: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const usagePeriod = z.enum(['24h', '7d', '30d']);
+export const consoleUsageQuery = z.strictObject({ since: usagePeriod.default('7d'), by: z.enum(['tester', 'model', 'day']).default('tester') });
+
+export interface ConsoleError {
+  error: { code: string; message: string };
+}
+
+export interface ConsoleSessionInfo {
+  osUser: string;
+  csrf: string;
+}
+
+export interface ConsoleOverview {
+  connectedDevices: number;
+  openStreams: number;
+  openChannels: number;
+  devices: { active: number; revoked: number };
+  testers: number;
+  hours: { start: string; requests: number; tokens: number }[];
+  refusals: { code: string; count: number }[];
+  /** More entries in the last 24 h than the console reads for its figures: they are a lower bound. */
+  partial: boolean;
+  audit: { head: { seq: number; hash: string; time: string } | null; lastVerify: ConsoleVerify | null };
+}
+
+export interface ConsoleVerify {
+  at: string;
+  ok: boolean;
+  entries: number;
+  firstBad: number | null;
+  reason: string | null;
+  head: string | null;
+}
+
+export interface ConsoleDeviceRow {
+  id: string;
+  tester: string;
+  status: string;
+  platform: string;
+  enrolledAt: string;
+  lastSeenAt: string | null;
+  channels: number;
+  streams: number;
+}
+
+export interface ConsoleAuditEntry {
+  seq: number;
+  time: string;
+  type: string;
+  actor: string;
+  subject: string;
+  details: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface ConsoleDevicePage {
+  /** What `device show` answers, field for field. */
+  device: Record<string, unknown> & { id: string; tester: string; status: string };
+  connections: { channels: number; streams: number };
+  trust: string;
+  history: ConsoleAuditEntry[];
+}
+
+export interface ConsoleTesterRow {
+  email: string;
+  status: string;
+  devices: number;
+  connectedDevices: number;
+}
+
+export interface ConsoleInviteRow {
+  id: string;
+  email: string;
+  status: string;
+  expiresAt: string;
+  devices: number;
+}
+
+export interface ConsoleInviteCreated {
+  id: string;
+  link: string;
+  expiresAt: string;
+  /** The message to send the tester, ready to paste. */
+  message: string;
+  /** The link as a QR code, an SVG data: URL. */
+  qr: string;
+}
+
+export interface ConsoleUsage {
+  since: string;
+  by: 'tester' | 'model' | 'day';
+  rows: { key: string; requests: number; promptTokens: number; completionTokens: number; refusals: number; cut: number }[];
+  partial: boolean;
+}
+
+export interface ConsolePolicy {
+  policy: unknown;
+  source: string;
+}
+
+export interface ConsoleAuditPage {
+  entries: ConsoleAuditEntry[];
+  /** Pass as `before` for the next (older) page; null at the start of the log. */
+  next: number | null;
+}
+
+/** The server-sent events of `GET /api/events`. */
+export interface ConsoleChange {
+  auditSeq: number;
+  connectedDevices: number;
+  openStreams: number;
+  openChannels: number;
+}
