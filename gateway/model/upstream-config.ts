@@ -112,7 +112,8 @@ export function parseUpstreams(source: string, json: unknown): UpstreamsFile {
 /**
  * What `serve --upstream` means: `demo`, or a URL whose key comes from the environment variable
  * AIRLOCK_UPSTREAM_API_KEY or the file named by AIRLOCK_UPSTREAM_API_KEY_FILE (neither: a local
- * server that takes no key), offering `models` (default: one model named "default").
+ * server that takes no key), offering `models`: what the upstream lists (gateway/model/discovery.ts).
+ * Never a name of the gateway's own: with none, the configuration is refused.
  */
 export function upstreamsFromFlag(flag: string, options: { models?: string[]; env?: NodeJS.ProcessEnv; demoTokensPerSecond?: number } = {}): UpstreamsFile {
   if (flag === 'demo') {
@@ -127,7 +128,7 @@ export function upstreamsFromFlag(flag: string, options: { models?: string[]; en
       name: 'default',
       baseUrl: flag,
       ...(apiKey ? { apiKey } : {}),
-      models: (options.models?.length ? options.models : ['default']).map((id) => ({ id })),
+      models: (options.models ?? []).map((id) => ({ id })),
     }],
   });
 }

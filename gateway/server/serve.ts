@@ -13,6 +13,7 @@ import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
+import { modelsToOffer } from '../model/discovery.js';
 import { readPublicOrigin } from '../origin/origin-config.js';
 import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
 import { createLogger, type Logger, type LogLevel } from '../log.js';
@@ -48,6 +49,8 @@ export interface RunningGateway {
   url: string;
   /** Where it came from: this run's flag, DATA/gateway.json, or the loopback listen address. */
   originSource: string;
+  /** The model ids offered, and where they came from (DATA/upstreams.json, the demo, the upstream's GET /v1/models). */
+  models: { offered: string[]; from: string };
   pin: string;
   ctx: GatewayContext;
   app: FastifyInstance;
@@ -83,13 +86,15 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   const policy = await createPolicyHolder(paths.policy);
   const pin = await pinOfCertificatePem(secrets.caCertPem);
   const originAt = await publicOriginFor(options, secrets.tls.cert);
+  const models = await modelsToOffer(options.dataDir, options.upstream, options.models);
+  if (models.skipped.length) log.warn('upstream models not offered: their ids hold characters a model id may not', { skipped: models.skipped.slice(0, 20) });
   const clock = systemClock;
   const config: GatewayConfig = {
     paths,
     origin: '',
     listen: { host: options.host, port: options.port },
     upstream: options.upstream,
-    models: options.models ?? (options.upstream.kind === 'demo' ? ['airlock-demo'] : []),
+    models: models.offered,
     unauthRateLimit: { max: options.unauthRateLimitPerMinute ?? 120, windowMs: 60_000 },
     bodyLimit: 64 * 1024,
     nonceLifetime: 300,
@@ -156,7 +161,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const socketOps = adminConsole ? adminConsole.adminOps(run, () => userInfo().username) : run;
     admin = await startAdminSocket(paths.adminSocket, socketOps, log);
     await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
-    log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
+    log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, models: models.offered, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 
     const started = app;
     const socket = admin;
@@ -164,6 +169,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     return {
       url: config.origin,
       originSource: publicOrigin.source,
+      models: { offered: models.offered, from: models.from },
       pin,
       ctx,
       app: started,

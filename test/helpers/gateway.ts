@@ -60,6 +60,8 @@ export interface TestGateway {
   url: string;
   /** The address actually listened on (differs from `url` when `--origin` is given). */
   listenUrl: string;
+  /** The model ids `serve` said it offers. */
+  models: string[];
   pin: string;
   caPem: string;
   dataDir: string;
@@ -117,13 +119,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
 
-  const first = await new Promise<{ url: string; pin: string; listen?: string }>((resolve, reject) => {
+  const first = await new Promise<{ url: string; pin: string; listen?: string; models?: string[] }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`gateway did not start in 20 s:\n${stderr}`)), 20_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(line) as { url: string; pin: string; listen?: string });
+        resolve(JSON.parse(line) as { url: string; pin: string; listen?: string; models?: string[] });
       } catch {
         reject(new Error(`gateway printed ${line}\n${stderr}`));
       }
@@ -141,6 +143,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   const gateway: TestGateway = {
     url: first.url,
     listenUrl: first.listen ?? first.url,
+    models: first.models ?? [],
     pin: first.pin,
     caPem,
     dataDir,

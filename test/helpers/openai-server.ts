@@ -1,6 +1,7 @@
 /**
  * A small OpenAI-compatible server for tests and the bench, on 127.0.0.1 and an ephemeral port.
- * The model id picks its behaviour, so one server serves every case:
+ * `GET /v1/models` lists TEST_MODELS (or the `models` option). The model id picks its behaviour,
+ * so one server serves every case:
  *   test-chat        20 content chunks (or JSON when not streamed), usage when include_usage
  *   test-slow        as test-chat, `slowMs` between chunks
  *   test-long        `longChunks` chunks, `slowMs` apart (a stream that stays open)
@@ -41,7 +42,8 @@ export const TEST_MODELS = ['test-chat', 'test-slow', 'test-long', 'test-error',
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function startOpenAiServer(options: { slowMs?: number; longChunks?: number; chunks?: number } = {}): Promise<OpenAiTestServer> {
+/** `models`: what `GET /v1/models` lists (default TEST_MODELS; `[]` lists none). */
+export async function startOpenAiServer(options: { slowMs?: number; longChunks?: number; chunks?: number; models?: readonly string[] } = {}): Promise<OpenAiTestServer> {
   const requests: ReceivedRequest[] = [];
   const waiters: Array<(r: ReceivedRequest) => void> = [];
   const chunks = options.chunks ?? 20;
@@ -94,6 +96,11 @@ export async function startOpenAiServer(options: { slowMs?: number; longChunks?:
   };
 
   async function answer(record: ReceivedRequest, res: ServerResponse): Promise<void> {
+    if (record.method === 'GET' && record.path === '/v1/models') {
+      const data = (options.models ?? TEST_MODELS).map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'test' }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
+      return;
+    }
     if (record.method !== 'POST' || record.path !== '/v1/chat/completions' || !record.json) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
       return;

@@ -21,6 +21,8 @@ function listenUrl(at: { host: string; port: number }): string {
 
 const ORIGIN_SOURCES: Record<string, string> = { flag: '--public-origin', configuration: 'DATA/gateway.json', loopback: 'the loopback listen address' };
 
+const MODEL_SOURCES: Record<string, string> = { upstream: "the upstream's GET /v1/models", 'upstreams.json': 'DATA/upstreams.json', demo: 'the built-in demo' };
+
 const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
 
 export const serve: CliCommand = {
@@ -32,7 +34,7 @@ export const serve: CliCommand = {
     upstream: { type: 'string', value: 'demo|URL', help: 'the OpenAI-compatible model server, or "demo" (default)' },
     'public-origin': { type: 'string', value: 'URL|HOST', help: 'the public origin testers reach, for this run (default: DATA/gateway.json; needed on a non-loopback --listen)' },
     origin: { type: 'string', aliasOf: 'public-origin', help: '' },
-    model: { type: 'string', multiple: true, value: 'ID', help: 'a model id to offer (repeat for more)' },
+    model: { type: 'string', multiple: true, value: 'ID', help: 'offer only this model of those the upstream lists (repeat for more; default: every model it lists)' },
     'unauth-rate-limit': { type: 'string', value: 'N', help: 'unauthenticated requests a minute per address' },
     'log-level': { type: 'string', value: LOG_LEVELS.join('|'), help: 'how much the gateway logs (default info)' },
     'console-listen': { type: 'string', value: 'HOST:PORT', help: 'run the admin web console on this loopback address (e.g. 127.0.0.1:8444); open it with "airlock-gateway console"' },
@@ -68,7 +70,10 @@ export const serve: CliCommand = {
     // `listen`: the address actually bound, which differs from `url`, the public origin (docs/PROTOCOL-CHANGES.md).
     const listening = listenUrl(gateway.ctx.config.listen);
     const consoleLine = gateway.consoleUrl ? `\nadmin console: ${gateway.consoleUrl} (open it with "airlock-gateway console")` : '';
-    out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening, ...(gateway.consoleUrl ? { console: gateway.consoleUrl } : {}) }) : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}`);
+    const models = `models offered (${MODEL_SOURCES[gateway.models.from] ?? gateway.models.from}): ${gateway.models.offered.join(', ')}`;
+    out(json
+      ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening, models: gateway.models.offered, ...(gateway.consoleUrl ? { console: gateway.consoleUrl } : {}) })
+      : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}\n${models}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}`);
     await serveUntilSignalled(gateway);
     return 0;
   },

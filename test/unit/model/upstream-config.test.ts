@@ -36,8 +36,8 @@ describe('upstreams.json', () => {
     await writeFile(keyFile, `${SECRET}\n`);
     const fromFile = parseUpstreams('f', { upstreams: [{ kind: 'openai', name: 'a', baseUrl: 'https://x.example/v1', apiKey: { file: keyFile }, models: [{ id: 'm' }] }] }).upstreams[0]!;
     expect(fromFile.kind === 'openai' && (await resolveApiKey(fromFile))).toBe(SECRET);
-    const fromEnv = upstreamsFromFlag('https://x.example/v1', { env: { AIRLOCK_UPSTREAM_API_KEY: '' } }).upstreams[0]!;
-    expect(upstreamsFromFlag('https://x.example/v1', { env: {} }).upstreams[0]).not.toHaveProperty('apiKey');
+    const fromEnv = upstreamsFromFlag('https://x.example/v1', { models: ['m'], env: { AIRLOCK_UPSTREAM_API_KEY: '' } }).upstreams[0]!;
+    expect(upstreamsFromFlag('https://x.example/v1', { models: ['m'], env: {} }).upstreams[0]).not.toHaveProperty('apiKey');
     expect(fromEnv.kind === 'openai' && (await resolveApiKey(fromEnv, { AIRLOCK_UPSTREAM_API_KEY: SECRET }))).toBe(SECRET);
     const missing = fromEnv.kind === 'openai' ? await resolveApiKey(fromEnv, {}).catch((e: unknown) => e) : null;
     expect((missing as Error).message).toContain('AIRLOCK_UPSTREAM_API_KEY');
