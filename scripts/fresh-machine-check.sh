@@ -138,7 +138,10 @@ run_start() {
   local started status=none seconds result shown=""
   say "----- README: $command (as root; stopped with Ctrl-C once it shows the enrolled app, at most ${start_timeout}s)"
   started="$(stamp)"
-  setsid bash -c "$(declare -f in_root); root='$root'; in_root root '$command'" >"$log" 2>&1 &
+  : >"$log"
+  # A background job of a script starts with SIGINT ignored; --default-signal gives it back, so Ctrl-C
+  # reaches npm start as it would from a terminal.
+  setsid env --default-signal=INT bash -c "$(declare -f in_root); root='$root'; in_root root '$command'" >"$log" 2>&1 &
   local pid=$!
   tail -n +1 -f "$log" --pid "$pid" &
   local tail_pid=$!
