@@ -10,7 +10,10 @@ export const limits = z.strictObject({
   eventChannelsPerDevice: z.number().int().positive().default(4),
 });
 
-/** `DATA/policy.json` (DESIGN.md, "Policy"). Every field has a safe default; unknown fields are refused. */
+/**
+ * `DATA/policy.json` (DESIGN.md, "Policy"). Every field has a safe default; unknown fields are refused.
+ * Each field and its default is a row of docs/CONFIGURATION.md's "Policy" table (checked by test/unit/docs).
+ */
 export const policy = z.strictObject({
   tokenLifetimeSeconds: z.number().int().min(30).max(86_400).default(900),
   allowedPlatforms: z.array(platform).min(1).default(['linux', 'darwin', 'win32']),

@@ -64,25 +64,25 @@ function tableFlags(text: string): string[] {
 describe('docs/CONFIGURATION.md', () => {
   it('has a section for every CLI command, naming each of its flags, and none for a command the CLI lacks', () => {
     const documented = DOC.split('\n').flatMap((line) => /^### `airlock-gateway (.+)`$/.exec(line)?.[1] ?? []);
-    expect([...documented].sort()).toEqual(COMMANDS.map((c) => c.name).sort());
+    expect([...documented].sort(), 'docs/CONFIGURATION.md needs one "### `airlock-gateway NAME`" section per command of gateway/cli/commands/index.ts').toEqual(COMMANDS.map((c) => c.name).sort());
     for (const command of COMMANDS) {
       const text = section(`### \`airlock-gateway ${command.name}\``);
       const own = Object.entries(command.options ?? {}).filter(([, spec]) => !spec.aliasOf).map(([name]) => name);
-      for (const name of own) expect(text, `--${name} of "${command.name}"`).toMatch(new RegExp(`\`--${name}[ \`]`));
+      for (const name of own) expect(text, `docs/CONFIGURATION.md: add --${name} to the flag table of "${command.name}"`).toMatch(new RegExp(`\`--${name}[ \`]`));
       for (const name of tableFlags(text)) expect(Object.keys(command.options ?? {}), `"${command.name}" documents --${name}`).toContain(name);
     }
   });
 
   it('lists the flags every command takes, and no other there', () => {
     const text = section('### Flags every command takes');
-    expect([...tableFlags(text)].sort()).toEqual(Object.keys(GLOBAL_OPTIONS).sort());
+    expect([...tableFlags(text)].sort(), 'docs/CONFIGURATION.md, "Flags every command takes": one row per flag of gateway/cli/global-options.ts').toEqual(Object.keys(GLOBAL_OPTIONS).sort());
   });
 
   it('lists every policy field with the schema\'s default, and no field the schema lacks', () => {
     const documented = new Map(rows(section('## Policy')).map(([field, def]) => [field.replace(/^`|`$/g, ''), def]));
     const fields = fieldPaths(policy as unknown as AnySchema);
     expect(fields.length).toBeGreaterThan(10);
-    expect([...documented.keys()].sort()).toEqual([...fields].sort());
+    expect([...documented.keys()].sort(), 'docs/CONFIGURATION.md, "Policy": one row per field of protocol/schemas/policy.ts (nested ones dotted)').toEqual([...fields].sort());
     // A nested object's fields have two defaults: the parent's (the file leaves the object out) and their
     // own (the file has it, empty). They must agree, or the documented default would be only half true.
     const emptyParents: Record<string, unknown> = {};
