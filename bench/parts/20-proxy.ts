@@ -152,7 +152,8 @@ async function benchGateway(upstream: OpenAiTestServer, root: string): Promise<T
     // Limits out of the way: this measures the path, not the limiter's refusals.
     // Ten devices hold the 5,000 channels, so the per-device channel cap is raised with the others.
     policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
-    env: { AIRLOCK_EVENTS_HEARTBEAT_MS: '15000' },
+    // 5,000 channels from one address: far beyond the per-address connection cap a lab needs.
+    env: { AIRLOCK_EVENTS_HEARTBEAT_MS: '15000', AIRLOCK_MAX_CONNECTIONS_PER_ADDRESS: '20000', AIRLOCK_MAX_CONNECTIONS: '20000' },
   });
 }
 

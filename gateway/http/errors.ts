@@ -3,8 +3,11 @@ import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import { ClusterUnavailableError } from '../cluster/gate.js';
 import type { GatewayContext } from '../context.js';
 
-/** Codes that are part of normal flow or floods, not worth an audit entry each. */
-const NOT_AUDITED = new Set<ErrorCode>(['use_dpop_nonce', 'rate_limited', 'not_found', 'unavailable', 'internal_error']);
+/**
+ * Codes that are part of normal flow or not a refusal at all. Every other refusal, floods included,
+ * goes to ctx.audit.refusal, which counts repeats into summaries (gateway/refusals/).
+ */
+const NOT_AUDITED = new Set<ErrorCode>(['use_dpop_nonce', 'unavailable', 'internal_error']);
 
 /**
  * fastify's own errors and the cluster's closed gate, mapped to the wire table; their messages stay
@@ -80,7 +83,9 @@ export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext):
     return sendAirlockError(ctx, reply, new AirlockError('internal_error'));
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    // Counted like any refusal, so that scanning for routes is rate-limited and summarised too.
+    await ctx.audit.refusal('not_found', actorOf(request), `${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`, { client: request.ip });
     return reply.code(404).send({ error: { code: 'not_found', message: ERRORS.not_found.message } });
   });
 }

@@ -11,7 +11,9 @@
  *   await gw.stop();                                               // SIGTERM, waits for exit
  *
  * The unauthenticated rate limit defaults to 100,000 a minute here so suites can enroll many
- * devices from one address; pass `args: ['--unauth-rate-limit', '5']` to test the limiter.
+ * devices from one address; pass `args: ['--unauth-rate-limit', '5']` to test the limiter. The
+ * refusals an address may collect a minute (gateway/refusals/) default to a million here too; set
+ * `env: { AIRLOCK_REFUSALS_PER_MINUTE: '60' }` to test that limit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -115,7 +117,9 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   const serveArgs = ['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--json', '--upstream', options.upstream ?? 'demo', '--log-level', 'warn'];
   if (!args.includes('--unauth-rate-limit')) serveArgs.push('--unauth-rate-limit', '100000');
   if (options.store !== undefined) serveArgs.push('--store', options.store);
-  const child = spawn(process.execPath, [GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Suites refuse many requests on purpose from one address: the refusal limiter is tested on its own.
+  const env = { AIRLOCK_REFUSALS_PER_MINUTE: '1000000', ...process.env, ...options.env };
+  const child = spawn(process.execPath, [GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
 
