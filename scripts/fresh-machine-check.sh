@@ -23,7 +23,8 @@
 #   --keep             keep the root afterwards (it is printed) instead of deleting it
 #
 # Needs root (chroot, mounts), mmdebstrap and the network this machine has (Debian mirrors, the npm
-# registry). Takes 10 to 30 minutes, most of it `npm test`. Exits non-zero when any command fails.
+# registry). Takes 30 to 60 minutes on a 2-core machine: most of it building better-sqlite3 during
+# `npm ci` and `npm test` itself. Exits non-zero when any command fails.
 # Not called by .ci/run: a run takes longer than CI should spend on it; run it before a release or after
 # changing the set-up (package.json scripts, scripts/system-deps.sh, scripts/setup/).
 set -euo pipefail
