@@ -1,7 +1,8 @@
 /**
  * The built-in DEMO upstream: not a model. It answers deterministically (the same request gives
- * the same words), says in every answer that it is a demo, streams at a set token rate, and
- * reports usage, so a fresh checkout and the tests run end to end with no model server. It is an
+ * the same words; demo-answers.ts makes them, shaped by the prompt: short or long, lists, tables,
+ * code blocks), says in every answer that it is a demo, streams at a set token rate with a
+ * model's unevenness, and reports usage, so a fresh checkout and the tests run end to end with no model server. It is an
  * UpstreamTransport: it reads the very body the proxy would send to a real server and answers
  * with OpenAI-shaped bytes, SSE or JSON.
  */
@@ -9,12 +10,9 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { chatCompletionRequest, type ChatMessage } from '../../protocol/schemas/chat.js';
+import { demoAnswerText, demoTokens } from './demo-answers.js';
 import { DEMO_MODEL_ID } from './upstream-config.js';
 import type { UpstreamResponse, UpstreamTransport } from './transport.js';
-
-const DEMO_TEXT =
-  'This is the Airlock demo upstream, not a real model. The gateway generates this answer itself, ' +
-  'deterministically, so the app and its tests run end to end without a model server. ';
 
 /** The most words one demo answer has, whatever max_tokens asks. */
 const MAX_DEMO_TOKENS = 100_000;
@@ -26,21 +24,23 @@ function textOf(message: ChatMessage): string {
   return content.map((part) => (part.type === 'text' ? part.text : '')).join(' ');
 }
 
-function words(text: string): string[] {
-  return text.split(/\s+/).filter(Boolean);
+/**
+ * The demo's answer as tokens and why it stopped: `stop` when the whole answer fits in
+ * `maxTokens`, `length` when it was cut there (as a model does).
+ */
+export function demoAnswer(messages: ChatMessage[], maxTokens: number | null | undefined): { tokens: string[]; finishReason: 'stop' | 'length'; promptTokens: number } {
+  const promptWords = messages.flatMap((m) => textOf(m).split(/\s+/).filter(Boolean));
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  const all = demoTokens(demoAnswerText(lastUser ? textOf(lastUser) : '', JSON.stringify(messages.map((m) => [m.role, textOf(m)]))));
+  const limit = Math.min(maxTokens ?? all.length, MAX_DEMO_TOKENS);
+  const tokens = all.slice(0, limit);
+  return { tokens, finishReason: tokens.length < all.length ? 'length' : 'stop', promptTokens: Math.max(1, promptWords.length) };
 }
 
-/** The demo's answer as tokens (one word and its trailing space each) and why it stopped. */
-export function demoAnswer(messages: ChatMessage[], maxTokens: number | null | undefined): { tokens: string[]; finishReason: 'stop' | 'length'; promptTokens: number } {
-  const promptWords = messages.flatMap((m) => words(textOf(m)));
-  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
-  const quoted = lastUser ? words(textOf(lastUser)).slice(0, 12).join(' ') : '';
-  const intro = `[demo] You wrote ${promptWords.length} words${quoted ? `, beginning "${quoted}"` : ''}. `;
-  const base = words(intro + DEMO_TEXT).map((w) => `${w} `);
-  const limit = Math.min(maxTokens ?? base.length, MAX_DEMO_TOKENS);
-  const tokens: string[] = [];
-  while (tokens.length < limit) tokens.push(base[tokens.length % base.length]!);
-  return { tokens, finishReason: limit < base.length || (maxTokens ?? 0) > base.length ? 'length' : 'stop', promptTokens: Math.max(1, promptWords.length) };
+/** A delay for token `i`: the set rate on average, unevenly like a real model (deterministic). */
+function tokenDelayMs(baseMs: number, token: string, i: number): number {
+  const wobble = ((i * 2654435761) >>> 0) / 4294967296; // [0, 1)
+  return baseMs * (0.6 + 0.8 * wobble) * (token.includes('\n') ? 1.5 : 1);
 }
 
 const demoRequest = chatCompletionRequest.extend({ stream_options: z.strictObject({ include_usage: z.boolean().optional() }).nullable().optional() });
@@ -87,8 +87,8 @@ export function createDemoTransport(options: DemoOptions): UpstreamTransport {
       async function* stream(): AsyncGenerator<Uint8Array> {
         const frame = (chunk: unknown): Uint8Array => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);
         yield frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
-        for (const token of answer.tokens) {
-          if (delayMs > 0) await sleep(delayMs, undefined, { signal });
+        for (const [i, token] of answer.tokens.entries()) {
+          if (delayMs > 0) await sleep(tokenDelayMs(delayMs, token, i), undefined, { signal });
           else if (signal.aborted) throw signal.reason;
           yield frame({ ...base, choices: [{ index: 0, delta: { content: token }, logprobs: null, finish_reason: null }] });
         }

@@ -21,6 +21,7 @@ import { createDesktopClient } from '../../main/shell/desktop-client.js';
 import { freePort } from '../helpers/free-port.js';
 import { startGateway, type StartGatewayOptions, type TestGateway } from '../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../helpers/openai-server.js';
+import { memoryClipboard } from '../../main/preview/start-preview.js';
 import { launchChromium, openPreview, removeBuiltRenderer, type Preview } from './support/preview-harness.js';
 import { snap } from './support/screens.js';
 
@@ -36,14 +37,16 @@ async function secretItems(service: string, account: string): Promise<string> {
 const lastAnswer = (page: Page) => page.locator('article[data-role="assistant"]').last();
 
 async function ask(page: Page, text: string): Promise<void> {
-  const before = await page.locator('article[data-role="assistant"]').count();
   const composer = page.getByLabel('Message');
   await composer.fill(text);
   await composer.press('Enter');
-  await page.waitForFunction((n) => {
-    const answers = document.querySelectorAll('article[data-role="assistant"]');
-    return answers.length > n && answers[answers.length - 1]!.getAttribute('data-status') !== 'streaming';
-  }, before, { timeout: 30_000 });
+  // Done when the last turn is the answer to this message and it has ended.
+  await page.waitForFunction((sent) => {
+    const turns = [...document.querySelectorAll('article[data-role]')];
+    const answer = turns.at(-1);
+    const question = turns.at(-2);
+    return answer?.getAttribute('data-role') === 'assistant' && question?.textContent?.includes(sent) === true && answer.getAttribute('data-status') !== 'streaming';
+  }, text, { timeout: 30_000 });
 }
 
 describe('the tester app: conversations, labels, recovery, reading, sign-out, history', () => {
@@ -57,10 +60,11 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
   let dataDir: string;
   let deviceId = '';
   const pageErrors: string[] = [];
+  const clipboard = memoryClipboard();
 
   async function openApp(): Promise<void> {
     client = await createDesktopClient({ dataPath: dataDir, app: APP, logger: quiet, gateway: gateway.url });
-    preview = await openPreview(client);
+    preview = await openPreview(client, { clipboard });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(preview.server.pageUrl);
@@ -68,7 +72,7 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-e2e-tester-'));
-    upstream = await startOpenAiServer({ slowMs: 15, longChunks: 1500 });
+    upstream = await startOpenAiServer({ slowMs: 10, longChunks: 3000 });
     const port = await freePort();
     gatewayOptions = {
       args: ['--listen', `127.0.0.1:${port}`],
@@ -124,7 +128,7 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
 
   it('keeps each answer labelled with the model that wrote it after a model switch', async () => {
     await page.getByRole('button', { name: 'New chat' }).click();
-    await expect(page.locator('article').count()).resolves.toBe(0);
+    await expect.poll(() => page.locator('article').count()).toBe(0);
     await ask(page, 'first, from the demo');
     await page.getByLabel('Model').selectOption('gamma');
     await ask(page, 'second, from gamma');
@@ -136,6 +140,23 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     await page.getByLabel('Model').selectOption('airlock-demo');
     await expect(page.getByTestId('answer-model').allTextContents()).resolves.toEqual(['airlock-demo', 'test-chat']);
     await snap(page, 'tester-04-labels');
+  });
+
+  it('answers from the demo like a model, and copies a code block through main with the watermark line', async () => {
+    await page.getByRole('button', { name: 'New chat' }).click();
+    await expect.poll(() => page.locator('article').count()).toBe(0);
+    await ask(page, 'Write a python function to count tester sessions');
+    const answer = lastAnswer(page);
+    await expect(answer.locator('pre code').textContent()).resolves.toMatch(/def summarize_\w+\(/);
+    await answer.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('status').filter({ hasText: 'Copied, with your watermark line at the end.' }).waitFor();
+    expect(clipboard.last).toMatch(/^from collections import Counter\n(.|\n)*def summarize_\w+\((.|\n)*\n\n-- copied from Airlock by tester-app@example\.com \(dev_[A-Za-z0-9_-]+\), \d{4}-\d\d-\d\d \d\d:\d\d UTC\n$/);
+    await ask(page, 'Compare sqlite versus postgres for the audit log');
+    await expect(lastAnswer(page).locator('table tr').count()).resolves.toBeGreaterThan(3);
+    await ask(page, 'Explain in detail how revocation reaches a streaming laptop');
+    await expect(lastAnswer(page).locator('h2').count()).resolves.toBe(5);
+    await expect(page.getByTestId('answer-model').allTextContents()).resolves.toEqual(['airlock-demo', 'airlock-demo', 'airlock-demo']);
+    await snap(page, 'tester-04b-demo-markdown');
   });
 
   it('keeps the reader’s place while an answer streams, with Jump to latest', async () => {
@@ -170,7 +191,7 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     await lastAnswer(page).locator('[data-testid="answer-ending"]', { hasText: 'stopped' }).waitFor();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByLabel('Model').selectOption('airlock-demo');
-  });
+  }, 90_000);
 
   it('reloads the models by itself after a gateway restart, and says what failed in plain words', async () => {
     await gateway.stop({ keepData: true });
@@ -190,10 +211,11 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
       return select !== null && [...select.options].some((o) => o.value === 'airlock-demo') && !document.body.textContent!.includes('Could not load the models');
     }, undefined, { timeout: 45_000 });
     await page.getByText('Reconnecting to the gateway').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.getByLabel('Model').selectOption('airlock-demo');
     await ask(page, 'are you back?');
     await expect(lastAnswer(page).getAttribute('data-status')).resolves.toBe('complete');
     await snap(page, 'tester-07-gateway-back');
-  });
+  }, 90_000);
 
   it('keeps conversations across an app restart in a file that holds no plaintext', async () => {
     const conversationsBefore = await page.getByRole('navigation', { name: 'Conversations' }).getByRole('listitem').count();

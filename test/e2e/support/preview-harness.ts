@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import type { AirlockClient } from '../../../main/core/api.js';
 import { createPendingInvites } from '../../../main/ipc/pending-invites.js';
 import type { PendingInvites } from '../../../main/ipc/pending-invites.js';
+import type { Clipboard } from '../../../main/ipc/clipboard-text.js';
 import { buildRenderer } from '../../../main/preview/build-renderer.js';
 import { startPreview } from '../../../main/preview/start-preview.js';
 import type { PreviewServer } from '../../../main/preview/preview-server.js';
@@ -35,9 +36,9 @@ export interface Preview {
 }
 
 /** The same wiring as `npm start`'s preview, over any client. */
-export async function openPreview(client: AirlockClient): Promise<Preview> {
+export async function openPreview(client: AirlockClient, options: { clipboard?: Clipboard } = {}): Promise<Preview> {
   const invites = createPendingInvites();
-  const server = await startPreview({ client, invites, rendererDir: await builtRenderer() });
+  const server = await startPreview({ client, invites, rendererDir: await builtRenderer(), ...options });
   return { server, invites, close: () => server.close() };
 }
 
