@@ -6,21 +6,12 @@ import type { GatewayContext } from './context.js';
 import { installErrorHandling } from './http/errors.js';
 import { createRefusalDefence } from './refusals/plugin.js';
 import { refusalSettingsFromEnv } from './refusals/settings.js';
+import { httpsOptions } from './tls/https-options.js';
 import { zodValidatorCompiler } from './http/schemas.js';
 import { protectedRoutes } from './protected-routes.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthzRoutes } from './routes/healthz.js';
 import { sessionRoutes } from './routes/session.js';
-
-/** The TLS 1.2 suites offered, for the gateway's ECDSA and (if ever configured) RSA keys. */
-export const TLS12_AEAD_CIPHERS = [
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
 
 /**
  * The composition root: one HTTPS fastify app (TLS 1.2 minimum, HTTP/1.1, no plain-HTTP port)
@@ -33,14 +24,7 @@ export async function buildApp(gatewayCtx: GatewayContext): Promise<FastifyInsta
   const defence = createRefusalDefence(gatewayCtx, refusalSettingsFromEnv());
   const ctx: GatewayContext = { ...gatewayCtx, audit: defence.audit };
   const app = Fastify({
-    https: {
-      cert: ctx.security.tls.cert,
-      key: ctx.security.tls.key,
-      minVersion: 'TLSv1.2',
-      // TLS 1.2 offers AEAD suites with forward secrecy only (no CBC, no SHA-1 MACs); TLS 1.3's are all AEAD.
-      ciphers: TLS12_AEAD_CIPHERS,
-      honorCipherOrder: true,
-    },
+    https: httpsOptions(ctx.security.tls),
     logger: false,
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
@@ -70,3 +54,4 @@ export async function buildApp(gatewayCtx: GatewayContext): Promise<FastifyInsta
   });
   return app;
 }
+export { TLS12_AEAD_CIPHERS } from './tls/https-options.js';

@@ -128,6 +128,9 @@ export function createAdminOperations(deps: AdminDeps): (request: AdminRequest, 
       case 'console.link':
         // The running gateway answers this itself (gateway/console/); here no gateway runs.
         throw new AdminError('unavailable', 'The console runs inside the gateway: start it with "airlock-gateway serve --console-listen 127.0.0.1:PORT", then run "airlock-gateway console" again.');
+      case 'tls.reload':
+        // Answered by the running gateway (gateway/tls/reload.ts); with none, the next start reads the files.
+        throw new AdminError('unavailable', 'No gateway runs on this data directory: it will use the new certificate when it starts.');
     }
   };
 }

@@ -13,6 +13,7 @@ import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
+import { createTlsReloader, withTlsReload } from '../tls/reload.js';
 import { modelsToOffer } from '../model/discovery.js';
 import { readPublicOrigin } from '../origin/origin-config.js';
 import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
@@ -141,7 +142,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       live: { hub, devices, policy },
       loadPolicy: () => loadPolicyFile(paths.policy),
     });
-    const run = isPostgresStore(store) ? withClusterFanOut(local, store) : local;
+    const run = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, createTlsReloader(app.server, paths));
     if (options.console) {
       adminConsole = await startConsole({
         listen: options.console.listen,

@@ -24,6 +24,8 @@ export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('policy.reload') }),
   z.strictObject({ op: z.literal('release.add'), manifest: z.string().max(1_000_000) }),
   z.strictObject({ op: z.literal('console.link') }),
+  /** After `cert renew`: the running gateway serves the new server certificate to new connections. */
+  z.strictObject({ op: z.literal('tls.reload') }),
 ]);
 export type AdminRequest = z.infer<typeof adminRequest>;
 export type AdminOp = AdminRequest['op'];

@@ -10,6 +10,7 @@ import { init } from './init.js';
 import { inviteCreate } from './invite-create.js';
 import { inviteList } from './invite-list.js';
 import { inviteRevoke } from './invite-revoke.js';
+import { certRenew } from './cert-renew.js';
 import { originSet } from './origin-set.js';
 import { originShow } from './origin-show.js';
 import { policyReload } from './policy-reload.js';
@@ -43,4 +44,5 @@ export const COMMANDS: readonly CliCommand[] = [
   releaseAdd,
   originShow,
   originSet,
+  certRenew,
 ];
