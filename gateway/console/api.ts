@@ -132,7 +132,7 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         const device = await op<ConsoleDevicePage['device']>({ op: 'device.show', id }, sessionOf(request));
         const history = await deps.store.auditQuery({ text: id, limit: 50 });
         const record = await deps.store.getDevice(id);
-        return { device, connections: connectionsOf(id), trust: trustLevelOf(record?.evidence.keyStorage), history: history.map(auditEntryOf) };
+        return { device, evidence: record?.evidence ?? null, connections: connectionsOf(id), trust: trustLevelOf(record?.evidence.keyStorage), history: history.map(auditEntryOf) };
       });
 
       app.post<{ Params: { id: string } }>('/api/devices/:id/revoke', async (request) => {

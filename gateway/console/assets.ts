@@ -64,14 +64,19 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<{ built: bool
   return { built: true };
 }
 
-/** The directory to serve: built now if needed; when building fails, the reason is logged and the console says how to build. */
-export async function consoleAssets(log: Logger): Promise<string> {
-  if (!existsSync(CONSOLE_SOURCE)) return CONSOLE_DIST;
-  try {
-    const { built } = await buildConsole();
-    if (built) log.info('built the admin console app', { dir: CONSOLE_DIST });
-  } catch (error) {
-    log.warn('could not build the admin console app; run "npm run build:console"', { error: error instanceof Error ? error.message : String(error) });
+/**
+ * The directory to serve, at once; when the build is missing or stale it is (re)built in the
+ * background, so the gateway's start never waits for Vite. Until it is there the console page says
+ * so; when building fails, the reason is logged and the page says how to build by hand.
+ */
+export function consoleAssets(log: Logger): string {
+  if (existsSync(CONSOLE_SOURCE)) {
+    buildConsole().then(
+      ({ built }) => {
+        if (built) log.info('built the admin console app', { dir: CONSOLE_DIST });
+      },
+      (error: unknown) => log.warn('could not build the admin console app; run "npm run build:console"', { error: error instanceof Error ? error.message : String(error) }),
+    );
   }
   return CONSOLE_DIST;
 }

@@ -7,6 +7,7 @@
  * host, or travel inside an SSH tunnel); HTTPS with the gateway's certificate when remote.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -142,13 +143,15 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
 
   deps.api.register(app, (request: FastifyRequest) => request.consoleSession!);
 
-  if (existsSync(deps.assetsDir)) {
-    await app.register(fastifyStatic, { root: deps.assetsDir, index: 'index.html', wildcard: false, cacheControl: false, setHeaders: (res) => res.header('cache-control', 'no-cache') });
-  } else {
-    deps.log.warn('the console app is not built; the console page says how to build it', { assetsDir: deps.assetsDir });
-    app.get('/', async (_request, reply) =>
-      reply.type('text/plain; charset=utf-8').send('The Airlock console app is not built on this host. Run "npm run build:console" in the Airlock checkout, then reload this page.\n'),
-    );
-  }
+  // wildcard: files are looked up per request, so a build that lands after the start is served.
+  await app.register(fastifyStatic, { root: deps.assetsDir, index: false, wildcard: true, serve: true, cacheControl: false, setHeaders: (res) => res.header('cache-control', 'no-cache') });
+  app.get('/', async (_request, reply) => {
+    if (existsSync(join(deps.assetsDir, 'index.html'))) return reply.sendFile('index.html');
+    return reply
+      .code(503)
+      .header('retry-after', '5')
+      .type('text/plain; charset=utf-8')
+      .send('The Airlock console app is not built yet. The gateway builds it when it starts (a few seconds): reload this page shortly. If this stays, run "npm run build:console" in the Airlock checkout.\n');
+  });
   return app;
 }

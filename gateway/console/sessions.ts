@@ -56,7 +56,7 @@ export function createConsoleSessions(nowMs: () => number, limits: SessionLimits
   function live(key: string, now: number): HeldSession | null {
     const session = sessions.get(key);
     if (!session) return null;
-    if (now - session.lastUsedMs > limits.idleMs || now - session.createdMs > limits.maxAgeMs) {
+    if (now - session.lastUsedMs > limits.idleMs || now - session.createdMs >= limits.maxAgeMs) {
       sessions.delete(key);
       return null;
     }

@@ -155,7 +155,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
         log,
         run,
         policySource: paths.policy,
-        assetsDir: options.console.assetsDir ?? (await consoleAssets(log)),
+        assetsDir: options.console.assetsDir ?? consoleAssets(log),
       });
     }
     // Only the gateway's OS user (or root) can open the 0600 socket: that is who asks for a console link.

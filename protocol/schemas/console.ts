@@ -86,6 +86,8 @@ export interface ConsoleAuditEntry {
 export interface ConsoleDevicePage {
   /** What `device show` answers, field for field. */
   device: Record<string, unknown> & { id: string; tester: string; status: string };
+  /** The evidence the device last presented (enrollment), every field. */
+  evidence: Record<string, unknown> | null;
   connections: { channels: number; streams: number };
   trust: string;
   history: ConsoleAuditEntry[];

@@ -1,14 +1,15 @@
 /** A plain SVG bar chart: one bar per value, labelled axis ends, the values as a title per bar. */
 export function BarChart({ title, bars, unit, height = 140 }: { title: string; bars: { label: string; value: number }[]; unit: string; height?: number }) {
   const width = 640;
-  const max = Math.max(1, ...bars.map((b) => b.value));
+  const highest = Math.max(0, ...bars.map((b) => b.value));
+  const max = Math.max(1, highest);
   const gap = 2;
   const barWidth = bars.length ? (width - gap * bars.length) / bars.length : 0;
   const total = bars.reduce((sum, b) => sum + b.value, 0);
   return (
     <figure className="chart">
       <figcaption>
-        {title} <span className="muted">({total.toLocaleString()} {unit} in all, highest {max.toLocaleString()})</span>
+        {title} <span className="muted">({total.toLocaleString()} {unit} in all{total > 0 ? `, highest ${highest.toLocaleString()}` : ''})</span>
       </figcaption>
       <svg viewBox={`0 0 ${width} ${height + 18}`} role="img" aria-label={`${title}: ${total} ${unit}`}>
         <line x1="0" y1={height} x2={width} y2={height} className="axis" />

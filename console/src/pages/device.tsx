@@ -16,7 +16,7 @@ export function DevicePage({ id }: { id: string }) {
   const { device, connections } = data;
   const live = `${plural(connections.channels, 'event channel')} and ${plural(connections.streams, 'open model stream')}`;
   const fields = Object.entries(device).filter(([key]) => !['id', 'tester', 'status', 'evidence'].includes(key));
-  const evidence = device.evidence && typeof device.evidence === 'object' ? Object.entries(device.evidence as Record<string, unknown>) : [];
+  const evidence = Object.entries(data.evidence ?? {});
   return (
     <section>
       <p className="crumbs">

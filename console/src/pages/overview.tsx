@@ -21,8 +21,10 @@ export function OverviewPage() {
             <Card label="Testers" value={data.testers} />
           </div>
           <div className="panel">
-            <BarChart title="Requests per hour" unit="requests" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
-            <BarChart title="Tokens per hour" unit="tokens" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
+            <div className="two">
+              <BarChart title="Requests per hour" unit="requests" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
+              <BarChart title="Tokens per hour" unit="tokens" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
+            </div>
             {data.partial && <p className="muted small">More entries than the console reads for these figures: they are a lower bound.</p>}
           </div>
           <div className="two">

@@ -1,0 +1,194 @@
+/**
+ * Issue 16, must show 3: the admin console stays responsive with 1,000 enrolled devices, 200 of
+ * them connected (an open event channel each) and a day of model calls in the audit log (the
+ * overview's 24 h figures read them). A real gateway process; the pages in Debian's Chromium.
+ * - page load: navigation to the devices table showing all 1,000 rows, and to the overview with
+ *   its figures, timed inside the page (performance.now() is measured from navigation start);
+ * - search: typing a query into the devices search box until the table shows the matches, timed
+ *   inside the page (input event to the next frame after the count changed);
+ * - beside them, as the same run's baselines: the API answer alone (`GET /api/devices`,
+ *   `GET /api/overview`) and the same page with 10 devices.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser, Page } from 'playwright-core';
+import type { BenchRow } from '../run.js';
+import { percentile } from '../stats.js';
+import { buildConsole } from '../../gateway/console/assets.js';
+import { canonicalJson, entryHash, GENESIS_HASH } from '../../gateway/audit/chain.js';
+import { initDataDir } from '../../gateway/init/init.js';
+import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
+import { consoleLink, consoleRequest, openConsoleSession } from '../../test/helpers/console.js';
+import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
+import { launchChromium } from '../../test/e2e/support/preview-harness.js';
+import { createTestDevice, type TestDevice } from '../../test/helpers/pinned-client.js';
+import { openStream, type OpenStream } from '../../test/integration/model/streaming-device.js';
+
+const DEVICES = 1000;
+const CONNECTED = 200;
+const CALLS_24H = 20_000;
+const ROUNDS = 7;
+const TARGET_MS = 300;
+
+/** A day of model calls by DEVICES devices, written as a valid chain before the gateway starts. */
+async function seedAuditLog(dataDir: string): Promise<void> {
+  const path = join(dataDir, 'airlock.db');
+  await openSqliteStore(path).close(); // schema via the store's own migrations
+  const db = new Database(path);
+  const insert = db.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const now = Date.now();
+  db.transaction(() => {
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= CALLS_24H; seq++) {
+      const time = new Date(now - 86_000_000 + Math.floor((seq / CALLS_24H) * 85_000_000)).toISOString();
+      const refused = seq % 97 === 0;
+      const details = canonicalJson({ deviceId: `dev_seed${String(seq % DEVICES).padStart(16, '0')}`, tester: `tester${seq % 300}@example.com`, model: 'airlock-demo', upstream: 'demo', stream: true, promptTokens: refused ? 0 : 120, completionTokens: refused ? 0 : 340, usageReported: true, durationMs: 900, outcome: refused ? 'error' : 'ok', ...(refused ? { code: 'rate_limited' } : {}) });
+      const actor = `device:dev_seed${String(seq % DEVICES).padStart(16, '0')}`;
+      const hash = entryHash(seq, time, 'model.call', actor, 'airlock-demo', details, prev);
+      insert.run(seq, time, 'model.call', actor, 'airlock-demo', details, prev, hash);
+      prev = hash;
+    }
+  })();
+  db.close();
+}
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+/** Milliseconds from navigation start until `ready()` holds in the page (checked every frame). */
+async function loadTime(page: Page, url: string, ready: string): Promise<number> {
+  await page.goto(url);
+  return page.evaluate(
+    (check) =>
+      new Promise<number>((resolve) => {
+        const holds = new Function(`return (${check})`) as () => boolean;
+        const tick = () => (holds() ? resolve(performance.now()) : requestAnimationFrame(tick));
+        tick();
+      }),
+    ready,
+  );
+}
+
+/** From the input event to the frame after the devices count shows the filtered total. */
+function searchTime(page: Page, query: string): Promise<number> {
+  return page.evaluate(
+    (q) =>
+      new Promise<number>((resolve) => {
+        const input = document.querySelector<HTMLInputElement>('input[type=search]')!;
+        const count = document.querySelector('[data-testid=device-count]')!;
+        const before = count.textContent;
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+        const started = performance.now();
+        setValue.call(input, q);
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        const tick = () => (count.textContent !== before ? requestAnimationFrame(() => resolve(performance.now() - started)) : requestAnimationFrame(tick));
+        tick();
+      }),
+    query,
+  );
+}
+
+const devicesReady = (n: number) => `document.querySelector('[data-testid=device-count]')?.textContent === '${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}'`;
+const OVERVIEW_READY = "document.querySelector('[data-testid=connected-devices]') !== null && document.querySelectorAll('.chart rect').length === 48";
+
+async function measurePages(gw: TestGateway, browser: Browser, devices: number, log: (line: string) => void) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  try {
+    const { link, base } = await consoleLink(gw);
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    const devicesLoads: number[] = [];
+    const overviewLoads: number[] = [];
+    const searches: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      devicesLoads.push(await loadTime(page, `${base}/#/devices`, devicesReady(devices)));
+      // Distinct queries, each narrowing from the full list: a tester, a device id prefix, a status.
+      for (const q of [`tester${(round * 37) % 300}@`, 'dev_', 'revoked']) {
+        searches.push(await searchTime(page, q));
+        await searchTime(page, ''); // back to the full list, not timed
+      }
+      overviewLoads.push(await loadTime(page, `${base}/#/`, OVERVIEW_READY));
+    }
+    log(`${devices} devices: devices page ${devicesLoads.map((v) => v.toFixed(0)).join(', ')} ms; search ${searches.map((v) => v.toFixed(0)).join(', ')} ms; overview ${overviewLoads.map((v) => v.toFixed(0)).join(', ')} ms`);
+    return { devicesLoads, overviewLoads, searches };
+  } finally {
+    await page.close();
+  }
+}
+
+async function apiTimes(gw: TestGateway, path: string): Promise<number[]> {
+  const session = await openConsoleSession(gw);
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const started = performance.now();
+    const res = await consoleRequest(session.base, 'GET', path, { cookie: session.cookie });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${res.text}`);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+export default async function consoleBench(log: (line: string) => void): Promise<BenchRow[]> {
+  await buildConsole();
+  const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-console-'));
+  const dataDir = join(dir, 'data');
+  await initDataDir(dataDir);
+  await seedAuditLog(dataDir);
+  const policy = { limits: { requestsPerMinute: 100_000, tokensPerDay: 100_000_000, streamsPerDevice: 4, eventChannelsPerDevice: 4 } };
+  const [gw, small, browser] = await Promise.all([
+    startGateway({ dataDir, args: ['--console-listen', '127.0.0.1:0'], policy }),
+    startGateway({ args: ['--console-listen', '127.0.0.1:0'] }),
+    launchChromium(),
+  ]);
+  const channels: OpenStream[] = [];
+  try {
+    const started = performance.now();
+    const client = gw.client({ connections: 16 });
+    const enrolled: TestDevice[] = [];
+    await inBatches(
+      Array.from({ length: DEVICES }, (_, i) => i),
+      16,
+      async (i) => {
+        const device = await createTestDevice(client);
+        await device.enroll(await gw.invite(`tester${i % 300}@example.com`));
+        enrolled.push(device);
+      },
+    );
+    log(`${DEVICES} devices enrolled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    // A few revoked, so a status search has something to find.
+    for (const device of enrolled.slice(DEVICES - 25)) await gw.admin({ op: 'device.revoke', id: device.deviceId! });
+    await inBatches(enrolled.slice(0, CONNECTED), 16, async (device) => {
+      await device.session();
+      await device.fetch('GET', '/v1/models');
+      const channel = await openStream(device, 'GET', '/v1/events');
+      if (channel.status !== 200) throw new Error(`events channel: ${channel.status}`);
+      await channel.next();
+      channels.push(channel);
+    });
+    log(`${CONNECTED} devices connected (an event channel each)`);
+
+    await small.enrolledDevice('only@example.com');
+    for (let i = 0; i < 9; i++) await small.enrolledDevice(`small${i}@example.com`);
+
+    const big = await measurePages(gw, browser, DEVICES, log);
+    const tiny = await measurePages(small, browser, 10, log);
+    const apiDevices = await apiTimes(gw, '/api/devices');
+    const apiOverview = await apiTimes(gw, '/api/overview');
+    const p50 = (v: number[]) => percentile(v, 50);
+    const max = (v: number[]) => Math.max(...v);
+    const row = (name: string, values: number[], baseline: string): BenchRow => ({ group: 'console', name, value: max(values), unit: 'ms', baseline, target: `< ${TARGET_MS} ms`, meets: max(values) < TARGET_MS });
+    return [
+      row(`devices page load, ${DEVICES} devices, ${CONNECTED} connected (max of ${ROUNDS}; p50 ${p50(big.devicesLoads).toFixed(0)})`, big.devicesLoads, `10 devices: ${max(tiny.devicesLoads).toFixed(0)} ms; API alone ${p50(apiDevices).toFixed(0)} ms p50`),
+      row(`devices search (max of ${big.searches.length}; p50 ${p50(big.searches).toFixed(0)})`, big.searches, `10 devices: ${max(tiny.searches).toFixed(0)} ms`),
+      row(`overview load, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h (max of ${ROUNDS}; p50 ${p50(big.overviewLoads).toFixed(0)})`, big.overviewLoads, `10 devices: ${max(tiny.overviewLoads).toFixed(0)} ms; API alone ${p50(apiOverview).toFixed(0)} ms p50`),
+    ];
+  } finally {
+    for (const channel of channels) channel.abort();
+    await browser.close();
+    await Promise.all([gw.stop(), small.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}

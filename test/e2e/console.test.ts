@@ -1,0 +1,187 @@
+/**
+ * Issue 16, must show 1: the admin console in Debian's Chromium against a real gateway process.
+ * Opened through the CLI's one-time link; the overview counts the device a test client holds
+ * connected (an event channel and a model stream); a revoke from the device page cuts both and
+ * the page shows it without a reload; a revoke from the CLI shows on an open device page through
+ * the live feed; the audit view shows the revocation with the OS user and "console". Every page
+ * is photographed into test-results/screenshots/console-*.png.
+ */
+import { userInfo } from 'node:os';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole } from '../../gateway/console/assets.js';
+import { consoleLink } from '../helpers/console.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import type { TestDevice } from '../helpers/pinned-client.js';
+import { openStream, type OpenStream } from '../integration/model/streaming-device.js';
+import { launchChromium } from './support/preview-harness.js';
+import { snap } from './support/screens.js';
+
+const OS_USER = userInfo().username;
+
+describe('the admin console in Chromium', { timeout: 90_000 }, () => {
+  let gw: TestGateway;
+  let browser: Browser;
+  let page: Page;
+  let ada: TestDevice;
+  let bob: TestDevice;
+  beforeAll(async () => {
+    // Built (when the sources changed) before the gateway starts, so the page is there at once.
+    await buildConsole();
+    [gw, browser] = await Promise.all([
+      startGateway({
+        args: ['--console-listen', '127.0.0.1:0'],
+        // A slow demo model: a streamed answer stays open long enough to be cut.
+        upstreams: { upstreams: [{ kind: 'demo', tokensPerSecond: 2 }] },
+      }),
+      launchChromium(),
+    ]);
+    ada = await gw.enrolledDevice('ada@example.com');
+    bob = await gw.enrolledDevice('bob@example.com');
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.stop();
+  });
+
+  /** Marks the document; a reload would lose the mark. */
+  const markDocument = () => page.evaluate(() => ((window as unknown as { __notReloaded: boolean }).__notReloaded = true));
+  const stillSameDocument = () => page.evaluate(() => (window as unknown as { __notReloaded?: boolean }).__notReloaded === true);
+
+  let channel: OpenStream;
+  let chat: OpenStream;
+
+  it('opens through the one-time link and shows the connected device on the overview', async () => {
+    await ada.fetch('GET', '/v1/models'); // a fresh nonce for the two streams
+    channel = await openStream(ada, 'GET', '/v1/events');
+    expect(channel.status).toBe(200);
+    expect((await channel.next())?.event).toBe('heartbeat');
+    chat = await openStream(ada, 'POST', '/v1/chat/completions', { model: 'airlock-demo', stream: true, messages: [{ role: 'user', content: 'Tell me a long story' }] });
+    expect(chat.status).toBe(200);
+    expect(await chat.next()).not.toBeNull();
+
+    const { link } = await consoleLink(gw);
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    // The secret left the address bar at once.
+    expect(page.url()).not.toContain('login=');
+    await expect.poll(() => page.getByTestId('connected-devices').textContent()).toBe('1');
+    await expect.poll(() => page.getByTestId('open-streams').textContent()).toBe('1');
+    expect(await page.locator('.who').textContent()).toContain(OS_USER);
+    await snap(page, 'console-overview');
+  });
+
+  it('lists and searches devices and testers', async () => {
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await page.getByTestId('devices-table').waitFor();
+    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe('2 of 2');
+    await page.getByRole('searchbox', { name: 'Search devices' }).fill('ada@');
+    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe('1 of 2');
+    expect(await page.getByTestId('devices-table').textContent()).toContain('1 channel, 1 stream');
+    await snap(page, 'console-devices');
+    await page.getByRole('link', { name: 'Testers', exact: true }).click();
+    await page.getByRole('heading', { name: 'Testers' }).waitFor();
+    await page.getByRole('cell', { name: 'bob@example.com' }).waitFor();
+    await snap(page, 'console-testers');
+  });
+
+  it('revokes from the device page: the streams are cut and the page says revoked without a reload', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/devices/${ada.deviceId!}`);
+    await page.getByTestId('device-status').waitFor();
+    expect(await page.getByTestId('device-status').textContent()).toBe('active');
+    expect(await page.getByTestId('device-connections').textContent()).toBe('1 event channel and 1 open model stream');
+    expect(await page.locator('dl').textContent()).toContain('evidence.keyStorage"keychain"');
+    await snap(page, 'console-device');
+    await markDocument();
+
+    await page.getByRole('button', { name: 'Revoke device…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain('Cuts 1 event channel and 1 open model stream of ada@example.com now.');
+    await dialog.getByRole('textbox').fill('laptop lost');
+    await snap(page, 'console-revoke-confirm');
+    await dialog.getByRole('button', { name: 'Revoke device' }).click();
+
+    // The test client's streams end: the channel with `revoked`, the model stream is cut.
+    const events = await channel.rest();
+    expect(events.map((e) => e.event)).toContain('revoked');
+    expect(events.find((e) => e.event === 'revoked')?.data).toBe(JSON.stringify({ reason: 'laptop lost' }));
+    const rest = await chat.rest();
+    expect(rest.map((e) => e.data).join('\n')).not.toContain('[DONE]');
+    expect((await ada.fetch('GET', '/v1/models')).errorCode).toBe('device_revoked');
+
+    await expect.poll(() => page.getByTestId('device-status').textContent()).toBe('revoked');
+    await expect.poll(() => page.getByTestId('device-connections').textContent()).toBe('0 event channels and 0 open model streams');
+    expect(await stillSameDocument()).toBe(true);
+    await snap(page, 'console-device-revoked');
+  });
+
+  it('shows a revocation made with the CLI on an open device page, through the live feed', async () => {
+    await page.goto(`${new URL(page.url()).origin}/#/devices/${bob.deviceId!}`);
+    await expect.poll(() => page.getByTestId('device-status').textContent()).toBe('active');
+    await markDocument();
+    const cli = await gw.cli(['device', 'revoke', bob.deviceId!, '--reason', 'from the CLI', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    await expect.poll(() => page.getByTestId('device-status').textContent(), { timeout: 10_000 }).toBe('revoked');
+    expect(await stillSameDocument()).toBe(true);
+  });
+
+  it('shows the revocation in the audit view with the OS user and "console", and verifies the chain', async () => {
+    await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+    await page.getByTestId('audit-table').waitFor();
+    await page.getByRole('textbox', { name: 'Type starts with' }).fill('admin.device.revoke');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    const row = page.locator('[data-testid=audit-table] tbody tr', { hasText: ada.deviceId! });
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain(`admin:${OS_USER} via console`);
+    expect(text).toContain('laptop lost');
+    // The CLI's revocation is there too, under its own actor.
+    await page.locator('[data-testid=audit-table] tbody tr', { hasText: bob.deviceId! }).waitFor();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/^The chain verifies: \d+ entries\. Head \d+:[0-9a-f]{64}/);
+    await snap(page, 'console-audit');
+  });
+
+  it('creates an invite with the text to send and a QR code, and shows usage and policy', async () => {
+    await page.getByRole('link', { name: 'Invites', exact: true }).click();
+    await page.getByRole('textbox', { name: "Tester's email" }).fill('cy@example.com');
+    await page.getByRole('button', { name: 'Create invite' }).click();
+    const created = page.getByTestId('invite-created');
+    await created.waitFor();
+    const message = await page.getByRole('textbox', { name: 'Invite message' }).inputValue();
+    expect(message).toMatch(/^You are invited to test with Airlock\./);
+    expect(message).toContain('airlock://');
+    await expect.poll(() => created.getByRole('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await page.getByRole('cell', { name: 'cy@example.com' }).waitFor();
+    await snap(page, 'console-invites');
+
+    await page.getByRole('link', { name: 'Usage', exact: true }).click();
+    await page.getByRole('heading', { name: 'Usage' }).waitFor();
+    await page.getByRole('cell', { name: 'ada@example.com' }).waitFor();
+    await snap(page, 'console-usage');
+
+    await page.getByRole('link', { name: 'Policy', exact: true }).click();
+    await page.getByText('policy.json').waitFor();
+    await snap(page, 'console-policy');
+
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
+    await page.getByTestId('last-verify').waitFor();
+    await expect.poll(() => page.getByTestId('connected-devices').textContent()).toBe('0');
+    await snap(page, 'console-overview-after');
+  });
+
+  it('refuses the same link a second time, in words that say what to do', async () => {
+    const { link } = await consoleLink(gw);
+    const first = await browser.newPage();
+    await first.goto(link);
+    await first.getByRole('heading', { name: 'Overview' }).waitFor();
+    const second = await browser.newPage({ viewport: { width: 1000, height: 600 } });
+    await second.goto(link);
+    await second.getByTestId('gate').waitFor();
+    expect(await second.getByRole('alert').textContent()).toMatch(/already used or has expired.*airlock-gateway console/);
+    await snap(second, 'console-link-used');
+    await Promise.all([first.close(), second.close()]);
+  });
+});
