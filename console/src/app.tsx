@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleSessionInfo } from '../../protocol/schemas/console.js';
-import { login, onSessionEnded, resume } from './api.js';
+import { ApiError, login, onSessionEnded, resume } from './api.js';
 import { LiveContext, useLiveFeed } from './live.js';
 import { AuditPage } from './pages/audit.js';
 import { DevicePage } from './pages/device.js';
@@ -11,6 +11,16 @@ import { PolicyPage } from './pages/policy.js';
 import { TestersPage } from './pages/testers.js';
 import { UsagePage } from './pages/usage.js';
 import { hrefOf, takeLoginSecret, useRoute, type Route } from './route.js';
+
+// The login link is redeemed once per page load, even if React runs the effect twice.
+let opening: Promise<ConsoleSessionInfo> | null = null;
+function openSession(): Promise<ConsoleSessionInfo> {
+  if (!opening) {
+    const secret = takeLoginSecret();
+    opening = secret ? login(secret) : resume();
+  }
+  return opening;
+}
 
 type Gate = { state: 'opening' } | { state: 'open'; session: ConsoleSessionInfo } | { state: 'closed'; message: string };
 
@@ -32,10 +42,9 @@ export function App() {
   const ended = useCallback(() => setGate({ state: 'closed', message: `Your console session has ended. ${NEW_LINK}` }), []);
 
   useEffect(() => {
-    const secret = takeLoginSecret();
-    (secret ? login(secret) : resume()).then(
+    openSession().then(
       (session) => setGate({ state: 'open', session }),
-      (error: unknown) => setGate({ state: 'closed', message: secret ? `${error instanceof Error ? error.message : String(error)}` : `Sign in to the Airlock console. ${NEW_LINK}` }),
+      (error: unknown) => setGate({ state: 'closed', message: error instanceof ApiError && error.code === 'login_invalid' ? error.message : `Sign in to the Airlock console. ${NEW_LINK}` }),
     );
     return onSessionEnded(ended);
   }, [ended]);

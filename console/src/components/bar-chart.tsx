@@ -1,5 +1,5 @@
 /** A plain SVG bar chart: one bar per value, labelled axis ends, the values as a title per bar. */
-export function BarChart({ title, bars, unit, height = 140 }: { title: string; bars: { label: string; value: number }[]; unit: string; height?: number }) {
+export function BarChart({ title, bars, unit, ends, height = 140 }: { title: string; bars: { label: string; value: number }[]; unit: string; ends?: [string, string]; height?: number }) {
   const width = 640;
   const highest = Math.max(0, ...bars.map((b) => b.value));
   const max = Math.max(1, highest);
@@ -9,7 +9,7 @@ export function BarChart({ title, bars, unit, height = 140 }: { title: string; b
   return (
     <figure className="chart">
       <figcaption>
-        {title} <span className="muted">({total.toLocaleString()} {unit} in all{total > 0 ? `, highest ${highest.toLocaleString()}` : ''})</span>
+        {title} <span className="muted">({total.toLocaleString()} {total === 1 ? unit.replace(/s$/, '') : unit} in all{total > 0 ? `, highest ${highest.toLocaleString()}` : ''})</span>
       </figcaption>
       <svg viewBox={`0 0 ${width} ${height + 18}`} role="img" aria-label={`${title}: ${total} ${unit}`}>
         <line x1="0" y1={height} x2={width} y2={height} className="axis" />
@@ -24,14 +24,50 @@ export function BarChart({ title, bars, unit, height = 140 }: { title: string; b
         {bars.length > 0 && (
           <>
             <text x="0" y={height + 14} className="tick">
-              {bars[0]!.label}
+              {ends?.[0] ?? bars[0]!.label}
             </text>
             <text x={width} y={height + 14} className="tick" textAnchor="end">
-              {bars.at(-1)!.label}
+              {ends?.[1] ?? bars.at(-1)!.label}
             </text>
           </>
         )}
       </svg>
+    </figure>
+  );
+}
+
+/** Horizontal bars, one labelled row per key (testers, models): for categories rather than time. */
+export function RowChart({ title, rows, unit }: { title: string; rows: { label: string; value: number }[]; unit: string }) {
+  const width = 640;
+  const labelWidth = 220;
+  const rowHeight = 22;
+  const max = Math.max(1, ...rows.map((r) => r.value));
+  const total = rows.reduce((sum, r) => sum + r.value, 0);
+  return (
+    <figure className="chart">
+      <figcaption>
+        {title} <span className="muted">({total.toLocaleString()} {unit} in all)</span>
+      </figcaption>
+      {rows.length === 0 ? (
+        <p className="muted">Nothing in this period.</p>
+      ) : (
+        <svg viewBox={`0 0 ${width} ${rows.length * rowHeight}`} role="img" aria-label={`${title}: ${total} ${unit}`} className="rows">
+          {rows.map((r, i) => {
+            const w = ((width - labelWidth - 90) * r.value) / max;
+            return (
+              <g key={r.label} transform={`translate(0 ${i * rowHeight})`}>
+                <text x={labelWidth - 8} y={15} textAnchor="end" className="tick">
+                  {r.label.length > 34 ? `${r.label.slice(0, 33)}…` : r.label}
+                </text>
+                <rect x={labelWidth} y={4} width={Math.max(w, r.value > 0 ? 1 : 0)} height={rowHeight - 8} className="bar" />
+                <text x={labelWidth + w + 6} y={15} className="tick">
+                  {r.value.toLocaleString()}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+      )}
     </figure>
   );
 }

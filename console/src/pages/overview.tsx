@@ -22,8 +22,8 @@ export function OverviewPage() {
           </div>
           <div className="panel">
             <div className="two">
-              <BarChart title="Requests per hour" unit="requests" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
-              <BarChart title="Tokens per hour" unit="tokens" bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
+              <BarChart title="Requests per hour" unit="requests" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
+              <BarChart title="Tokens per hour" unit="tokens" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
             </div>
             {data.partial && <p className="muted small">More entries than the console reads for these figures: they are a lower bound.</p>}
           </div>
@@ -82,4 +82,5 @@ function Card({ label, value, note, testId }: { label: string; value: number; no
   );
 }
 
+const HOURS_AXIS: [string, string] = ['24 hours ago', 'this hour'];
 const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ConsoleUsage } from '../../../protocol/schemas/console.js';
 import { get } from '../api.js';
-import { BarChart } from '../components/bar-chart.js';
+import { BarChart, RowChart } from '../components/bar-chart.js';
 import { when } from '../components/format.js';
 import { useLoad } from '../live.js';
 
@@ -42,7 +42,11 @@ export function UsagePage() {
         <>
           <p className="muted small">Since {when(data.since)}. {data.partial ? 'More calls than the console reads: the figures are a lower bound.' : ''}</p>
           <div className="panel">
-            <BarChart title={`Tokens per ${by}`} unit="tokens" bars={data.rows.slice(0, 60).map((r) => ({ label: r.key, value: r.promptTokens + r.completionTokens }))} />
+            {by === 'day' ? (
+              <BarChart title="Tokens per day" unit="tokens" bars={data.rows.map((r) => ({ label: r.key, value: r.promptTokens + r.completionTokens }))} />
+            ) : (
+              <RowChart title={`Tokens per ${by}${data.rows.length > 25 ? ' (the 25 largest)' : ''}`} unit="tokens" rows={data.rows.slice(0, 25).map((r) => ({ label: r.key, value: r.promptTokens + r.completionTokens }))} />
+            )}
           </div>
           <table className="list">
             <thead>
