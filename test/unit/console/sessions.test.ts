@@ -62,7 +62,7 @@ describe('console login links and sessions', () => {
     const links = [sessions.issueLink('a'), sessions.issueLink('b'), sessions.issueLink('c')];
     expect(sessions.redeem(links[0]!.secret)).toBeNull();
     const opened = [sessions.redeem(links[1]!.secret)!, sessions.redeem(links[2]!.secret)!, sessions.redeem(sessions.issueLink('d').secret)!];
-    expect(sessions.get(opened[0].sessionId)).toBeNull();
-    expect(sessions.get(opened[2].sessionId)?.osUser).toBe('d');
+    expect(sessions.get(opened[0]!.sessionId)).toBeNull();
+    expect(sessions.get(opened[2]!.sessionId)?.osUser).toBe('d');
   });
 });
