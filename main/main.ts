@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, clipboard, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, protocol, session } from 'electron';
 import { readBuildInfo } from './build-info/build-info.js';
 import { createApiService } from './ipc/handlers.js';
 import { createPendingInvites } from './ipc/pending-invites.js';
@@ -17,7 +17,10 @@ import { consoleLogger, createDesktopClient } from './shell/desktop-client.js';
 import { applyNavigationPolicy } from './shell/navigation-policy.js';
 import { denyAllPermissions } from './shell/permissions.js';
 import { blockRemoteContent } from './shell/remote-content.js';
+import { nativeConfirmations } from './shell/native-confirm.js';
 import { forwardRendererEvents } from './shell/renderer-events.js';
+import { guardStartSwitches } from './shell/start-guard.js';
+import { startingClient } from './shell/starting-client.js';
 import { createWindowsManager } from './shell/windows-manager.js';
 import type { WindowsManager } from './shell/windows-manager.js';
 
@@ -28,7 +31,18 @@ const logger = consoleLogger('airlock', app.isPackaged ? 'warn' : 'info');
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
 app.enableSandbox();
 
-if (!app.requestSingleInstanceLock()) {
+const mayStart = guardStartSwitches({
+  packaged: app.isPackaged,
+  argv: process.argv,
+  platform: process.platform,
+  hasSwitch: (name) => app.commandLine.hasSwitch(name),
+  showErrorBox: (title, content) => dialog.showErrorBox(title, content),
+  exit: (code) => app.exit(code),
+});
+
+if (!mayStart) {
+  // Refused above, with a dialog; app.exit is already under way.
+} else if (!app.requestSingleInstanceLock()) {
   // The first instance gets our argv (and any invite link in it) through `second-instance`.
   app.quit();
 } else {
@@ -52,20 +66,31 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, createAppProtocolHandler({ root: path.join(here, '..', 'renderer') }));
 
   const require = createRequire(import.meta.url);
-  // The same reading of app.asar that the packaging test checks against the signed manifest.
-  const build = await readBuildInfo({
-    appPath: app.getAppPath(),
-    isPackaged: app.isPackaged,
-    createReadStream: (file) => (require('original-fs') as typeof import('node:fs')).createReadStream(file),
-  });
-  const client = await createDesktopClient({
-    dataPath: path.join(app.getPath('userData'), 'airlock'),
-    app: { appVersion: app.getVersion(), buildId: build.buildId, packaged: app.isPackaged },
-    logger,
-  });
+  // Made while the window is already up: the build id hash and the keychain read can take long.
+  const clientReady = (async () => {
+    // The same reading of app.asar that the packaging test checks against the signed manifest.
+    const build = await readBuildInfo({
+      appPath: app.getAppPath(),
+      isPackaged: app.isPackaged,
+      createReadStream: (file) => (require('original-fs') as typeof import('node:fs')).createReadStream(file),
+    });
+    return createDesktopClient({
+      dataPath: path.join(app.getPath('userData'), 'airlock'),
+      app: { appVersion: app.getVersion(), buildId: build.buildId, packaged: app.isPackaged },
+      logger,
+    });
+  })();
+  clientReady.catch((error: unknown) => logger.error('the app could not start', { error }));
+  const client = startingClient(clientReady, (error) => `The app could not start (${error instanceof Error ? error.message : String(error)}). Restart it; if this keeps happening, reinstall Airlock or tell your admin.`);
   app.on('before-quit', () => void client.close());
+  invites.follow(client);
 
-  const api = createApiService({ client, invites, clipboard });
+  // Main's own questions (enrollment, sign-out): native dialogs on the app's window, out of the renderer's reach.
+  const confirm = nativeConfirmations((options) => {
+    const parent = windows?.current();
+    return parent ? dialog.showMessageBox(parent as BrowserWindow, options) : dialog.showMessageBox(options);
+  });
+  const api = createApiService({ client, invites, confirm, clipboard });
   registerIpcHandlers(ipcMain, api.handlers, { isAppUrl });
   const manager = createWindowsManager({
     createWindow: (options) => new BrowserWindow(options),

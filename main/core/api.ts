@@ -10,11 +10,15 @@ import type { HistoryStatus } from './conversations/types.js';
  * carries a secret: no private key, no access token, no invite code after enrollment.
  */
 export type ClientState =
+  /** The desktop shell's window is up while the client is still being made (shell/starting-client.ts). */
+  | { kind: 'starting' }
+  /** The client could not be made at all; the message says what to do. */
+  | { kind: 'start-failed'; message: string }
   | { kind: 'not-enrolled' }
   | { kind: 'enrolling'; step: 'challenge' | 'attest' | 'enroll' | 'session' }
   | { kind: 'enrolled'; gateway: string; deviceId: string; tester: string; policy: ClientPolicy; sessionExpiresAt: string | null; connected: boolean }
   | { kind: 'revoked'; gateway: string; reason: string; code: 'device_revoked' | 'tester_suspended' | 'key_moved'; at: string }
-  | { kind: 'error'; code: ErrorCode | 'keychain_unavailable' | 'network_error'; message: string };
+  | { kind: 'error'; code: ErrorCode | 'keychain_unavailable' | 'network_error' | 'wrong_gateway'; message: string };
 
 export interface InvitePreview {
   gateway: string;
@@ -52,8 +56,12 @@ export interface AirlockClient {
   state(): ClientState;
   /** Called on every state change; returns an unsubscribe function. */
   onState(listener: (state: ClientState) => void): () => void;
-  /** Parses a link and says what it would enroll with (origin and pins), without any network. */
-  previewInvite(link: string): InvitePreview;
+  /**
+   * Parses a link and asks its gateway for a challenge over the link's pins (a nonce: nothing is
+   * spent), then says what it would enroll with. Refuses a link for another gateway, a wrong pin,
+   * and a used, expired or revoked invite here, before any confirmation.
+   */
+  previewInvite(link: string): Promise<InvitePreview>;
   enroll(link: string): Promise<ClientState>;
   listModels(): Promise<ModelInfo[]>;
   /** A streamed answer as deltas; ends with `done` or `error`. Aborting the signal cancels upstream. */

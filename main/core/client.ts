@@ -13,6 +13,7 @@ import { enrollDevice } from './enrollment.js';
 import { createConversations } from './conversations/conversations.js';
 import { createEncryptedHistory } from './conversations/encrypted-history.js';
 import { ClientError, describeError, isRevokingCode, type RevokingCode } from './errors.js';
+import { errorFromResponse } from './session/gateway-error.js';
 import { redacting } from './log/redacting-logger.js';
 import type { Clock, DataDir, Keychain, Logger, RandomBytes } from './ports.js';
 import { createDpopClient, type DpopClient } from './session/dpop-client.js';
@@ -261,6 +262,13 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     }
   }
 
+  /** An app built (or started) for one gateway refuses links for any other, saying which it is for. */
+  function assertForThisApp(gateway: string): void {
+    if (deps.gateway !== undefined && gateway !== deps.gateway) {
+      throw new ClientError('wrong_gateway', `This app is set up for ${deps.gateway} only, and this invite is for ${gateway}.`);
+    }
+  }
+
   function requireConnection(): Connection {
     if (connection === null) throw new AirlockError('device_unknown');
     return connection;
@@ -283,8 +291,23 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       return () => listeners.delete(listener);
     },
 
-    previewInvite(link) {
+    async previewInvite(link) {
       const invite = parseInviteLink(link);
+      assertForThisApp(invite.gateway);
+      // The gateway is asked for a challenge (a nonce: nothing is spent), over the link's pins:
+      // a link for another gateway, a wrong pin, or a used, expired or revoked invite is refused
+      // now, before the tester is asked to confirm anything.
+      const http = makeTransport({ pins: [...invite.pins], caPems: [] }, invite.gateway);
+      try {
+        const response = await http.request({ method: 'POST', path: '/v1/enroll/challenge', body: JSON.stringify({ code: invite.code }) });
+        if (response.status < 200 || response.status >= 300) throw await errorFromResponse(response);
+        await response.discard();
+      } catch (error) {
+        if (error instanceof AirlockError || error instanceof ClientError) throw error;
+        throw new ClientError('network_error', `The gateway ${new URL(invite.gateway).host} could not be reached (${error instanceof Error ? error.message : String(error)}). Check your network, then try again; if it keeps failing, ask your admin whether the gateway is up.`, { cause: error });
+      } finally {
+        await http.close().catch(() => undefined);
+      }
       return { gateway: invite.gateway, host: new URL(invite.gateway).host, pins: invite.pins };
     },
 
@@ -298,8 +321,9 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         fail(error);
         throw error;
       }
-      if (deps.gateway !== undefined && invite.gateway !== deps.gateway) {
-        const error = new AirlockError('invite_invalid', `This app is for ${deps.gateway}; the link is for ${invite.gateway}. Ask your admin for the right link.`);
+      try {
+        assertForThisApp(invite.gateway);
+      } catch (error) {
         fail(error);
         throw error;
       }

@@ -1,12 +1,18 @@
 import { AirlockError, type ErrorCode } from '../../protocol/errors.js';
 
-/** Codes the client core reports: the protocol's table plus two that only a client can meet. */
-export type ClientErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error';
+/**
+ * Failures only a client can meet: no keychain, no network, or an invite for a gateway other than
+ * the one this app is set up for (whose advice is not "copy the link again").
+ */
+export type LocalErrorCode = 'keychain_unavailable' | 'network_error' | 'wrong_gateway';
 
-/** A client-side failure that is not a gateway answer (no keychain, no network). */
+/** Codes the client core reports: the protocol's table plus the client's own. */
+export type ClientErrorCode = ErrorCode | LocalErrorCode;
+
+/** A client-side failure that is not a gateway answer. */
 export class ClientError extends Error {
-  readonly code: 'keychain_unavailable' | 'network_error';
-  constructor(code: 'keychain_unavailable' | 'network_error', message: string, options?: { cause?: unknown }) {
+  readonly code: LocalErrorCode;
+  constructor(code: LocalErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ClientError';
     this.code = code;

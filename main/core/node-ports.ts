@@ -5,6 +5,7 @@ import { basename, join } from 'node:path';
 import * as inspector from 'node:inspector';
 import * as os from 'node:os';
 import type { AttestationDeps } from './attestation/collector.js';
+import { debugSwitchesIn } from './debug-flags.js';
 import type { SysfsReader } from './attestation/linux.js';
 import type { Clock, CommandRunner, DataDir, RandomBytes } from './ports.js';
 
@@ -71,11 +72,16 @@ export const realSysfs: SysfsReader = {
   },
 };
 
-/** A debugger can read the device key out of memory: report one if attached or armed by flags. */
-export function debuggerAttached(): boolean {
-  if (inspector.url() !== undefined) return true;
-  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-  return flags.some((f) => /^--(inspect|inspect-brk|inspect-wait|debug)(-port)?(=|$)/.test(f));
+/**
+ * A debugger can read the device key out of memory: report one if attached or armed by flags,
+ * Node's (--inspect*, in execArgv or NODE_OPTIONS) and Chromium's (--remote-debugging-port/pipe,
+ * --no-sandbox, in the app's own argv).
+ */
+export function debuggerAttached(from: { argv?: readonly string[]; execArgv?: readonly string[]; nodeOptions?: string; inspectorUrl?: string | undefined } = {}): boolean {
+  const inspectorUrl = 'inspectorUrl' in from ? from.inspectorUrl : inspector.url();
+  if (inspectorUrl !== undefined) return true;
+  const flags = [...(from.execArgv ?? process.execArgv), ...(from.nodeOptions ?? process.env.NODE_OPTIONS ?? '').split(/\s+/), ...(from.argv ?? process.argv.slice(1))];
+  return debugSwitchesIn(flags).length > 0;
 }
 
 export function nodeAttestationDeps(app: { appVersion: string; buildId: string; packaged: boolean }, overrides: Partial<AttestationDeps> = {}): AttestationDeps {
@@ -89,7 +95,7 @@ export function nodeAttestationDeps(app: { appVersion: string; buildId: string; 
     run: execRunner,
     readFile: readText,
     sysfs: realSysfs,
-    debuggerAttached,
+    debuggerAttached: () => debuggerAttached(),
     ...overrides,
   };
 }

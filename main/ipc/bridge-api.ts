@@ -26,7 +26,9 @@ export function createBridgeApi(transport: BridgeTransport): AirlockApi {
   return {
     getState: () => call(InvokeChannel.GetState, undefined),
     onState: (listener: (state: ClientState) => void) => transport.subscribe(EventChannel.State, (state) => listener(state)),
-    takePendingInvite: () => call(InvokeChannel.TakePendingInvite, undefined),
+    currentInvite: () => call(InvokeChannel.CurrentInvite, undefined),
+    finishInvite: (link: string) => call(InvokeChannel.FinishInvite, { link }),
+    acknowledgeRevocation: () => call(InvokeChannel.AcknowledgeRevocation, undefined),
     onInviteLink: (listener: (link: string) => void) => transport.subscribe(EventChannel.InviteLink, (link) => listener(link)),
     previewInvite: (link: string) => call(InvokeChannel.PreviewInvite, { link }),
     enroll: (link: string) => call(InvokeChannel.Enroll, { link }),

@@ -6,7 +6,9 @@
 /** Renderer → main calls (`invoke`). The `airlock:` prefix is checked on registration and receipt. */
 export enum InvokeChannel {
   GetState = 'airlock:state:get',
-  TakePendingInvite = 'airlock:invite:take-pending',
+  CurrentInvite = 'airlock:invite:current',
+  FinishInvite = 'airlock:invite:finish',
+  AcknowledgeRevocation = 'airlock:revocation:acknowledge',
   PreviewInvite = 'airlock:invite:preview',
   Enroll = 'airlock:enroll',
   ListModels = 'airlock:models:list',

@@ -16,8 +16,9 @@ export type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } f
 export type { AnswerTurn, Conversation, ConversationChange, ConversationSummary, HistoryStatus, Turn, UserTurn } from '../core/conversations/types.js';
 
 /** Refusals raised by the bridge itself, besides the client core's codes. */
-export type BridgeErrorCode = 'invalid_input' | 'sender_refused' | 'not_enrolled' | 'internal_error' | 'clipboard_unavailable';
-export type ApiErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error' | BridgeErrorCode;
+/** `not_confirmed`: main asked the tester (a native dialog) and the answer was no: nothing was spent. */
+export type BridgeErrorCode = 'invalid_input' | 'sender_refused' | 'not_enrolled' | 'internal_error' | 'clipboard_unavailable' | 'not_confirmed';
+export type ApiErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error' | 'wrong_gateway' | BridgeErrorCode;
 
 /** Handlers answer with a value or a refusal, never by throwing: IPC keeps only an error's message. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; code: ApiErrorCode; message: string };
@@ -32,12 +33,21 @@ export interface AirlockApi {
   /** The client state now; later changes arrive through `onState`. */
   getState(): Promise<ApiResult<ClientState>>;
   onState(listener: (state: ClientState) => void): () => void;
-  /** An invite link that opened the app (deep link or second instance) before the UI was listening, once. */
-  takePendingInvite(): Promise<ApiResult<string | null>>;
-  /** Invite links that arrive while the app runs, already validated by main. */
+  /**
+   * The invite link main wants on the enroll screen now (from a deep link, a second instance or the
+   * start script), or null. Main queues a link that arrives while another is shown, and shows none
+   * after a revocation until `acknowledgeRevocation`.
+   */
+  currentInvite(): Promise<ApiResult<string | null>>;
+  /** The tester is done with that link (enrolled, cancelled, refused); answers the next one, or null. */
+  finishInvite(link: string): Promise<ApiResult<string | null>>;
+  /** The tester has read the revoked screen and asks to enroll again; answers the link to show, or null. */
+  acknowledgeRevocation(): Promise<ApiResult<string | null>>;
+  /** A link that became current while the app runs (never one replacing another), validated by main. */
   onInviteLink(listener: (link: string) => void): () => void;
-  /** What a link would enroll with (origin and pins), without any network. */
+  /** What a link would enroll with (origin and pins), once its gateway answered a challenge (nothing spent). */
   previewInvite(link: string): Promise<ApiResult<InvitePreview>>;
+  /** Main asks the tester first (native dialog: origin and pin); a `no` is `not_confirmed` and spends nothing. */
   enroll(link: string): Promise<ApiResult<ClientState>>;
   listModels(): Promise<ApiResult<ModelInfo[]>>;
   /**
@@ -49,6 +59,7 @@ export interface AirlockApi {
   /**
    * Retires this device at the gateway, then deletes its key, conversations and local data. When
    * the gateway cannot be reached nothing is deleted (`network_error`) unless `localOnly` is set.
+   * Main asks the tester first (native dialog); a `no` is `not_confirmed` and deletes nothing.
    */
   signOut(options?: { localOnly: boolean }): Promise<ApiResult<null>>;
   /** The conversations main keeps, most recently used first. */
@@ -73,7 +84,9 @@ const streamId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a short stre
 /** One schema per invoke channel: the whole input main accepts. Unknown fields are refused. */
 export const inputSchemas = {
   [InvokeChannel.GetState]: z.undefined(),
-  [InvokeChannel.TakePendingInvite]: z.undefined(),
+  [InvokeChannel.CurrentInvite]: z.undefined(),
+  [InvokeChannel.FinishInvite]: z.strictObject({ link }),
+  [InvokeChannel.AcknowledgeRevocation]: z.undefined(),
   [InvokeChannel.PreviewInvite]: z.strictObject({ link }),
   [InvokeChannel.Enroll]: z.strictObject({ link }),
   [InvokeChannel.ListModels]: z.undefined(),
@@ -102,7 +115,9 @@ export type InputOf<C extends InvokeChannel> = z.infer<(typeof inputSchemas)[C]>
 /** What each invoke channel answers with (inside `ApiResult`). */
 export interface OutputOf {
   [InvokeChannel.GetState]: ClientState;
-  [InvokeChannel.TakePendingInvite]: string | null;
+  [InvokeChannel.CurrentInvite]: string | null;
+  [InvokeChannel.FinishInvite]: string | null;
+  [InvokeChannel.AcknowledgeRevocation]: string | null;
   [InvokeChannel.PreviewInvite]: InvitePreview;
   [InvokeChannel.Enroll]: ClientState;
   [InvokeChannel.ListModels]: ModelInfo[];

@@ -1,8 +1,10 @@
 import { AirlockError } from '../../protocol/errors.js';
+import { parseInviteLink } from '../../protocol/invite/link.js';
 import type { AirlockClient, ChatDelta } from '../core/api.js';
 import { EventChannel, InvokeChannel } from './contract.js';
 import type { ApiResult, EventPayload, InputOf, OutputOf } from './contract.js';
 import { ok, toFailure } from './failure.js';
+import type { Confirmations } from './confirmations.js';
 import type { PendingInvites } from './pending-invites.js';
 import { clipboardText, type Clipboard } from './clipboard-text.js';
 
@@ -34,8 +36,30 @@ async function attempt<T>(work: () => Promise<T> | T): Promise<ApiResult<T>> {
   }
 }
 
-export function createApiService(deps: { client: AirlockClient; invites: PendingInvites; clipboard?: Clipboard }): ApiService {
-  const { client, invites } = deps;
+const INVITE_IN_TEXT = /airlock:\/\/enroll\?/i;
+/** An invite link holds a one-time code: it never goes to the model, whatever the renderer sends. */
+const INVITE_NOT_SENT = 'That message holds an invite link, so it was not sent. Use the link to enroll instead.';
+
+/** A `no` from main's confirmation (or one already open): nothing was made, nothing spent. */
+function notConfirmed(message: string): ApiResult<never> {
+  return { ok: false, code: 'not_confirmed', message };
+}
+
+export function createApiService(deps: { client: AirlockClient; invites: PendingInvites; confirm: Confirmations; clipboard?: Clipboard }): ApiService {
+  const { client, invites, confirm } = deps;
+  // One decision at a time: a second enroll or sign-out while a dialog is open is refused, not stacked.
+  let deciding = false;
+  async function decided<T>(ask: () => Promise<boolean>, refusal: string, work: () => Promise<T>): Promise<ApiResult<T>> {
+    if (deciding) return notConfirmed('Another confirmation is already open. Answer it first.');
+    deciding = true;
+    let yes: boolean;
+    try {
+      yes = await ask();
+    } finally {
+      deciding = false;
+    }
+    return yes ? attempt(work) : notConfirmed(refusal);
+  }
   const { conversations } = client;
   const streams = new Map<string, AbortController>();
   const key = (callerId: string, streamId: string) => `${callerId}\u0000${streamId}`;
@@ -68,11 +92,30 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
 
   const handlers: Handlers = {
     [InvokeChannel.GetState]: () => attempt(() => client.state()),
-    [InvokeChannel.TakePendingInvite]: () => attempt(() => invites.take()),
+    [InvokeChannel.CurrentInvite]: () => attempt(() => invites.current()),
+    [InvokeChannel.FinishInvite]: (input) => attempt(() => invites.finish(input.link)),
+    [InvokeChannel.AcknowledgeRevocation]: () => attempt(() => invites.acknowledgeRevocation()),
     [InvokeChannel.PreviewInvite]: (input) => attempt(() => client.previewInvite(input.link)),
-    [InvokeChannel.Enroll]: (input) => attempt(() => client.enroll(input.link)),
+    [InvokeChannel.Enroll]: async (input) => {
+      // What the dialog shows comes from the link main was handed, parsed here: never from the renderer's screen.
+      const parsed = await attempt(() => parseInviteLink(input.link));
+      if (!parsed.ok) return parsed;
+      const { gateway, pins } = parsed.value;
+      const now = client.state();
+      const replaces = now.kind === 'enrolled' ? now.gateway : null;
+      return decided(
+        () => confirm.enrollment({ gateway, host: new URL(gateway).host, pins, replaces }),
+        'Enrollment cancelled: no key was made and the invite was not used.',
+        async () => {
+          // Enrolling again from an enrolled device signs it out there first (the dialog said so).
+          if (replaces !== null) await client.signOut();
+          return client.enroll(input.link);
+        },
+      );
+    },
     [InvokeChannel.ListModels]: () => attempt(() => client.listModels()),
     [InvokeChannel.ChatStart]: async (input, context) => {
+      if (INVITE_IN_TEXT.test(JSON.stringify(input.messages))) return { ok: false, code: 'invalid_input', message: INVITE_NOT_SENT };
       const id = key(context.callerId, input.streamId);
       if (streams.has(id)) return { ok: false, code: 'invalid_input', message: 'That stream is already open.' };
       const controller = new AbortController();
@@ -85,10 +128,15 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
       return ok(null);
     },
     [InvokeChannel.DeviceStatus]: () => attempt(() => client.deviceStatus()),
-    [InvokeChannel.SignOut]: (input) => attempt(async () => {
-      await client.signOut(input);
-      return null;
-    }),
+    [InvokeChannel.SignOut]: async (input) => {
+      const now = client.state();
+      const work = async () => {
+        await client.signOut(input);
+        return null;
+      };
+      if (now.kind !== 'enrolled') return attempt(work);
+      return decided(() => confirm.signOut({ gateway: now.gateway, localOnly: input?.localOnly === true }), 'Sign-out cancelled: nothing was deleted.', work);
+    },
     [InvokeChannel.ConversationsList]: () => attempt(() => conversations.list()),
     [InvokeChannel.ConversationGet]: (input) => attempt(() => {
       const conversation = conversations.get(input.id);
@@ -96,7 +144,10 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
       return conversation;
     }),
     [InvokeChannel.ConversationCreate]: () => attempt(() => conversations.create()),
-    [InvokeChannel.ConversationSend]: (input) => attempt(() => conversations.send(input)),
+    [InvokeChannel.ConversationSend]: async (input) => {
+      if (INVITE_IN_TEXT.test(input.text)) return { ok: false, code: 'invalid_input', message: INVITE_NOT_SENT };
+      return attempt(() => conversations.send(input));
+    },
     [InvokeChannel.ConversationStop]: (input) => attempt(() => {
       conversations.stop(input.conversationId);
       return null;

@@ -15,7 +15,7 @@ function showBanner(): void {
   const banner = document.createElement('div');
   banner.setAttribute('role', 'note');
   banner.dataset.testid = 'preview-banner';
-  banner.textContent = 'Browser preview — development only. This is the Airlock renderer in a browser, bridged to the client core on this machine; it is not the hardened desktop app.';
+  banner.textContent = 'Browser preview — development only. This is the Airlock renderer in a browser, bridged to the client core on this machine; it is not the hardened desktop app. Enrollment and sign-out are confirmed in the terminal running npm start.';
   banner.style.cssText = 'flex:none;padding:6px 14px;background:#5b3b00;color:#fff6e0;font:600 13px/1.4 system-ui,sans-serif;text-align:center;';
   document.body.prepend(banner);
 }

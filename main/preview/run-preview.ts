@@ -18,6 +18,7 @@ import { createPendingInvites } from '../ipc/pending-invites.js';
 import { consoleLogger, createDesktopClient } from '../shell/desktop-client.js';
 import { buildRenderer } from './build-renderer.js';
 import { startPreview } from './start-preview.js';
+import { terminalConfirmations } from './terminal-confirm.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Chromium's own OS sandbox needs user namespaces that root does not get; the page's isolation is unchanged.
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   }
 
   const invites = createPendingInvites();
-  const server = await startPreview({ client, invites, rendererDir });
+  // Pasted links and sign-out are confirmed here, in this terminal, where the page cannot answer.
+  const server = await startPreview({ client, invites, confirm: terminalConfirmations(), rendererDir });
   let browser: Browser | null = null;
   let window: ChildProcess | null = null;
 

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { AirlockApi, ClientState } from '../../main/ipc/contract.js';
 import { EnrollScreen } from './screens/enroll.js';
@@ -7,9 +7,13 @@ import { DeviceScreen } from './screens/device.js';
 import { RevokedScreen } from './screens/revoked.js';
 import { ErrorScreen } from './screens/error.js';
 
-type View = 'chat' | 'device';
+type View = 'chat' | 'device' | 'enroll';
 
-/** Chooses the screen from the client state; every change of state arrives through `onState`. */
+/**
+ * Chooses the screen from the client state; every change of state arrives through `onState`.
+ * Which invite link the enroll screen shows is main's decision (currentInvite / onInviteLink): a
+ * link never replaces one on screen, and none is shown over the revoked screen.
+ */
 export function App({ api }: { api: AirlockApi }): ReactNode {
   const [state, setState] = useState<ClientState | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -18,18 +22,16 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
   const [reenroll, setReenroll] = useState(false);
   // The conversation on screen, so coming back from the Device screen shows the same one.
   const [activeConversation, setActiveConversation] = useState<string | null>(null);
+  const lastKind = useRef<ClientState['kind'] | null>(null);
 
   useEffect(() => {
     const offState = api.onState((next) => setState(next));
-    const offLink = api.onInviteLink((next) => {
-      setLink(next);
-      setReenroll(true);
-    });
+    const offLink = api.onInviteLink((next) => setLink(next));
     void api.getState().then((result) => {
       if (result.ok) setState((current) => current ?? result.value);
       else setLoadError(result.message);
     });
-    void api.takePendingInvite().then((result) => {
+    void api.currentInvite().then((result) => {
       if (result.ok && result.value) setLink(result.value);
     });
     return () => {
@@ -39,30 +41,63 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
   }, [api]);
 
   useEffect(() => {
-    if (state?.kind === 'enrolled') {
-      setReenroll(false);
-      setLink(null);
-    } else {
-      // Signed out or revoked from the Device screen: the next enrollment opens on the chat.
+    const kind = state?.kind ?? null;
+    // Newly enrolled (first time, again after a revocation, or with another invite): the chat.
+    if (kind === 'enrolled' && lastKind.current !== 'enrolled') {
       setView('chat');
+      setReenroll(false);
     }
+    if (kind === 'revoked' && lastKind.current !== 'revoked') setReenroll(false);
+    lastKind.current = kind;
   }, [state?.kind]);
 
+  /** The tester is done with the link on screen: main says which one (if any) comes next. */
+  const finishInvite = (done: string) => {
+    void api.finishInvite(done).then((result) => setLink(result.ok ? result.value : null));
+  };
+
   if (loadError) return <ErrorScreen title="The app could not start" message={loadError} code="internal_error" />;
-  if (!state) return <main className="screen center" aria-busy="true"><p className="muted">Starting…</p></main>;
+  if (!state || state.kind === 'starting') return <main className="screen center" aria-busy="true" data-screen="starting"><p className="muted">Starting…</p></main>;
+
+  const enroll = (onBack?: () => void) => (
+    <EnrollScreen api={api} state={state} initialLink={link} onFinished={finishInvite} {...(onBack ? { onBack } : {})} />
+  );
 
   switch (state.kind) {
+    case 'start-failed':
+      return <ErrorScreen title="The app could not start" message={state.message} code="internal_error" />;
     case 'enrolled':
+      if (view === 'enroll') return enroll(() => setView('device'));
       return view === 'device'
-        ? <DeviceScreen api={api} state={state} onBack={() => setView('chat')} />
-        : <ChatScreen api={api} state={state} onShowDevice={() => setView('device')} activeId={activeConversation} onActiveChange={setActiveConversation} />;
+        ? <DeviceScreen api={api} state={state} onBack={() => setView('chat')} onUseAnotherInvite={() => setView('enroll')} />
+        : (
+          <ChatScreen
+            api={api}
+            state={state}
+            onShowDevice={() => setView('device')}
+            onInviteLink={(pasted) => {
+              setLink(pasted);
+              setView('enroll');
+            }}
+            activeId={activeConversation}
+            onActiveChange={setActiveConversation}
+          />
+        );
     case 'revoked':
       return reenroll
-        ? <EnrollScreen api={api} state={state} initialLink={link} />
-        : <RevokedScreen state={state} onNewInvite={() => setReenroll(true)} />;
+        ? enroll()
+        : (
+          <RevokedScreen
+            state={state}
+            onNewInvite={() => {
+              void api.acknowledgeRevocation().then((result) => setLink(result.ok ? result.value : null));
+              setReenroll(true);
+            }}
+          />
+        );
     case 'not-enrolled':
     case 'enrolling':
     case 'error':
-      return <EnrollScreen api={api} state={state} initialLink={link} />;
+      return enroll();
   }
 }

@@ -5,6 +5,8 @@ const ADVICE: Partial<Record<ApiErrorCode | 'cancelled', string>> = {
   network_error: 'Check your network connection. The app reconnects by itself; Retry once it is back.',
   keychain_unavailable: 'Unlock your system keychain (or log in to your desktop session), then try again.',
   invite_invalid: 'Copy the whole link from your invite again, or ask your admin for a new one.',
+  wrong_gateway: 'Ask your admin for an invite for the gateway this app is set up for.',
+  not_confirmed: 'Nothing was changed. Try again when you are ready.',
   invite_expired: 'Ask your admin for a new invite.',
   invite_used: 'Each invite works once. Ask your admin for a new one.',
   invite_revoked: 'Ask your admin for a new invite.',

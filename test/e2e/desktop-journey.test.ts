@@ -70,11 +70,12 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
     await page.locator('[data-screen="enroll"]').waitFor();
     await snap(page, '01-enroll');
     await page.getByLabel('Invite link').fill(wrongPin);
+    // Refused at "Check link": the gateway is asked for a challenge over the link's pin first.
     await page.getByRole('button', { name: 'Check link' }).click();
-    await page.getByRole('button', { name: 'Enroll this device' }).click();
     const alert = page.getByRole('alert');
     await alert.waitFor({ timeout: 10_000 });
     await expect(alert.textContent()).resolves.toContain('Connection not trusted');
+    await expect(page.getByTestId('invite-gateway').count()).resolves.toBe(0);
     await snap(page, '01b-connection-not-trusted');
     expect(await keychainItems()).not.toContain('Airlock');
     await page.getByLabel('Invite link').fill('');

@@ -68,7 +68,7 @@ describe.skipIf(!binary)('desktop app in Electron', () => {
     }));
     expect(globals.require).toBe('undefined');
     expect(globals.process).toBe('undefined');
-    expect(globals.api).toEqual(['chat', 'copyText', 'deviceStatus', 'enroll', 'getConversation', 'getState', 'listConversations', 'listModels', 'newConversation', 'onConversationChange', 'onInviteLink', 'onState', 'previewInvite', 'sendMessage', 'signOut', 'stopAnswer', 'takePendingInvite']);
+    expect(globals.api).toEqual(['acknowledgeRevocation', 'chat', 'copyText', 'currentInvite', 'deviceStatus', 'enroll', 'finishInvite', 'getConversation', 'getState', 'listConversations', 'listModels', 'newConversation', 'onConversationChange', 'onInviteLink', 'onState', 'previewInvite', 'sendMessage', 'signOut', 'stopAnswer']);
   });
 
   it('refuses window.open and navigation', async () => {

@@ -6,6 +6,7 @@ import { Frame, Notice } from '../components/frame.js';
 import { TurnView } from '../components/turn-view.js';
 import { Watermark } from '../components/watermark.js';
 import { useFollowScroll } from '../follow-scroll.js';
+import { findInviteLink } from '../invite-text.js';
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
 
@@ -28,12 +29,14 @@ function blockedUntil(conversation: Conversation | null, now: number): number | 
  * the latest), sends through main, and renders the turns main reports. Leaving for the Device
  * screen or reloading loses nothing.
  */
-export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange }: {
+export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange, onInviteLink }: {
   api: AirlockApi;
   state: Enrolled;
   onShowDevice: () => void;
   activeId: string | null;
   onActiveChange: (id: string) => void;
+  /** An invite link found in the message box: offered as an enrollment, never sent. */
+  onInviteLink: (link: string) => void;
 }): ReactNode {
   const pickerId = useId();
   const composerId = useId();
@@ -45,6 +48,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange 
   const [sendError, setSendError] = useState<Failure | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
+  const [heldInvite, setHeldInvite] = useState<string | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const log = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
@@ -149,6 +153,13 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange 
   const send = () => {
     const text = draft.trim();
     if (!text || !model || streaming || until !== null) return;
+    const invite = findInviteLink(text);
+    if (invite) {
+      // Not a message: its one-time code stays on this computer.
+      setHeldInvite(invite);
+      setDraft('');
+      return;
+    }
     setDraft('');
     void sendText(text);
   };
@@ -236,6 +247,15 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange 
           {follow.behind ? <button type="button" className="button jump" onClick={follow.jump}>Jump to latest ↓</button> : null}
           {copied ? <p className="copied small" role="status">{copied}</p> : null}
           {sendError ? <FailureNotice title="The message was not sent" failure={sendError} /> : null}
+          {heldInvite ? (
+            <Notice tone="info" title="That is an invite link, not a message">
+              <p>It was not sent to the model. To enroll with it, use it as an invite.</p>
+              <div className="row">
+                <button type="button" className="button primary" onClick={() => onInviteLink(heldInvite)}>Use this invite…</button>
+                <button type="button" className="button" onClick={() => setHeldInvite(null)}>Dismiss</button>
+              </div>
+            </Notice>
+          ) : null}
           <form
             className="composer"
             onSubmit={(event) => {

@@ -35,7 +35,7 @@ function historyText(policy: 'none' | 'encrypted', history: HistoryStatus | unde
   return `not kept: ${history.problem ?? 'conversations last only while the app runs'}`;
 }
 
-export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: Enrolled; onBack: () => void }): ReactNode {
+export function DeviceScreen({ api, state, onBack, onUseAnotherInvite }: { api: AirlockApi; state: Enrolled; onBack: () => void; onUseAnotherInvite: () => void }): ReactNode {
   const [status, setStatus] = useState<DeviceStatus | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [confirmSignOut, setConfirmSignOut] = useState(false);
@@ -59,7 +59,9 @@ export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: E
     setSigningOut(true);
     const result = await api.signOut(localOnly ? { localOnly: true } : undefined);
     setSigningOut(false);
-    if (!result.ok) setSignOutFailure({ code: result.code, message: result.message });
+    // A "Cancel" in main's confirmation: nothing was deleted, nothing to report.
+    if (!result.ok && result.code === 'not_confirmed') setConfirmSignOut(false);
+    else if (!result.ok) setSignOutFailure({ code: result.code, message: result.message });
   };
 
   const actions = <button type="button" className="button ghost" onClick={onBack} autoFocus>Back to chat</button>;
@@ -124,6 +126,9 @@ export function DeviceScreen({ api, state, onBack }: { api: AirlockApi; state: E
             </dl>
           </section>
         </div>
+        <section className="row">
+          <button type="button" className="button" onClick={onUseAnotherInvite}>Use another invite…</button>
+        </section>
         <section className="danger-zone">
           {signOutFailure ? (
             <>

@@ -1,8 +1,8 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { AirlockApi, ClientState, InvitePreview } from '../../../main/ipc/contract.js';
 import { FailureNotice, type Failure } from '../components/failure-notice.js';
-import { Frame } from '../components/frame.js';
+import { Frame, Notice } from '../components/frame.js';
 
 const STEPS: Record<Extract<ClientState, { kind: 'enrolling' }>['step'], string> = {
   challenge: 'Asking the gateway for a challenge…',
@@ -12,22 +12,39 @@ const STEPS: Record<Extract<ClientState, { kind: 'enrolling' }>['step'], string>
 };
 
 /**
- * Paste an invite (or arrive by deep link), see exactly which gateway and pin it names, then
- * confirm. Nothing touches the network before the confirmation.
+ * Paste an invite (or arrive by deep link). "Check link" asks the link's gateway for a challenge
+ * (nothing is spent), so a link for another gateway or a used invite is refused here, before any
+ * confirmation. Then the gateway and pin are shown; "Enroll this device…" asks main, which
+ * confirms with the tester outside this window before a key is made or the invite used.
  */
-export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; state: ClientState; initialLink: string | null }): ReactNode {
+export function EnrollScreen({ api, state, initialLink, onFinished, onBack }: {
+  api: AirlockApi;
+  state: ClientState;
+  /** The link main wants shown (deep link), or one pasted in the chat. */
+  initialLink: string | null;
+  /** Done with main's link (enrolled, cancelled, refused): main then offers the next one. */
+  onFinished: (link: string) => void;
+  /** Back to the Device screen, when enrolled already ("Use another invite"). */
+  onBack?: () => void;
+}): ReactNode {
   const inputId = useId();
   const [link, setLink] = useState(initialLink ?? '');
   const [preview, setPreview] = useState<InvitePreview | null>(null);
-  const [failure, setFailure] = useState<Failure | null>(state.kind === 'error' ? { code: state.code, message: state.message } : null);
+  const [failure, setFailure] = useState<(Failure & { title: string }) | null>(state.kind === 'error' ? { code: state.code, message: state.message, title: 'Enrollment did not work' } : null);
+  const [cancelled, setCancelled] = useState(false);
+  const [checking, setChecking] = useState(false);
   const [busy, setBusy] = useState(false);
+  const confirmHeading = useRef<HTMLHeadingElement>(null);
 
   const check = async (candidate: string) => {
     setFailure(null);
+    setCancelled(false);
     setPreview(null);
+    setChecking(true);
     const result = await api.previewInvite(candidate.trim());
+    setChecking(false);
     if (result.ok) setPreview(result.value);
-    else setFailure({ code: result.code, message: result.message });
+    else setFailure({ code: result.code, message: result.message, title: 'This invite cannot be used' });
   };
 
   useEffect(() => {
@@ -38,6 +55,15 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [initialLink]);
 
+  // The confirmation takes focus on its heading, never on the enroll button: one Enter must not enroll.
+  useEffect(() => {
+    if (preview) confirmHeading.current?.focus();
+  }, [preview]);
+
+  const finish = () => {
+    if (initialLink) onFinished(initialLink);
+  };
+
   const onCheck = (event: FormEvent) => {
     event.preventDefault();
     void check(link);
@@ -46,25 +72,35 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
   const onConfirm = async () => {
     setBusy(true);
     setFailure(null);
+    setCancelled(false);
     const result = await api.enroll(link.trim());
     setBusy(false);
-    // A failed enrollment closes the confirmation: retrying the same link is rarely the answer.
+    if (!result.ok && result.code === 'not_confirmed') {
+      // The tester said no in main's dialog: nothing was spent, the confirmation stays.
+      setCancelled(true);
+      return;
+    }
     if (!result.ok) {
-      setFailure({ code: result.code, message: result.message });
+      // A failed enrollment closes the confirmation: retrying the same link is rarely the answer.
+      setFailure({ code: result.code, message: result.message, title: 'Enrollment did not work' });
       setPreview(null);
     } else if (result.value.kind === 'error') {
-      setFailure({ code: result.value.code, message: result.value.message });
+      setFailure({ code: result.value.code, message: result.value.message, title: 'Enrollment did not work' });
       setPreview(null);
     }
+    finish();
   };
 
   const enrolling = state.kind === 'enrolling' || busy;
 
   return (
-    <Frame>
+    <Frame actions={onBack ? <button type="button" className="button ghost" onClick={onBack}>Back</button> : undefined}>
       <main className="screen narrow" data-screen="enroll">
-        <h1>Enroll this device</h1>
+        <h1>{onBack ? 'Use another invite' : 'Enroll this device'}</h1>
         <p className="lead">Paste the invite link your admin sent you. It starts with <code>airlock://enroll</code>.</p>
+        {onBack && state.kind === 'enrolled' ? (
+          <p className="muted">This device is enrolled with <span className="mono">{state.gateway}</span>. Enrolling with a new invite signs it out there first.</p>
+        ) : null}
         <form onSubmit={onCheck} className="stack">
           <label htmlFor={inputId} className="label">Invite link</label>
           <textarea
@@ -78,6 +114,7 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
             onChange={(event) => {
               setLink(event.target.value);
               setPreview(null);
+              setCancelled(false);
             }}
             onKeyDown={(event) => {
               if (event.key === 'Enter' && !event.shiftKey) {
@@ -89,15 +126,15 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
           />
           {!preview ? (
             <div className="row">
-              <button type="submit" className="button primary" disabled={!link.trim() || enrolling}>Check link</button>
+              <button type="submit" className="button primary" disabled={!link.trim() || enrolling || checking}>{checking ? 'Checking with the gateway…' : 'Check link'}</button>
             </div>
           ) : null}
         </form>
 
         {preview ? (
           <section className="card confirm" aria-labelledby={`${inputId}-confirm`}>
-            <h2 id={`${inputId}-confirm`}>Confirm the gateway</h2>
-            <p>This invite enrolls this device with:</p>
+            <h2 id={`${inputId}-confirm`} ref={confirmHeading} tabIndex={-1}>Confirm the gateway</h2>
+            <p>The gateway answered for this invite. It enrolls this device with:</p>
             <dl className="facts">
               <dt>Gateway</dt>
               <dd className="mono" data-testid="invite-gateway">{preview.gateway}</dd>
@@ -106,20 +143,38 @@ export function EnrollScreen({ api, state, initialLink }: { api: AirlockApi; sta
             </dl>
             <p className="muted">
               Continue only if this is the gateway your admin told you about. The app will trust only a
-              certificate with this pin, and it creates a device key in your system keychain.
+              certificate with this pin, and it creates a device key in your system keychain. It asks
+              you once more, outside this window, before it does.
             </p>
             <div className="row">
-              <button type="button" className="button primary" onClick={() => void onConfirm()} disabled={enrolling} autoFocus>
-                {enrolling ? 'Enrolling…' : 'Enroll this device'}
+              <button type="button" className="button primary" onClick={() => void onConfirm()} disabled={enrolling}>
+                {enrolling ? 'Enrolling…' : 'Enroll this device…'}
               </button>
-              <button type="button" className="button" onClick={() => setPreview(null)} disabled={enrolling}>Cancel</button>
+              <button
+                type="button"
+                className="button"
+                onClick={() => {
+                  setPreview(null);
+                  setCancelled(false);
+                  finish();
+                }}
+                disabled={enrolling}
+              >
+                Cancel
+              </button>
             </div>
           </section>
         ) : null}
 
+        {cancelled ? (
+          <Notice tone="info" title="Not enrolled">
+            <p>You cancelled the confirmation. No key was made and the invite was not used.</p>
+          </Notice>
+        ) : null}
+
         {state.kind === 'enrolling' ? <p className="muted" role="status">{STEPS[state.step]}</p> : null}
 
-        {failure ? <FailureNotice title={failure.code === 'connection_not_trusted' ? 'Connection not trusted' : 'Enrollment did not work'} failure={failure} /> : null}
+        {failure ? <FailureNotice title={failure.code === 'connection_not_trusted' ? 'Connection not trusted' : failure.title} failure={failure} /> : null}
       </main>
     </Frame>
   );

@@ -42,7 +42,7 @@ export function createFakeClient(options: { answer?: (prompt: string) => string;
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    previewInvite(link) {
+    async previewInvite(link) {
       const invite = parseInviteLink(link);
       return { gateway: invite.gateway, host: new URL(invite.gateway).host, pins: invite.pins };
     },

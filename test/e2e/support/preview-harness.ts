@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import type { AirlockClient } from '../../../main/core/api.js';
+import type { Confirmations, EnrollmentRequest, SignOutRequest } from '../../../main/ipc/confirmations.js';
 import { createPendingInvites } from '../../../main/ipc/pending-invites.js';
 import type { PendingInvites } from '../../../main/ipc/pending-invites.js';
 import type { Clipboard } from '../../../main/ipc/clipboard-text.js';
@@ -32,14 +33,25 @@ export function builtRenderer(): Promise<string> {
 export interface Preview {
   server: PreviewServer;
   invites: PendingInvites;
+  /** What main asked the tester to confirm, in order. */
+  asked: Array<({ kind: 'enrollment' } & EnrollmentRequest) | ({ kind: 'sign-out' } & SignOutRequest)>;
   close(): Promise<void>;
 }
 
-/** The same wiring as `npm start`'s preview, over any client. */
-export async function openPreview(client: AirlockClient, options: { clipboard?: Clipboard } = {}): Promise<Preview> {
+/**
+ * The same wiring as `npm start`'s preview, over any client. Main's confirmation (a terminal
+ * question in `npm start`) is played by `confirm`, which answers yes unless told otherwise and
+ * records what it was asked, so tests see that main asked, and about which gateway and pin.
+ */
+export async function openPreview(client: AirlockClient, options: { confirm?: Partial<Confirmations>; clipboard?: Clipboard } = {}): Promise<Preview> {
   const invites = createPendingInvites();
-  const server = await startPreview({ client, invites, rendererDir: await builtRenderer(), ...options });
-  return { server, invites, close: () => server.close() };
+  const asked: Preview['asked'] = [];
+  const confirm: Confirmations = {
+    enrollment: async (request) => (asked.push({ kind: 'enrollment', ...request }), options.confirm?.enrollment ? options.confirm.enrollment(request) : true),
+    signOut: async (request) => (asked.push({ kind: 'sign-out', ...request }), options.confirm?.signOut ? options.confirm.signOut(request) : true),
+  };
+  const server = await startPreview({ client, invites, confirm, rendererDir: await builtRenderer(), ...(options.clipboard ? { clipboard: options.clipboard } : {}) });
+  return { server, invites, asked, close: () => server.close() };
 }
 
 export async function removeBuiltRenderer(): Promise<void> {

@@ -27,10 +27,7 @@ function fakeTransport(answer: (channel: string, input: unknown) => unknown = ()
 describe('bridge API', () => {
   it('offers only the fixed methods of the contract', () => {
     const api = createBridgeApi(fakeTransport().transport);
-    expect(Object.keys(api).sort()).toEqual([
-      'chat', 'copyText', 'deviceStatus', 'enroll', 'getConversation', 'getState', 'listConversations', 'listModels', 'newConversation',
-      'onConversationChange', 'onInviteLink', 'onState', 'previewInvite', 'sendMessage', 'signOut', 'stopAnswer', 'takePendingInvite',
-    ]);
+    expect(Object.keys(api).sort()).toEqual(['acknowledgeRevocation', 'chat', 'copyText', 'currentInvite', 'deviceStatus', 'enroll', 'finishInvite', 'getConversation', 'getState', 'listConversations', 'listModels', 'newConversation', 'onConversationChange', 'onInviteLink', 'onState', 'previewInvite', 'sendMessage', 'signOut', 'stopAnswer']);
   });
 
   it('sends the conversation calls and sign-out options to their channels', async () => {

@@ -28,13 +28,15 @@ describe('deep links', () => {
     let focused = 0;
     handleDeepLinks({ app, invites, argv: ['/usr/bin/airlock', LINK], focusWindow: () => focused++ });
     expect(registered).toEqual(['airlock']);
-    expect(invites.take()).toBe(LINK);
+    expect(invites.current()).toBe(LINK);
+    expect(invites.finish(LINK)).toBeNull();
     let prevented = false;
     listeners.get('open-url')!({ preventDefault: () => (prevented = true) }, LINK);
     expect(prevented).toBe(true);
-    expect(invites.take()).toBe(LINK);
+    expect(invites.current()).toBe(LINK);
+    expect(invites.finish(LINK)).toBeNull();
     listeners.get('second-instance')!({}, ['/usr/bin/airlock', '--flag', LINK], '/');
-    expect(invites.take()).toBe(LINK);
+    expect(invites.current()).toBe(LINK);
     expect(focused).toBeGreaterThanOrEqual(3);
   });
 
@@ -50,7 +52,7 @@ describe('deep links', () => {
     handleDeepLinks({ app, invites, argv: [link], focusWindow: () => {}, onRejected: (r) => rejected.push(r) });
     listeners.get('open-url')!({ preventDefault: () => {} }, link);
     listeners.get('second-instance')!({}, [link], '/');
-    expect(invites.take()).toBeNull();
+    expect(invites.current()).toBeNull();
     expect(rejected).toHaveLength(3);
   });
 

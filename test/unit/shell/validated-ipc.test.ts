@@ -12,7 +12,8 @@ const LINK = `airlock://enroll?gw=${encodeURIComponent('https://127.0.0.1:8443')
 
 function setup(client = createFakeClient()) {
   const fake = fakeIpcMain();
-  const service = createApiService({ client, invites: createPendingInvites() });
+  // Main's confirmation, answered yes: these tests are about the IPC checks (confirm-enrollment.test.ts is about the answer).
+  const service = createApiService({ client, invites: createPendingInvites(), confirm: { enrollment: async () => true, signOut: async () => true } });
   const unregister = registerIpcHandlers(fake.ipc, service.handlers, { isAppUrl });
   return { ...fake, client, service, unregister };
 }
