@@ -44,12 +44,15 @@ describe('model output is inert', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(preview.server.pageUrl);
-    // Keyboard only: the link field has focus, Enter checks it, focus lands on the confirm button.
+    // Keyboard only: the link field has focus, Enter checks it, focus lands on the confirmation's
+    // heading (never on the enroll button: one Enter must not enroll), Tab reaches the button.
     await page.locator('[data-screen="enroll"]').waitFor();
     await page.keyboard.insertText(LINK);
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Enroll this device' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Enroll this device');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Confirm the gateway');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Enroll this device…');
     await page.keyboard.press('Enter');
     await page.locator('[data-screen="chat"]').waitFor();
     // Focus is in the composer, ready to type.

@@ -58,7 +58,8 @@ describe('AirlockClient without a gateway', () => {
 
   it('an app built for one gateway refuses links for another', async () => {
     const c = await client(memoryKeychain(), 'https://gw.example');
-    await expect(c.enroll(LINK)).rejects.toMatchObject({ code: 'invite_invalid' });
+    await expect(c.enroll(LINK)).rejects.toMatchObject({ code: 'wrong_gateway', message: expect.stringContaining('set up for https://gw.example only') });
+    await expect(c.previewInvite(LINK)).rejects.toMatchObject({ code: 'wrong_gateway' });
     await c.close();
   });
 
