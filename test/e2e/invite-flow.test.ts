@@ -37,7 +37,9 @@ describe('invite links (browser preview, two real gateways, real keychain)', () 
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'airlock-e2e-invites-'));
-    [gateway, other, browser] = await Promise.all([startGateway(), startGateway(), launchChromium()]);
+    // One after the other: two gateway starts at once can take longer than the helper's start limit on a busy machine.
+    [gateway, browser] = await Promise.all([startGateway(), launchChromium()]);
+    other = await startGateway();
     // Set up for `gateway` only, as `npm start` sets up its preview for the dev gateway.
     client = await createDesktopClient({ dataPath: dataDir, app: { appVersion: '0.1.0', buildId: 'dev', packaged: false }, logger: quiet, gateway: gateway.url });
     preview = await openPreview(client);
@@ -45,7 +47,7 @@ describe('invite links (browser preview, two real gateways, real keychain)', () 
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(preview.server.pageUrl);
     await page.locator('[data-screen="enroll"]').waitFor();
-  }, 90_000);
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
