@@ -8,6 +8,7 @@ import type { ConnectionHub } from './live/connection-hub.js';
 import { createUpstreamUserIds } from './model/upstream-user.js';
 import type { AuditLog } from './audit/audit-log.js';
 import type { DeviceDirectory } from './auth/device-directory.js';
+import { createLockRegistry, type LockRegistry } from './locks/lock-registry.js';
 import type { ReplayGuard } from './auth/replay-guard.js';
 import type { DataPaths, GatewaySecrets } from './config/data-dir.js';
 import type { Logger } from './log.js';
@@ -64,6 +65,8 @@ export interface GatewaySecurity {
   nonces: NonceIssuer;
   replay: ReplayGuard;
   devices: DeviceDirectory;
+  /** Locks in force (issue 13), judged on every session and authenticated request. */
+  locks: LockRegistry;
   /** The gateway's opaque id for a tester, sent upstream as `user` (model/upstream-user.ts). */
   upstreamUserOf: (tester: string) => string;
 }
@@ -117,7 +120,7 @@ export async function createSecurity(
   pin: string,
   config: GatewayConfig,
   clock: Clock,
-  parts: { replay: ReplayGuard; devices: DeviceDirectory; /** The nonce key of this run (auth/nonce-key.ts); default: the persisted secret. */ nonceKey?: Buffer },
+  parts: { replay: ReplayGuard; devices: DeviceDirectory; /** The nonce key of this run (auth/nonce-key.ts); default: the persisted secret. */ nonceKey?: Buffer; locks?: LockRegistry },
 ): Promise<GatewaySecurity> {
   const nonceKey = parts.nonceKey ?? secrets.nonceSecret;
   const tokenSigner = nodeEs256Signer(secrets.tokenPrivateKey, secrets.tokenPublicKey);
@@ -138,6 +141,7 @@ export async function createSecurity(
     }),
     replay: parts.replay,
     devices: parts.devices,
+    locks: parts.locks ?? createLockRegistry({ listLocks: async () => [] }),
     upstreamUserOf: createUpstreamUserIds(secrets.nonceSecret),
   };
 }

@@ -18,6 +18,9 @@ export const ERRORS = {
   device_unknown: { status: 401, message: 'This device is not enrolled with the gateway. Enroll with an invite link.' },
   device_revoked: { status: 403, message: 'This device was revoked by an admin.' },
   tester_suspended: { status: 403, message: 'Your access was suspended by an admin.' },
+  // docs/PROTOCOL-CHANGES.md (issue 13): a lock refuses for a while; the device keeps its key and
+  // works again when the lock ends (the body's `lock` says until when).
+  device_locked: { status: 403, message: 'An admin has locked access for now. You keep your enrollment: the app works again when the lock ends.' },
   dpop_invalid: { status: 401, message: 'The proof of possession is invalid. Check the device clock and retry.' },
   dpop_replay: { status: 401, message: 'The proof of possession was already used. Retry with a fresh proof.' },
   use_dpop_nonce: { status: 401, message: 'Retry with the nonce in the DPoP-Nonce header.' },
@@ -40,19 +43,28 @@ export function statusOf(code: ErrorCode): number {
   return ERRORS[code].status;
 }
 
+/** What a tester is told about a lock: the admin's message (if any) and its end (ISO time; null: until an admin lifts it). */
+export interface LockNotice {
+  message: string | null;
+  until: string | null;
+}
+
 /** An error with a stable code; callers branch on `code`, never on the message text. */
 export class AirlockError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   /** Seconds to wait, for `rate_limited` and `unavailable`. */
   readonly retryAfter: number | undefined;
+  /** For `device_locked`: the admin's message to the tester and when the lock ends (null: until lifted). */
+  readonly lock: LockNotice | undefined;
 
-  constructor(code: ErrorCode, message?: string, options?: { retryAfter?: number; cause?: unknown }) {
+  constructor(code: ErrorCode, message?: string, options?: { retryAfter?: number; cause?: unknown; lock?: LockNotice }) {
     super(message ?? ERRORS[code].message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AirlockError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.retryAfter = options?.retryAfter;
+    this.lock = options?.lock;
   }
 }
 

@@ -3,7 +3,9 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { adminRequest, type AdminResponse } from '../../protocol/schemas/admin.js';
 import type { Logger } from '../log.js';
 import { describeZodError } from '../http/schemas.js';
+import type { AdminIdentity } from './identity.js';
 import { AdminError } from './operations.js';
+import { peerIdentity } from './peer-identity.js';
 
 const MAX_REQUEST_BYTES = 2_000_000;
 
@@ -22,9 +24,10 @@ export function socketIsLive(path: string): Promise<boolean> {
 /**
  * `DATA/admin.sock`: one newline-terminated JSON request per connection, one JSON answer
  * (protocol/schemas/admin.ts). Mode 0600 inside a 0700 directory: only the gateway's OS user
- * can connect. There is no admin route on the network port.
+ * can connect. There is no admin route on the network port. Each command runs with the identity
+ * of the connecting process (peer-identity.ts), which its audit entries name.
  */
-export async function startAdminSocket(path: string, run: (request: ReturnType<typeof adminRequest.parse>) => Promise<unknown>, log: Logger): Promise<Server> {
+export async function startAdminSocket(path: string, run: (request: ReturnType<typeof adminRequest.parse>, identity: AdminIdentity) => Promise<unknown>, log: Logger): Promise<Server> {
   if (await socketIsLive(path)) throw new Error(`Another gateway is already running on this data directory (${path} answers).`);
   await unlink(path).catch(() => undefined);
 
@@ -52,7 +55,8 @@ export async function startAdminSocket(path: string, run: (request: ReturnType<t
       const parsed = adminRequest.safeParse(parsedJson);
       if (!parsed.success) return answer({ ok: false, error: { code: 'bad_request', message: describeZodError('The admin request', parsed.error) } });
       done = true;
-      run(parsed.data).then(
+      // Who is on the other end goes into the audit entry of whatever this command changes.
+      peerIdentity(socket).then((identity) => run(parsed.data, identity)).then(
         (result) => answer({ ok: true, result }),
         (error: unknown) => {
           if (error instanceof AdminError) return answer({ ok: false, error: { code: error.code, message: error.message } });

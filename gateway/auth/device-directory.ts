@@ -23,6 +23,8 @@ export interface DeviceDirectory {
   peekTesterStatus(tester: string): TesterStatus | undefined;
   markDeviceRevoked(deviceId: string): void;
   markTesterSuspended(tester: string, deviceIds: readonly string[]): void;
+  /** `tester resume`: the tester is active again (their revoked devices stay revoked). */
+  markTesterResumed(tester: string): void;
   /** Records a new device (enrollment). */
   remember(state: DeviceState, testerStatus: TesterStatus): void;
   /** Throttled lastSeenAt: true when the store should be told now (at most once a minute). */
@@ -90,6 +92,10 @@ export function createDeviceDirectory(store: Store, options: { touchEveryMs?: nu
         const cached = devices.get(id);
         if (cached) cached.status = 'revoked';
       }
+    },
+    markTesterResumed(tester) {
+      suspended.delete(tester);
+      testers.set(tester, 'active');
     },
     remember(state, testerStatus) {
       devices.set(state.deviceId, state);

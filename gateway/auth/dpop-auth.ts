@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AirlockError } from '../../protocol/errors.js';
 import { authorizationHeader } from '../../protocol/schemas/dpop.js';
 import type { GatewayContext } from '../context.js';
+import { refuseIfLocked } from '../locks/refuse.js';
 import { createProofVerifier } from './proof-verifier.js';
 
 /** Who is calling, set on every request of the protected context. */
@@ -89,6 +90,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
     if (testerStatus !== 'active') throw new AirlockError('tester_suspended');
     // Revoked by an admin, or retired by its tester: either way this device is ended.
     if (device.status !== 'active') throw new AirlockError('device_revoked');
+    refuseIfLocked(security.locks, device, clock.nowMs());
     request.device = { deviceId: device.deviceId, tester: device.tester, jkt: device.jkt };
 
     reply.header('dpop-nonce', security.nonces.current());

@@ -1,5 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
+import { invokingIdentity } from '../admin/identity.js';
 import { AdminError } from '../admin/operations.js';
 import { callAdminSocket } from '../admin/socket-client.js';
 import { socketIsLive } from '../admin/socket-server.js';
@@ -30,6 +31,8 @@ export interface AdminCallOptions {
   store: string | undefined;
   /** An invite origin given on the command line: the store is then used directly (the gateway would use its own). */
   origin?: string;
+  /** Only the running gateway can answer (live connections): without one, UnreachableError. */
+  live?: boolean;
 }
 
 /** Runs an admin command on the running gateway, or directly on the store when none runs. */
@@ -46,6 +49,7 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
     return response.result;
   }
   await assertAirlockDataDir(paths.dir);
+  if (options.live) throw new UnreachableError(`No gateway is running on ${options.dataDir} (nothing answers on its admin socket), so there are no live connections to show. Start it with "airlock-gateway serve", or check --data.`);
   // Loaded here, not at start: a command answered by the running gateway needs none of this.
   const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }, { readPublicOrigin }, { originWhenStopped }] = await Promise.all([
     import('../tls/certificates.js'),
@@ -68,7 +72,8 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
     throw error;
   }
   try {
-    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, loadPolicy: () => loadPolicyFile(paths.policy) })(request);
+    // No gateway: this process acts on the store itself, as the user running it.
+    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, loadPolicy: () => loadPolicyFile(paths.policy) })(request, invokingIdentity());
   } finally {
     await store.close();
   }

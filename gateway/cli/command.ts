@@ -24,7 +24,7 @@ export interface CommandInput {
   out(text: string): void;
   err(text: string): void;
   /** An admin request on the running gateway (admin socket), or on the store when none runs. */
-  admin(request: AdminRequest, options?: { origin?: string }): Promise<unknown>;
+  admin(request: AdminRequest, options?: { origin?: string; live?: boolean }): Promise<unknown>;
 }
 
 /**

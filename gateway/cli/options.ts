@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { email } from '../../protocol/schemas/common.js';
+import { lockId } from '../../protocol/schemas/admin.js';
+import { deviceId, email } from '../../protocol/schemas/common.js';
 import { parsePublicOrigin } from '../origin/public-origin.js';
 import { UsageError } from './usage-error.js';
 
@@ -63,3 +64,14 @@ export function flag<T extends z.ZodType>(name: string, schema: T, value: unknow
   if (!parsed.success) throw new UsageError(`--${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
   return parsed.data;
 }
+
+/** Free text for a flag (a message or a note): one to `max` characters, no control characters but newlines. */
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((v) => !/[\u0000-\u0009\u000b-\u001f\u007f]/.test(v), 'must not contain control characters');
+
+export const deviceIdFlag = deviceId;
+export const lockIdFlag = lockId;

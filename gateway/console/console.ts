@@ -40,7 +40,7 @@ export interface RunningConsole {
   /** A one-time login link for `osUser` (60 s, single use). */
   loginLink(osUser: string): { link: string; expiresAt: string };
   /** The admin socket's operations plus `console.link`; `audit verify` results are noted for the overview. */
-  adminOps(run: (request: AdminRequest) => Promise<unknown>, callerOf: () => string): (request: AdminRequest) => Promise<unknown>;
+  adminOps<A extends unknown[]>(run: (request: AdminRequest, ...rest: A) => Promise<unknown>, callerOf: () => string): (request: AdminRequest, ...rest: A) => Promise<unknown>;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -100,7 +100,8 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     loginLink,
     adminOps(run, callerOf) {
       const inner = observed(run);
-      return async (request) => (request.op === 'console.link' ? loginLink(callerOf()) : inner(request));
+      // The rest (the admin's identity, issue 13) passes through to the operations.
+      return async (request, ...rest) => (request.op === 'console.link' ? loginLink(callerOf()) : inner(request, ...rest));
     },
     app,
     async close() {

@@ -1,12 +1,13 @@
 /**
  * `GET /v1/events`, the control channel: a heartbeat at once and then every `heartbeatMs`,
  * `policy` when the policy changes, and `revoked` with the reason when an admin cuts the device
- * or its tester, after which the stream ends. Every channel is registered in the connection hub.
+ * or its tester (`locked` with the lock's notice when an admin locks it), after which the stream ends. Every channel is registered in the connection hub.
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Policy } from '../../protocol/schemas/policy.js';
-import type { ConnectionHub } from '../live/connection-hub.js';
+import type { LockNotice } from '../../protocol/errors.js';
+import type { ConnectionHub, CutCode } from '../live/connection-hub.js';
 import { deviceOf, type DeviceIdentity } from '../model/chat-call.js';
 import { createEventChannels } from './channels.js';
 import { SSE_HEADERS, sseEvent } from './sse.js';
@@ -53,9 +54,9 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
       deviceId: device.deviceId,
       tester: device.tester,
       kind: 'events' as const,
-      cut(reason: string) {
+      cut(reason: string, _code: CutCode, lock?: LockNotice) {
         leave();
-        sink.end(sseEvent('revoked', { reason }));
+        sink.end(lock ? sseEvent('locked', lock) : sseEvent('revoked', { reason }));
       },
     };
     const unregister = deps.hub.add(connection);
@@ -85,7 +86,7 @@ export const eventsRoutes: FastifyPluginAsync<{ deps: EventsDeps }> = async (app
     out.write(sseEvent('heartbeat', { at: Math.floor(deps.now() / 1000) }));
     if (deps.stillActive && !(await deps.stillActive(device))) {
       unregister();
-      connection.cut('this device is no longer active');
+      connection.cut('this device is no longer active', 'device_revoked');
     }
     return reply.code(200).headers(SSE_HEADERS).send(out);
   });

@@ -54,7 +54,7 @@ export function sendAirlockError(ctx: GatewayContext, reply: FastifyReply, error
   if (challenge) reply.header('www-authenticate', challenge);
   if (error.code === 'use_dpop_nonce' || challenge) reply.header('dpop-nonce', ctx.security.nonces.current());
   if (error.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
-  return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+  return reply.code(error.status).send({ error: { code: error.code, message: error.message, ...(error.lock ? { lock: error.lock } : {}) } });
 }
 
 /** Who a refusal is about: the authenticated device, else the device a valid token names, else the address. */

@@ -1,3 +1,8 @@
+import type { LockNotice } from '../../protocol/errors.js';
+
+/** Why a connection is cut: a revocation, a suspension, or a lock (which carries its notice). */
+export type CutCode = 'device_revoked' | 'tester_suspended' | 'device_locked';
+
 /**
  * Every live connection of an authenticated device (event channels and open model streams), so
  * that a revocation can cut them at once. The admin socket and the cross-instance listener call
@@ -7,8 +12,11 @@ export interface LiveConnection {
   deviceId: string;
   tester: string;
   kind: 'events' | 'stream';
-  /** Ends the connection; for events, after sending `revoked` with the reason. Must not throw. */
-  cut(reason: string, code: 'device_revoked' | 'tester_suspended'): void;
+  /**
+   * Ends the connection; for events, after sending `revoked` with the reason (or `locked` with the
+   * notice, for a lock). Must not throw.
+   */
+  cut(reason: string, code: CutCode, lock?: LockNotice): void;
 }
 
 export interface ConnectionHub {
@@ -16,6 +24,10 @@ export interface ConnectionHub {
   add(connection: LiveConnection): () => void;
   cutDevice(deviceId: string, reason: string): number;
   cutTester(tester: string, reason: string): number;
+  /** Cuts like a revocation, but the connections are told of a lock (issue 13): a device's, or every device of a tester. */
+  cutLocked(target: { deviceId: string } | { tester: string }, lock: LockNotice): number;
+  /** The devices holding connections now, with their tester and open connections by kind (`status`). */
+  snapshot(): { deviceId: string; tester: string; events: number; streams: number; since: string }[];
   count(filter?: { deviceId?: string; kind?: LiveConnection['kind'] }): number;
   /** How many testers and devices the hub is tracking (to prove it forgets closed connections). */
   tracked(): { testers: number; devices: number };
@@ -24,6 +36,7 @@ export interface ConnectionHub {
 export function createConnectionHub(): ConnectionHub {
   const byDevice = new Map<string, Set<LiveConnection>>();
   const byTester = new Map<string, Set<string>>();
+  const openedAt = new WeakMap<LiveConnection, number>();
 
   // Forgets the tester once none of their devices holds a connection, so the maps do not grow
   // with every tester ever seen.
@@ -32,7 +45,7 @@ export function createConnectionHub(): ConnectionHub {
     if (testerDevices?.delete(deviceId) && testerDevices.size === 0) byTester.delete(tester);
   }
 
-  function cutAll(deviceId: string, reason: string, code: 'device_revoked' | 'tester_suspended'): number {
+  function cutAll(deviceId: string, reason: string, code: CutCode, lock?: LockNotice): number {
     const connections = byDevice.get(deviceId);
     if (!connections) return 0;
     byDevice.delete(deviceId);
@@ -40,7 +53,7 @@ export function createConnectionHub(): ConnectionHub {
     let cut = 0;
     for (const connection of connections) {
       try {
-        connection.cut(reason, code);
+        connection.cut(reason, code, lock);
       } catch {
         // A connection that fails to close politely is still dropped from the hub.
       }
@@ -54,6 +67,7 @@ export function createConnectionHub(): ConnectionHub {
       let set = byDevice.get(connection.deviceId);
       if (!set) byDevice.set(connection.deviceId, (set = new Set()));
       set.add(connection);
+      openedAt.set(connection, Date.now());
       let devices = byTester.get(connection.tester);
       if (!devices) byTester.set(connection.tester, (devices = new Set()));
       devices.add(connection.deviceId);
@@ -75,6 +89,26 @@ export function createConnectionHub(): ConnectionHub {
       for (const deviceId of [...devices]) cut += cutAll(deviceId, reason, 'tester_suspended');
       byTester.delete(tester);
       return cut;
+    },
+    cutLocked(target, lock) {
+      const reason = lock.message ?? 'locked by an admin';
+      if ('deviceId' in target) return cutAll(target.deviceId, reason, 'device_locked', lock);
+      let cut = 0;
+      for (const deviceId of [...(byTester.get(target.tester) ?? [])]) cut += cutAll(deviceId, reason, 'device_locked', lock);
+      return cut;
+    },
+    snapshot() {
+      return [...byDevice].map(([deviceId, set]) => {
+        let events = 0;
+        let tester = '';
+        let since = Infinity;
+        for (const c of set) {
+          tester = c.tester;
+          since = Math.min(since, openedAt.get(c) ?? Infinity);
+          if (c.kind === 'events') events++;
+        }
+        return { deviceId, tester, events, streams: set.size - events, since: new Date(Number.isFinite(since) ? since : Date.now()).toISOString() };
+      });
     },
     tracked() {
       return { testers: byTester.size, devices: byDevice.size };

@@ -9,11 +9,12 @@
  */
 import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
+import { AirlockError, ERRORS, type ErrorCode, type LockNotice } from '../../protocol/errors.js';
 import { chatCompletionRequest, usage as usageSchema, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
 import type { Policy } from '../../protocol/schemas/policy.js';
 import type { AuthenticatedDevice } from '../auth/dpop-auth.js';
-import type { ConnectionHub } from '../live/connection-hub.js';
+import type { ConnectionHub, CutCode } from '../live/connection-hub.js';
+import { lockedMessage } from '../locks/lock-rules.js';
 import type { Admission, ModelLimits } from '../limits/model-limits.js';
 import { SSE_HEADERS, sseEvent } from '../events/sse.js';
 import type { ModelCatalog, RoutedModel } from './catalog.js';
@@ -52,7 +53,7 @@ export interface ChatDeps {
 }
 
 type Stop =
-  | { kind: 'cut'; code: 'device_revoked' | 'tester_suspended'; reason: string }
+  | { kind: 'cut'; code: CutCode; reason: string; lock?: LockNotice | undefined }
   | { kind: 'timeout' }
   | { kind: 'client' }
   | { kind: 'budget'; perDay: number }
@@ -62,6 +63,7 @@ type Stop =
 function stopError(stop: Stop): AirlockError | null {
   switch (stop.kind) {
     case 'cut':
+      if (stop.lock) return new AirlockError('device_locked', lockedMessage(stop.lock), { lock: stop.lock });
       return new AirlockError(stop.code, `${ERRORS[stop.code].message} Reason: ${stop.reason}`);
     case 'timeout':
       return new AirlockError('upstream_timeout');
@@ -172,7 +174,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
       end({ kind: 'budget', perDay: policy.limits.tokensPerDay });
       return false;
     };
-    unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code) => end({ kind: 'cut', code, reason }) });
+    unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code, lock) => end({ kind: 'cut', code, reason, lock }) });
     reply.raw.on('close', onClientClose);
     if (deps.stillActive && !(await deps.stillActive(device))) end({ kind: 'cut', code: 'device_revoked', reason: 'this device is no longer active' });
     stall.arm(model.timeouts.firstByteMs);
@@ -424,7 +426,7 @@ async function relayStream(
     }
     const failure = stop ? stopError(stop) : null;
     if (answer.begun && !out.destroyed) {
-      if (failure) out.end(sseEvent('error', { error: { code: failure.code, message: failure.message } }));
+      if (failure) out.end(sseEvent('error', { error: { code: failure.code, message: failure.message, ...(failure.lock ? { lock: failure.lock } : {}) } }));
       else out.destroy();
     }
     return summary();

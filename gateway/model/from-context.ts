@@ -43,6 +43,7 @@ export async function upstreamsOf(ctx: GatewayContext): Promise<UpstreamsFile> {
 async function stillActive(ctx: GatewayContext, device: DeviceIdentity): Promise<boolean> {
   const { devices } = ctx.security;
   const state = devices.peek(device.deviceId) ?? (await devices.get(device.deviceId));
+  if (ctx.security.locks.holding(device, ctx.clock.nowMs())) return false;
   return state?.status === 'active' && (devices.peekTesterStatus(device.tester) ?? (await devices.testerStatus(device.tester))) === 'active';
 }
 

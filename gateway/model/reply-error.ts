@@ -8,7 +8,7 @@ import { AirlockError } from '../../protocol/errors.js';
 export function replyError(reply: FastifyReply, error: AirlockError): FastifyReply {
   reply.code(error.status);
   if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-  return reply.send({ error: { code: error.code, message: error.message } });
+  return reply.send({ error: { code: error.code, message: error.message, ...(error.lock ? { lock: error.lock } : {}) } });
 }
 
 /** The first zod issue as "field: problem", so a refused request says what to fix. */

@@ -79,7 +79,7 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
           type: 'enrollment',
           actor: `device:${device.id}`,
           subject: device.tester,
-          details: { invite: device.inviteId, jkt, platform: evidence.platform, osRelease: evidence.osRelease, arch: evidence.arch, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
+          details: { client: request.ip, invite: device.inviteId, jkt, platform: evidence.platform, osRelease: evidence.osRelease, arch: evidence.arch, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
         }),
       );
       if (!outcome.ok) throw new AirlockError(outcome.code, outcome.message);

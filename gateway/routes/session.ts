@@ -9,6 +9,7 @@ import { dpopHeaderOf, requestHtu } from '../auth/dpop-auth.js';
 import type { GatewayContext } from '../context.js';
 import { newNonce } from '../enroll/ids.js';
 import { responses } from '../http/schemas.js';
+import { refuseIfLocked } from '../locks/refuse.js';
 import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
@@ -36,6 +37,8 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       const deviceId = sessionAttestationDeviceId(request.body.attestation);
       const device = await store.getDevice(deviceId);
       if (device === null) throw new AirlockError('device_unknown');
+      // A refusal from here on names the device in its audit entry (issue 13), not only the address.
+      request.tokenDevice = device.id;
       if (proof.jkt !== device.jkt) throw new AirlockError('dpop_invalid', 'Invalid DPoP proof: it is not signed by this device\'s registered key.');
       const attestation = await verifySessionAttestation(request.body.attestation, device.publicJwk, { now, iatWindow: config.iatWindow, keyCache });
       if (attestation.nonce !== proof.payload.nonce) {
@@ -45,6 +48,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       const state = await security.devices.get(device.id);
       if ((await security.devices.testerStatus(device.tester)) !== 'active') throw new AirlockError('tester_suspended');
       if (device.status !== 'active' || (state !== null && state.status !== 'active')) throw new AirlockError('device_revoked');
+      refuseIfLocked(security.locks, { deviceId: device.id, tester: device.tester }, clock.nowMs());
       if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
       const inForce = policy.current();
       await enforcePolicy(attestation.evidence, inForce, trustedBuilds);
@@ -60,7 +64,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
         type: 'session',
         actor: `device:${device.id}`,
         subject: device.tester,
-        details: { expiresIn, platform: evidence.platform, osRelease: evidence.osRelease, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
+        details: { client: request.ip, expiresIn, platform: evidence.platform, osRelease: evidence.osRelease, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
       });
       const nowMs = clock.nowMs();
       if (security.devices.shouldTouch(device.id, nowMs)) await store.touchDevice(device.id, new Date(nowMs).toISOString());

@@ -8,6 +8,8 @@ import { createAdminOperations } from '../admin/operations.js';
 import { socketIsLive, startAdminSocket } from '../admin/socket-server.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createDeviceDirectory } from '../auth/device-directory.js';
+import { invokingIdentity } from '../admin/identity.js';
+import { createLockRegistry } from '../locks/lock-registry.js';
 import { createMemoryReplayGuard } from '../auth/replay-guard.js';
 import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
@@ -111,13 +113,15 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   try {
     const hub = createConnectionHub();
     const devices = createDeviceDirectory(store);
+    const locks = createLockRegistry(store);
+    await locks.reload();
     // Several instances: revocations fan out, DPoP proofs are single-use across them, and this
     // instance refuses authenticated requests whenever it may have missed a revocation.
     cluster = isPostgresStore(store) ? createGatewayCluster({ store, hub, devices, reloadPolicy: () => policy.reload(), log: (line) => log.warn(line) }) : undefined;
     await cluster?.start();
     const replay = cluster?.replay ?? createMemoryReplayGuard(() => clock.nowSeconds());
     const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
-    const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey });
+    const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
     const ctx: GatewayContext = { config, store, policy, hub, audit: createAuditLog(store, log), clock, log, security };
 
     app = await buildApp(ctx);
@@ -139,7 +143,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       clock,
       origin: () => config.origin,
       pin,
-      live: { hub, devices, policy },
+      live: { hub, devices, policy, locks },
       loadPolicy: () => loadPolicyFile(paths.policy),
     });
     const run = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, createTlsReloader(app.server, paths));
@@ -174,7 +178,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       pin,
       ctx,
       app: started,
-      admin: socketOps,
+      // In-process callers (`dev`'s invite) act as the user running the gateway.
+      admin: (request) => socketOps(request, invokingIdentity()),
       consoleUrl: adminConsole?.url ?? null,
       close() {
         closing ??= (async () => {

@@ -6,7 +6,7 @@
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import type { AdmittedBuild } from '../release/admit-manifest.js';
-import type { AuditEntry, AuditQuery, DeviceRecord, InviteRecord, TesterRecord } from './store.js';
+import type { AuditEntry, AuditQuery, DeviceRecord, InviteRecord, LockRecord, TesterRecord } from './store.js';
 
 export interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
 export interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
@@ -39,4 +39,9 @@ export const auditQueryParams = (query: AuditQuery) => ({
   text: query.text ?? null,
   since: query.since ?? null,
   until: query.until ?? null,
+});
+export interface LockRow { id: string; target_kind: LockRecord['targetKind']; target: string; message: string | null; note: string | null; created_at: string; created_by: string; expires_at: string | null; removed_at: string | null; removed_by: string | null }
+export const toLock = (r: LockRow): LockRecord => ({
+  id: r.id, targetKind: r.target_kind, target: r.target, message: r.message, note: r.note, createdAt: r.created_at, createdBy: r.created_by,
+  expiresAt: r.expires_at, removedAt: r.removed_at, removedBy: r.removed_by,
 });

@@ -106,4 +106,25 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX devices_by_tester ON devices (tester);
     `,
   },
+  {
+    version: 4,
+    // Locks (issue 13): reversible, optionally timed refusals of a tester or a device. The audit
+    // index by time serves `usage --since`.
+    sql: `
+      CREATE TABLE locks (
+        id TEXT PRIMARY KEY,
+        target_kind TEXT NOT NULL CHECK (target_kind IN ('tester', 'device')),
+        target TEXT NOT NULL,
+        message TEXT,
+        note TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        expires_at TEXT,
+        removed_at TEXT,
+        removed_by TEXT
+      );
+      CREATE INDEX locks_open ON locks (removed_at, target);
+      CREATE INDEX audit_by_time ON audit (time);
+    `,
+  },
 ];

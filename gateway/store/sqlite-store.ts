@@ -3,7 +3,7 @@ import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtE
 import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
-import { auditQueryParams, toAudit, toDevice, toInvite, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from './rows.js';
+import { auditQueryParams, toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from './rows.js';
 import { RETIRED_REASON } from './store.js';
 import type {
   AuditEntry,
@@ -52,6 +52,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     testers: db.prepare('SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t ORDER BY t.email'),
     insertTester: db.prepare('INSERT INTO testers (email, status, created_at) VALUES (?, \'active\', ?)'),
     suspendTester: db.prepare('UPDATE testers SET status = \'suspended\', suspended_reason = ? WHERE email = ?'),
+    resumeTester: db.prepare('UPDATE testers SET status = \'active\', suspended_reason = NULL WHERE email = ? AND status = \'suspended\''),
     insertDevice: db.prepare('INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, \'active\', ?)'),
     deviceById: db.prepare('SELECT * FROM devices WHERE id = ?'),
     deviceByJkt: db.prepare('SELECT id FROM devices WHERE jkt = ?'),
@@ -71,6 +72,13 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
     usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
   };
+  const lockQ = {
+    insert: db.prepare('INSERT INTO locks (id, target_kind, target, message, note, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    byId: db.prepare('SELECT * FROM locks WHERE id = ?'),
+    open: db.prepare('SELECT * FROM locks WHERE removed_at IS NULL ORDER BY created_at, id'),
+    remove: db.prepare('UPDATE locks SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL'),
+  };
+  const auditSinceQ = (types: number) => db.prepare(`SELECT * FROM audit WHERE time >= ? AND (? IS NULL OR actor = ?) AND type IN (${Array(types).fill('?').join(', ')}) ORDER BY seq`);
   const releaseQ = {
     insert: db.prepare('INSERT INTO releases (build_id, kid, version, platform, arch, created_at, manifest, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (build_id, kid) DO NOTHING'),
     all: db.prepare('SELECT build_id, kid, version, platform, arch, created_at FROM releases ORDER BY added_at, build_id, kid'),
@@ -215,6 +223,32 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     async listTesters() {
       return (q.testers.all() as TesterRow[]).map(toTester);
     },
+    async resumeTester(email, audit) {
+      return atomically(() => {
+        if (!tester(email)) return null;
+        const changed = q.resumeTester.run(email).changes === 1;
+        if (changed) append(audit);
+        return { tester: tester(email)!, changed };
+      });
+    },
+    async createLock(lock, audit) {
+      return atomically(() => {
+        lockQ.insert.run(lock.id, lock.targetKind, lock.target, lock.message, lock.note, now().toISOString(), lock.createdBy, lock.expiresAt);
+        append(audit);
+        return toLock(lockQ.byId.get(lock.id) as LockRow);
+      });
+    },
+    async listLocks() {
+      return (lockQ.open.all() as LockRow[]).map(toLock);
+    },
+    async removeLock(id, removedBy, audit) {
+      return atomically(() => {
+        if (!lockQ.byId.get(id)) return null;
+        const changed = lockQ.remove.run(now().toISOString(), removedBy, id).changes === 1;
+        if (changed) append(audit);
+        return { lock: toLock(lockQ.byId.get(id) as LockRow), changed };
+      });
+    },
     async suspendTester(email, reason, audit) {
       return atomically(() => {
         if (!tester(email)) return null;
@@ -232,6 +266,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
     appendAuditDeferred(entry) {
       return deferred.append(entry);
+    },
+    async auditSince(since, types, actor) {
+      if (types.length === 0) return [];
+      return (auditSinceQ(types.length).all(since, actor ?? null, actor ?? null, ...types) as AuditDbRow[]).map(toAudit);
     },
     async auditTail(n) {
       return (q.auditTail.all(n) as AuditDbRow[]).map(toAudit);

@@ -53,6 +53,27 @@ export interface DeviceRecord {
   revokedReason: string | null;
 }
 
+/**
+ * A lock (issue 13): refuses a tester's or one device's sessions until it ends (`expiresAt`, or
+ * removed). Unlike a revocation the device keeps its key. `message` is shown to the tester;
+ * `note` stays in the audit log and the admin's listing.
+ */
+export interface LockRecord {
+  id: string;
+  targetKind: 'tester' | 'device';
+  /** An email (tester) or a device id. */
+  target: string;
+  message: string | null;
+  note: string | null;
+  createdAt: string;
+  createdBy: string;
+  /** null: until removed. */
+  expiresAt: string | null;
+  removedAt: string | null;
+  removedBy: string | null;
+}
+export type NewLock = Pick<LockRecord, 'id' | 'targetKind' | 'target' | 'message' | 'note' | 'expiresAt' | 'createdBy'>;
+
 /** What a caller gives for an audit entry; seq, time and hashes are the store's. */
 export interface AuditInput {
   type: string;
@@ -164,10 +185,21 @@ export interface Store {
   retireDevice(id: string, audit: AuditInput): Promise<{ device: DeviceRecord; changed: boolean } | null>;
   getTester(email: string): Promise<TesterRecord | null>;
   listTesters(): Promise<TesterRecord[]>;
+  /** Lifts a suspension (devices revoked by it stay revoked: a new invite enrolls); null when unknown, `changed` false when not suspended. */
+  resumeTester(email: string, audit: AuditInput): Promise<{ tester: TesterRecord; changed: boolean } | null>;
   /** Suspends the tester and revokes every active device of theirs; null when unknown. */
   suspendTester(email: string, reason: string, audit: AuditInput): Promise<{ tester: TesterRecord; devicesRevoked: string[] } | null>;
 
+  // Locks (issue 13): state and audit entry in one transaction, as every change.
+  createLock(lock: NewLock, audit: AuditInput): Promise<LockRecord>;
+  /** Locks not removed, oldest first; whether one has expired is judged by the reader. */
+  listLocks(): Promise<LockRecord[]>;
+  /** null when there is no such lock; `changed` false when it was already removed. */
+  removeLock(id: string, removedBy: string, audit: AuditInput): Promise<{ lock: LockRecord; changed: boolean } | null>;
+
   // Audit log (append-only hash chain)
+  /** Entries of these types at or after `since` (ISO time), oldest first, of one actor when given: what `usage` sums. */
+  auditSince(since: string, types: readonly string[], actor?: string): Promise<AuditEntry[]>;
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /**
    * Same chain and durability as appendAudit (resolves once committed and fsync'd), for entries

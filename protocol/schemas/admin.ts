@@ -8,6 +8,12 @@ import { platform } from './evidence.js';
  * client; the network port has no admin route.
  */
 const reason = z.string().min(1).max(500);
+/** Shown to the tester (`--message`; `--reason` is its older name). */
+const message = z.string().min(1).max(500);
+/** Kept in the audit log only (`--note`). */
+const note = z.string().min(1).max(2000);
+export const lockId = z.string().regex(/^lck_[A-Za-z0-9_-]{8,64}$/, 'must be a lock id (lck_...)');
+const isoSince = z.iso.datetime();
 
 export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('invite.create'), email, expiresInSeconds: z.number().int().positive().max(365 * 86_400), devices: z.number().int().min(1).max(100) }),
@@ -15,9 +21,21 @@ export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('invite.revoke'), id: inviteId }),
   z.strictObject({ op: z.literal('device.list') }),
   z.strictObject({ op: z.literal('device.show'), id: deviceId }),
-  z.strictObject({ op: z.literal('device.revoke'), id: deviceId, reason: reason.optional() }),
+  z.strictObject({ op: z.literal('device.revoke'), id: deviceId, reason: reason.optional(), note: note.optional() }),
   z.strictObject({ op: z.literal('tester.list') }),
-  z.strictObject({ op: z.literal('tester.suspend'), email, reason: reason.optional() }),
+  z.strictObject({ op: z.literal('tester.suspend'), email, reason: reason.optional(), note: note.optional() }),
+  z.strictObject({ op: z.literal('tester.resume'), email, note: note.optional() }),
+  z.strictObject({
+    op: z.literal('lock.create'),
+    target: z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('tester'), email }), z.strictObject({ kind: z.literal('device'), id: deviceId })]),
+    ttlSeconds: z.number().int().positive().max(365 * 86_400).optional(),
+    message: message.optional(),
+    note: note.optional(),
+  }),
+  z.strictObject({ op: z.literal('lock.list') }),
+  z.strictObject({ op: z.literal('lock.remove'), id: lockId, note: note.optional() }),
+  z.strictObject({ op: z.literal('status') }),
+  z.strictObject({ op: z.literal('usage'), since: isoSince, tester: email.optional(), by: z.enum(['tester', 'day', 'model', 'device']) }),
   z.strictObject({ op: z.literal('audit.tail'), n: z.number().int().min(1).max(100_000) }),
   z.strictObject({ op: z.literal('audit.verify'), anchor: z.strictObject({ seq: z.number().int().min(1), hash: z.string().regex(/^[0-9a-f]{64}$/) }).optional() }),
   z.strictObject({ op: z.literal('policy.show') }),

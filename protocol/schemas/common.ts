@@ -47,10 +47,18 @@ export type EcPublicJwk = z.infer<typeof ecPublicJwk>;
 
 export const errorCode = z.enum(ERROR_CODES);
 
+/** A lock's notice (`device_locked` refusals and the `locked` control event): docs/PROTOCOL-CHANGES.md. */
+export const lockNotice = z.strictObject({
+  message: z.string().max(500).nullable(),
+  until: z.iso.datetime().nullable(),
+});
+
 export const errorBody = z.strictObject({
   error: z.strictObject({
     code: errorCode,
     message: z.string().max(2000),
+    /** Only with `device_locked`. */
+    lock: lockNotice.optional(),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBody>;

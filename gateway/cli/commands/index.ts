@@ -7,6 +7,12 @@ import { deviceList } from './device-list.js';
 import { deviceRevoke } from './device-revoke.js';
 import { deviceShow } from './device-show.js';
 import { init } from './init.js';
+import { lockCreate } from './lock-create.js';
+import { lockList } from './lock-list.js';
+import { lockRemove } from './lock-remove.js';
+import { status } from './status.js';
+import { testerResume } from './tester-resume.js';
+import { usage } from './usage.js';
 import { inviteCreate } from './invite-create.js';
 import { inviteList } from './invite-list.js';
 import { inviteRevoke } from './invite-revoke.js';
@@ -29,6 +35,8 @@ export const COMMANDS: readonly CliCommand[] = [
   serve,
   adminConsole,
   dev,
+  status,
+  usage,
   inviteCreate,
   inviteList,
   inviteRevoke,
@@ -37,6 +45,10 @@ export const COMMANDS: readonly CliCommand[] = [
   deviceRevoke,
   testerList,
   testerSuspend,
+  testerResume,
+  lockCreate,
+  lockList,
+  lockRemove,
   auditTail,
   auditVerify,
   policyShow,

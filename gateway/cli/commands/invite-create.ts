@@ -19,8 +19,23 @@ export const inviteCreate: CliCommand = {
       expiresInSeconds: flag('expires', duration, str(v.expires) ?? '72h'),
       devices: flag('devices', count(100), str(v.devices) ?? '1'),
     };
-    const result = (await admin(request, originOverride ? { origin: originOverride } : {})) as { id: string; link: string; expiresAt: string };
-    out(json ? JSON.stringify(result) : `Invite ${result.id}, expires ${result.expiresAt}:\n${result.link}`);
+    const result = (await admin(request, originOverride ? { origin: originOverride } : {})) as { id: string; link: string; expiresAt: string; pin: string };
+    out(json ? JSON.stringify(result) : whatToSend(request.email, result));
     return 0;
   },
 };
+
+/** What the admin sends the tester: the link, where the app comes from, and the pin to compare. */
+function whatToSend(to: string, invite: { id: string; link: string; expiresAt: string; pin: string }): string {
+  return [
+    `Invite ${invite.id} for ${to}, single use, expires ${invite.expiresAt}.`,
+    '',
+    'Send the tester (by a channel you trust):',
+    `  1. The Airlock app: the installer your team distributes (from a checkout: npm start).`,
+    `  2. This link, to open with the app installed (or paste into it):`,
+    `     ${invite.link}`,
+    `  3. The first characters of the gateway pin, to compare on the app's confirm screen: ${invite.pin.slice(0, 19)}…`,
+    '',
+    'Revoke it unused with: airlock-gateway invite revoke ' + invite.id,
+  ].join('\n');
+}

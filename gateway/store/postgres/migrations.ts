@@ -120,4 +120,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD CONSTRAINT devices_status_check CHECK (status IN ('active', 'revoked', 'retired'));
     `,
   },
+  {
+    version: 5,
+    name: 'locks: reversible, optionally timed refusals of a tester or a device; audit by time for usage',
+    sql: `
+      CREATE TABLE locks (
+        id text PRIMARY KEY,
+        target_kind text NOT NULL CHECK (target_kind IN ('tester', 'device')),
+        target text NOT NULL,
+        message text,
+        note text,
+        created_at text NOT NULL,
+        created_by text NOT NULL,
+        expires_at text,
+        removed_at text,
+        removed_by text
+      );
+      CREATE INDEX locks_open ON locks (removed_at, target);
+      CREATE INDEX audit_by_time ON audit (time COLLATE "C");
+    `,
+  },
 ];

@@ -16,7 +16,7 @@ import { appendAuditTx, auditQuery, auditTail, auditVerify } from './audit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { inTransaction, type Queryable } from './queryable.js';
-import { toDevice, toInvite, toRelease, toTester, type DeviceRow, type InviteRow, type ReleaseRow, type TesterRow } from '../rows.js';
+import { toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from '../rows.js';
 
 // Orderings use the "C" collation: byte order, as SQLite compares, whatever the database's locale.
 const TESTER_SELECT = 'SELECT t.email, t.status, t.created_at, (SELECT count(*) FROM devices d WHERE d.tester = t.email) AS devices FROM testers t';
@@ -202,6 +202,39 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
       const { rows } = await pool.query<TesterRow>(`${TESTER_SELECT} ORDER BY t.email COLLATE "C"`);
       return rows.map(toTester);
     },
+    async resumeTester(email, audit) {
+      return tx(async (c) => {
+        if (!(await tester(c, email))) return null;
+        const updated = await c.query("UPDATE testers SET status = 'active', suspended_at = NULL, suspended_reason = NULL WHERE email = $1 AND status = 'suspended'", [email]);
+        const changed = updated.rowCount === 1;
+        if (changed) await append(c, audit);
+        return { tester: (await tester(c, email))!, changed };
+      });
+    },
+    async createLock(lock, audit) {
+      return tx(async (c) => {
+        const { rows } = await c.query<LockRow>(
+          'INSERT INTO locks (id, target_kind, target, message, note, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
+          [lock.id, lock.targetKind, lock.target, lock.message, lock.note, now().toISOString(), lock.createdBy, lock.expiresAt],
+        );
+        await append(c, audit);
+        return toLock(rows[0]!);
+      });
+    },
+    async listLocks() {
+      const { rows } = await pool.query<LockRow>('SELECT * FROM locks WHERE removed_at IS NULL ORDER BY created_at COLLATE "C", id COLLATE "C"');
+      return rows.map(toLock);
+    },
+    async removeLock(id, removedBy, audit) {
+      return tx(async (c) => {
+        const existing = await one<LockRow>(c, 'SELECT * FROM locks WHERE id = $1 FOR UPDATE', [id]);
+        if (!existing) return null;
+        const updated = await c.query<LockRow>('UPDATE locks SET removed_at = $1, removed_by = $2 WHERE id = $3 AND removed_at IS NULL RETURNING *', [now().toISOString(), removedBy, id]);
+        const changed = updated.rowCount === 1;
+        if (changed) await append(c, audit);
+        return { lock: toLock(updated.rows[0] ?? existing), changed };
+      });
+    },
     async suspendTester(email, reason, audit) {
       return tx(async (c) => {
         const at = now().toISOString();
@@ -226,6 +259,10 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     async appendAuditDeferred(entry) {
       // Already off the event loop: the commit's wait is network I/O here.
       return tx((c) => append(c, entry));
+    },
+    async auditSince(since, types, actor) {
+      const { rows } = await pool.query<AuditDbRow>('SELECT * FROM audit WHERE time COLLATE "C" >= $1 AND type = ANY($2) AND ($3::text IS NULL OR actor = $3) ORDER BY seq', [since, types, actor ?? null]);
+      return rows.map(toAudit);
     },
     async auditTail(n) {
       return auditTail(pool, n);
