@@ -7,7 +7,7 @@ import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { LockRegistry } from '../locks/lock-registry.js';
 import type { AuditEntry, DeviceRecord, Store } from '../store/store.js';
-import { trustLevelOf } from './trust-level.js';
+import { trustLevelOf } from '../console/trust.js';
 import { summarizeUsage } from './usage.js';
 
 export interface ConnectedDevice {
