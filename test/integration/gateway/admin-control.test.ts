@@ -104,6 +104,13 @@ describe('admin control and visibility (issue 13)', { timeout: 240_000 }, () => 
     expect(table.stdout).toMatch(/^MODEL\s+REQUESTS\s+PROMPTTOKENS\s+COMPLETIONTOKENS\s+REFUSALS\s+CUT/);
   });
 
+  /** The next control event that is not a heartbeat (one may fall due while a slow step runs). */
+  async function nextControlEvent(events: OpenStream) {
+    let event = await events.next();
+    while (event?.event === 'heartbeat') event = await events.next();
+    return event;
+  }
+
   async function liveStreamAndChannel(device: TestDevice): Promise<{ stream: OpenStream; events: OpenStream }> {
     const events = await openStream(device, 'GET', '/v1/events');
     expect((await events.next())?.event).toBe('heartbeat');
@@ -126,7 +133,7 @@ describe('admin control and visibility (issue 13)', { timeout: 240_000 }, () => 
     expect(refused.response.json()).toMatchObject({ error: { lock: { message, until: lock.expiresAt } } });
     expect(lock.cut).toBe(2);
 
-    const locked = await live.events.next();
+    const locked = await nextControlEvent(live.events);
     expect(locked?.event).toBe('locked');
     expect(JSON.parse(locked!.data)).toEqual({ message, until: lock.expiresAt });
     const last = (await live.stream.rest()).at(-1);
@@ -155,7 +162,7 @@ describe('admin control and visibility (issue 13)', { timeout: 240_000 }, () => 
     expect(lock.cut).toBe(2);
     expect(Date.parse(lock.expiresAt!) - Date.now()).toBeGreaterThan(7_000_000);
     expect((await cli<{ id: string; note: string | null }[]>(['lock', 'list'])).map((l) => l.id)).toContain(lock.id);
-    expect(JSON.parse((await live.events.next())!.data)).toEqual({ message: 'Hold on.', until: lock.expiresAt });
+    expect(JSON.parse((await nextControlEvent(live.events))!.data)).toEqual({ message: 'Hold on.', until: lock.expiresAt });
     expect((await refusal(device.session())).code).toBe('device_locked');
     const refusedInvite = await gw.cli(['invite', 'create', '--email', 'unlock@example.com', '--json']);
     expect(refusedInvite.code).toBe(1);
