@@ -29,6 +29,7 @@ const PROTOCOL_ERRORS: Record<string, number> = {
   // Extensions of the table, listed in docs/PROTOCOL-CHANGES.md.
   internal_error: 500,
   unavailable: 503,
+  device_locked: 403,
 };
 
 describe('error table (PROTOCOL.md "Errors")', () => {
