@@ -37,6 +37,7 @@ export function createTlsReloader(server: object, paths: DataPaths): () => Promi
 }
 
 /** The admin operations plus `tls.reload`, answered by the running gateway. */
-export function withTlsReload(run: (request: AdminRequest) => Promise<unknown>, reload: () => Promise<TlsReloaded>): (request: AdminRequest) => Promise<unknown> {
-  return (request) => (request.op === 'tls.reload' ? reload() : run(request));
+export function withTlsReload<A extends unknown[]>(run: (request: AdminRequest, ...rest: A) => Promise<unknown>, reload: () => Promise<TlsReloaded>): (request: AdminRequest, ...rest: A) => Promise<unknown> {
+  // The rest (the admin's identity, issue 13) passes through to the operations.
+  return (request, ...rest) => (request.op === 'tls.reload' ? reload() : run(request, ...rest));
 }
