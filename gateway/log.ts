@@ -1,6 +1,12 @@
+import type { Logger as PinoLogger } from 'pino';
+import type { LogLevel } from './logging/levels.js';
+import { createGatewayLogger } from './logging/logger.js';
+
 /**
- * The gateway's log: one JSON object per line on stderr (stdout carries the CLI's documented
- * output). Never pass a token, key, invite code or upstream API key in `fields`.
+ * The gateway's log as its code calls it: a message, then fields. Underneath is pino
+ * (logging/logger.ts), the instance fastify logs through too, so every line is one JSON object on
+ * stderr. Never pass a token, proof, key, invite code, prompt or upstream API key in `fields`
+ * (the logger censors fields with such names, but a value under another name would go out).
  */
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -8,13 +14,18 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type LogLevel = 'info' | 'warn' | 'error' | 'silent';
-const RANK: Record<LogLevel, number> = { info: 0, warn: 1, error: 2, silent: 3 };
+export type { LogLevel, LogFormat } from './logging/levels.js';
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => void process.stderr.write(line)): Logger {
-  const emit = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (RANK[at] < RANK[level]) return;
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, message, ...fields })}\n`);
+/** The message-first interface over a pino logger (pino takes the fields first). */
+export function messageFirst(pino: PinoLogger): Logger {
+  return {
+    info: (message, fields) => (fields ? pino.info(fields, message) : pino.info(message)),
+    warn: (message, fields) => (fields ? pino.warn(fields, message) : pino.warn(message)),
+    error: (message, fields) => (fields ? pino.error(fields, message) : pino.error(message)),
   };
-  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** A logger of its own (tools, tests): the gateway's pino logger at `level`, JSON lines on stderr. */
+export function createLogger(level: LogLevel = 'info'): Logger {
+  return messageFirst(createGatewayLogger({ level, format: 'json' }));
 }

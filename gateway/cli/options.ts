@@ -5,6 +5,7 @@ import { parsePublicOrigin } from '../origin/public-origin.js';
 import { UsageError } from './usage-error.js';
 
 export { UsageError };
+import { LOG_FORMATS, LOG_LEVELS } from '../logging/levels.js';
 
 /** `72h`, `30m`, `7d`, `90s` → seconds. */
 export const duration = z
@@ -54,6 +55,9 @@ export const publicOriginFlag = z.string().max(300).transform((value, ctx) => {
     return z.NEVER;
   }
 });
+export const logLevel = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+/** `auto`: pretty when the log (stderr) is a terminal, else JSON. */
+export const logFormat = z.enum(['auto', ...LOG_FORMATS], { error: 'must be auto, json or pretty' });
 
 export const hostName = z.string().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a DNS name or an IP address');
 export { email };

@@ -19,7 +19,8 @@ import { createTlsReloader, withTlsReload } from '../tls/reload.js';
 import { modelsToOffer } from '../model/discovery.js';
 import { readPublicOrigin } from '../origin/origin-config.js';
 import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
-import { createLogger, type Logger, type LogLevel } from '../log.js';
+import { messageFirst, type Logger, type LogFormat, type LogLevel } from '../log.js';
+import { createGatewayLogger } from '../logging/logger.js';
 import { createPolicyHolder, loadPolicyFile } from '../policy/holder.js';
 import { createGatewayCluster, type GatewayCluster } from '../cluster/attach.js';
 import { withClusterFanOut } from '../cluster/admin-fanout.js';
@@ -41,6 +42,8 @@ export interface ServeOptions {
   publicOrigin?: PublicOriginSetting;
   unauthRateLimitPerMinute?: number;
   logLevel?: LogLevel;
+  /** `json` (one object a line, the default) or `pretty` (for a terminal). */
+  logFormat?: LogFormat;
   /** A `postgres://` URL to share one store with other instances; default: SQLite in the data dir. */
   store?: string;
   /** `--console-listen`: the admin console's own listener (gateway/console/); off when absent. */
@@ -82,7 +85,8 @@ async function publicOriginFor(options: ServeOptions, serverCertPem: string): Pr
 
 /** Starts a gateway: checks the data directory, loads keys and policy, listens, opens the admin socket. */
 export async function serveGateway(options: ServeOptions): Promise<RunningGateway> {
-  const log: Logger = createLogger(options.logLevel ?? 'info');
+  const pino = createGatewayLogger({ level: options.logLevel ?? 'info', format: options.logFormat ?? 'json' });
+  const log: Logger = messageFirst(pino);
   const paths = dataPaths(options.dataDir);
   const secrets = await loadSecrets(paths);
   if (await socketIsLive(paths.adminSocket)) throw new Error(`Another gateway is already running on ${paths.dir} (its admin socket answers).`);
@@ -124,7 +128,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
     const ctx: GatewayContext = { config, store, policy, hub, audit: createAuditLog(store, log), clock, log, security };
 
-    app = await buildApp(ctx);
+    app = await buildApp(ctx, { logger: pino });
     let address: string;
     try {
       address = await app.listen({ host: options.host, port: options.port });

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import type { RunningGateway } from '../../server/serve.js';
 import { str, type CliCommand } from '../command.js';
-import { count, flag, listen, publicOriginFlag, upstream } from '../options.js';
+import { LOG_LEVELS } from '../../logging/levels.js';
+import { count, flag, listen, logFormat, logLevel, publicOriginFlag, upstream } from '../options.js';
 import { checkConsoleListen, ConsoleListenError } from '../../console/listen-address.js';
 import { UsageError } from '../usage-error.js';
 
@@ -23,7 +23,11 @@ const ORIGIN_SOURCES: Record<string, string> = { flag: '--public-origin', config
 
 const MODEL_SOURCES: Record<string, string> = { upstream: "the upstream's GET /v1/models", 'upstreams.json': 'DATA/upstreams.json', demo: 'the built-in demo' };
 
-const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const;
+/** `auto`: human lines when the log (stderr) is a terminal, JSON lines otherwise (a file, journald, a pipe). */
+function logFormatFor(chosen: 'auto' | 'json' | 'pretty'): 'json' | 'pretty' {
+  if (chosen !== 'auto') return chosen;
+  return process.stderr.isTTY ? 'pretty' : 'json';
+}
 
 export const serve: CliCommand = {
   name: 'serve',
@@ -36,13 +40,16 @@ export const serve: CliCommand = {
     origin: { type: 'string', aliasOf: 'public-origin', help: '' },
     model: { type: 'string', multiple: true, value: 'ID', help: 'offer only this model of those the upstream lists (repeat for more; default: every model it lists)' },
     'unauth-rate-limit': { type: 'string', value: 'N', help: 'unauthenticated requests a minute per address' },
-    'log-level': { type: 'string', value: LOG_LEVELS.join('|'), help: 'how much the gateway logs (default info)' },
+    'log-level': { type: 'string', value: LOG_LEVELS.join('|'), help: 'how much the gateway logs on stderr (default info: one JSON line per request)' },
+    'log-format': { type: 'string', value: 'auto|json|pretty', help: 'JSON lines, or human lines (auto, the default: human when stderr is a terminal)' },
     'console-listen': { type: 'string', value: 'HOST:PORT', help: 'run the admin web console on this loopback address (e.g. 127.0.0.1:8444); open it with "airlock-gateway console"' },
     'console-allow-remote': { type: 'boolean', help: 'allow --console-listen on a non-loopback address (then HTTPS with the gateway certificate); prefer an SSH tunnel' },
   },
   examples: ['serve --listen 0.0.0.0:8443 --upstream https://models.internal.example/v1'],
   async run({ values: v, dataDir, json, out }) {
     const at = flag('listen', listen, str(v.listen) ?? '127.0.0.1:8443');
+    const level = flag('log-level', logLevel, str(v['log-level']) ?? 'info');
+    const format = logFormatFor(flag('log-format', logFormat, str(v['log-format']) ?? 'auto'));
     const consoleAt = str(v['console-listen']) === undefined ? undefined : { ...flag('console-listen', listen, v['console-listen']), allowRemote: v['console-allow-remote'] === true };
     if (consoleAt) {
       try {
@@ -52,7 +59,6 @@ export const serve: CliCommand = {
         throw error;
       }
     } else if (v['console-allow-remote'] === true) throw new UsageError('--console-allow-remote goes with --console-listen HOST:PORT', undefined, 'serve');
-    const logLevel = str(v['log-level']) === undefined ? 'info' : flag('log-level', z.enum(LOG_LEVELS), v['log-level']);
     const [{ serveGateway }, { resolveStoreTarget }] = await Promise.all([import('../../server/serve.js'), import('../../cluster/open-store.js')]);
     const gateway = await serveGateway({
       dataDir,
@@ -64,7 +70,8 @@ export const serve: CliCommand = {
       ...(str(v['public-origin']) ? { publicOrigin: flag('public-origin', publicOriginFlag, v['public-origin']) } : {}),
       ...(str(v['unauth-rate-limit']) ? { unauthRateLimitPerMinute: flag('unauth-rate-limit', count(1_000_000), v['unauth-rate-limit']) } : {}),
       store: await resolveStoreTarget(dataDir, str(v.store)),
-      logLevel,
+      logLevel: level,
+      logFormat: format,
       ...(consoleAt ? { console: { listen: consoleAt } } : {}),
     });
     // `listen`: the address actually bound, which differs from `url`, the public origin (docs/PROTOCOL-CHANGES.md).
