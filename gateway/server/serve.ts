@@ -21,6 +21,8 @@ import { readPublicOrigin } from '../origin/origin-config.js';
 import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
 import { messageFirst, type Logger, type LogFormat, type LogLevel } from '../log.js';
 import { createGatewayLogger } from '../logging/logger.js';
+import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { MetricsListener } from '../metrics/listener.js';
 import { createPolicyHolder, loadPolicyFile } from '../policy/holder.js';
 import { createGatewayCluster, type GatewayCluster } from '../cluster/attach.js';
 import { withClusterFanOut } from '../cluster/admin-fanout.js';
@@ -48,6 +50,8 @@ export interface ServeOptions {
   store?: string;
   /** `--console-listen`: the admin console's own listener (gateway/console/); off when absent. */
   console?: { listen: ConsoleListen; assetsDir?: string };
+  /** Where to serve Prometheus metrics (plain HTTP, its own port); none when absent. */
+  metrics?: { host: string; port: number };
 }
 
 export interface RunningGateway {
@@ -58,6 +62,8 @@ export interface RunningGateway {
   /** The model ids offered, and where they came from (DATA/upstreams.json, the demo, the upstream's GET /v1/models). */
   models: { offered: string[]; from: string };
   pin: string;
+  /** `http://HOST:PORT/metrics` when metrics are on, else null. */
+  metricsUrl: string | null;
   ctx: GatewayContext;
   app: FastifyInstance;
   /** Runs an admin command in this gateway, as its admin socket would. */
@@ -109,13 +115,17 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     iatWindow: 60,
   };
 
-  const store = await openStore(options.store ?? paths.dir, { log: (line) => log.warn(line) });
+  const metrics = options.metrics ? createGatewayMetrics() : undefined;
+  const opened = await openStore(options.store ?? paths.dir, { log: (line) => log.warn(line) });
+  const store = metrics?.store(opened) ?? opened;
+  let metricsListener: MetricsListener | undefined;
   let cluster: GatewayCluster | undefined;
   let app: FastifyInstance | undefined;
   let admin: Server | undefined;
   let adminConsole: RunningConsole | undefined;
   try {
     const hub = createConnectionHub();
+    metrics?.liveConnections(hub);
     const devices = createDeviceDirectory(store);
     const locks = createLockRegistry(store);
     await locks.reload();
@@ -126,9 +136,9 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const replay = cluster?.replay ?? createMemoryReplayGuard(() => clock.nowSeconds());
     const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
-    const ctx: GatewayContext = { config, store, policy, hub, audit: createAuditLog(store, log), clock, log, security };
+    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security };
 
-    app = await buildApp(ctx, { logger: pino });
+    app = await buildApp(ctx, { logger: pino, observe: metrics ? [metrics.requests] : [] });
     let address: string;
     try {
       address = await app.listen({ host: options.host, port: options.port });
@@ -150,7 +160,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       live: { hub, devices, policy, locks },
       loadPolicy: () => loadPolicyFile(paths.policy),
     });
-    const run = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, createTlsReloader(app.server, paths));
+    const operations = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, createTlsReloader(app.server, paths));
+    const run = metrics?.admin(operations) ?? operations;
     if (options.console) {
       adminConsole = await startConsole({
         listen: options.console.listen,
@@ -169,17 +180,23 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     // Only the gateway's OS user (or root) can open the 0600 socket: that is who asks for a console link.
     const socketOps = adminConsole ? adminConsole.adminOps(run, () => userInfo().username) : run;
     admin = await startAdminSocket(paths.adminSocket, socketOps, log);
+    if (metrics && options.metrics) {
+      metricsListener = await metrics.listen(options.metrics);
+      log.info('metrics listening', { url: metricsListener.url });
+    }
     await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
     log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, models: models.offered, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 
     const started = app;
     const socket = admin;
+    const scrape = metricsListener;
     let closing: Promise<void> | undefined;
     return {
       url: config.origin,
       originSource: publicOrigin.source,
       models: { offered: models.offered, from: models.from },
       pin,
+      metricsUrl: scrape?.url ?? null,
       ctx,
       app: started,
       // In-process callers (`dev`'s invite) act as the user running the gateway.
@@ -189,6 +206,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
         closing ??= (async () => {
           await new Promise<void>((resolve) => socket.close(() => resolve()));
           await adminConsole?.close();
+          await scrape?.close();
           await started.close();
           await cluster?.stop();
           await store.close();
@@ -199,6 +217,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   } catch (error) {
     admin?.close();
     await adminConsole?.close().catch(() => undefined);
+    await metricsListener?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await cluster?.stop().catch(() => undefined);
     await store.close();

@@ -1,6 +1,7 @@
 import type { RunningGateway } from '../../server/serve.js';
 import { str, type CliCommand } from '../command.js';
 import { LOG_LEVELS } from '../../logging/levels.js';
+import { metricsBindRefusal } from '../../metrics/listen-address.js';
 import { count, flag, listen, logFormat, logLevel, publicOriginFlag, upstream } from '../options.js';
 import { checkConsoleListen, ConsoleListenError } from '../../console/listen-address.js';
 import { UsageError } from '../usage-error.js';
@@ -23,6 +24,18 @@ const ORIGIN_SOURCES: Record<string, string> = { flag: '--public-origin', config
 
 const MODEL_SOURCES: Record<string, string> = { upstream: "the upstream's GET /v1/models", 'upstreams.json': 'DATA/upstreams.json', demo: 'the built-in demo' };
 
+/** `--metrics-listen` checked: loopback unless `--metrics-allow-remote` says otherwise. */
+function metricsAddress(value: string | undefined, allowRemote: boolean): { host: string; port: number } | undefined {
+  if (value === undefined) {
+    if (allowRemote) throw new UsageError('--metrics-allow-remote needs --metrics-listen HOST:PORT', undefined, 'serve');
+    return undefined;
+  }
+  const at = flag('metrics-listen', listen, value);
+  const refusal = metricsBindRefusal(at.host, allowRemote);
+  if (refusal) throw new UsageError(refusal, undefined, 'serve');
+  return at;
+}
+
 /** `auto`: human lines when the log (stderr) is a terminal, JSON lines otherwise (a file, journald, a pipe). */
 function logFormatFor(chosen: 'auto' | 'json' | 'pretty'): 'json' | 'pretty' {
   if (chosen !== 'auto') return chosen;
@@ -44,6 +57,8 @@ export const serve: CliCommand = {
     'log-format': { type: 'string', value: 'auto|json|pretty', help: 'JSON lines, or human lines (auto, the default: human when stderr is a terminal)' },
     'console-listen': { type: 'string', value: 'HOST:PORT', help: 'run the admin web console on this loopback address (e.g. 127.0.0.1:8444); open it with "airlock-gateway console"' },
     'console-allow-remote': { type: 'boolean', help: 'allow --console-listen on a non-loopback address (then HTTPS with the gateway certificate); prefer an SSH tunnel' },
+    'metrics-listen': { type: 'string', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics, a listener of its own (off unless given; loopback only unless --metrics-allow-remote)' },
+    'metrics-allow-remote': { type: 'boolean', help: 'let --metrics-listen bind an address that is not loopback (plain HTTP, no authentication: keep it behind your own network controls)' },
   },
   examples: ['serve --listen 0.0.0.0:8443 --upstream https://models.internal.example/v1'],
   async run({ values: v, dataDir, json, out }) {
@@ -59,6 +74,7 @@ export const serve: CliCommand = {
         throw error;
       }
     } else if (v['console-allow-remote'] === true) throw new UsageError('--console-allow-remote goes with --console-listen HOST:PORT', undefined, 'serve');
+    const metrics = metricsAddress(str(v['metrics-listen']), v['metrics-allow-remote'] === true);
     const [{ serveGateway }, { resolveStoreTarget }] = await Promise.all([import('../../server/serve.js'), import('../../cluster/open-store.js')]);
     const gateway = await serveGateway({
       dataDir,
@@ -73,14 +89,15 @@ export const serve: CliCommand = {
       logLevel: level,
       logFormat: format,
       ...(consoleAt ? { console: { listen: consoleAt } } : {}),
+      ...(metrics ? { metrics } : {}),
     });
     // `listen`: the address actually bound, which differs from `url`, the public origin (docs/PROTOCOL-CHANGES.md).
     const listening = listenUrl(gateway.ctx.config.listen);
     const consoleLine = gateway.consoleUrl ? `\nadmin console: ${gateway.consoleUrl} (open it with "airlock-gateway console")` : '';
     const models = `models offered (${MODEL_SOURCES[gateway.models.from] ?? gateway.models.from}): ${gateway.models.offered.join(', ')}`;
     out(json
-      ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening, models: gateway.models.offered, ...(gateway.consoleUrl ? { console: gateway.consoleUrl } : {}) })
-      : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}\n${models}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}`);
+      ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening, models: gateway.models.offered, ...(gateway.consoleUrl ? { console: gateway.consoleUrl } : {}), ...(gateway.metricsUrl ? { metrics: gateway.metricsUrl } : {}) })
+      : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}\n${models}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}${gateway.metricsUrl ? `\nmetrics: ${gateway.metricsUrl}` : ''}`);
     await serveUntilSignalled(gateway);
     return 0;
   },
