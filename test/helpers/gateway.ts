@@ -65,6 +65,8 @@ export interface TestGateway {
   /** The model ids `serve` said it offers. */
   models: string[];
   pin: string;
+  /** `http://127.0.0.1:PORT/metrics` when started with `--metrics-listen`, else undefined. */
+  metricsUrl: string | undefined;
   caPem: string;
   dataDir: string;
   process: ChildProcess;
@@ -123,13 +125,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
 
-  const first = await new Promise<{ url: string; pin: string; listen?: string; models?: string[] }>((resolve, reject) => {
+  const first = await new Promise<{ url: string; pin: string; listen?: string; models?: string[]; metrics?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`gateway did not start in 20 s:\n${stderr}`)), 20_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
-        resolve(JSON.parse(line) as { url: string; pin: string; listen?: string; models?: string[] });
+        resolve(JSON.parse(line) as { url: string; pin: string; listen?: string; models?: string[]; metrics?: string });
       } catch {
         reject(new Error(`gateway printed ${line}\n${stderr}`));
       }
@@ -149,6 +151,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
     listenUrl: first.listen ?? first.url,
     models: first.models ?? [],
     pin: first.pin,
+    metricsUrl: first.metrics,
     caPem,
     dataDir,
     process: child,
