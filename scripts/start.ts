@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { once } from 'node:events';
 import { buildApp } from './build-app.js';
 import { secretServiceAvailable, startDevKeychain } from './dev-keychain.js';
 import type { DevKeychain } from './dev-keychain.js';
@@ -21,6 +22,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEV_DIR = path.join(root, '.airlock-dev');
 const GATEWAY_DIR = path.join(DEV_DIR, 'gateway');
 const say = (line: string) => process.stdout.write(`airlock: ${line}\n`);
+/** The variable main/preview/run-preview.ts reads an invite from (scripts/ may not import main/). */
+const INVITE_ENV = 'AIRLOCK_PREVIEW_INVITE';
 
 const devLine = z.object({ url: z.string(), pin: z.string(), link: z.string().startsWith('airlock://enroll?') });
 
@@ -52,6 +55,41 @@ function startGateway(children: ChildProcess[]): Promise<z.infer<typeof devLine>
     });
     gateway.once('exit', (code) => reject(new Error(`the dev gateway exited (code ${code}) before it was ready`)));
   });
+}
+
+/** The invite link, read from stdin (never argv: /proc/PID/cmdline is world-readable and it holds a one-time code). */
+async function readInvite(): Promise<string> {
+  if (process.stdin.isTTY) process.stdout.write('airlock: paste your invite link (airlock://enroll?...) and press Enter: ');
+  const lines = createInterface({ input: process.stdin });
+  const [line] = await once(lines, 'line') as [string];
+  lines.close();
+  const link = line.trim();
+  if (!link.startsWith('airlock://enroll?')) throw new Error('that is not an Airlock invite link (it starts with airlock://enroll?)');
+  return link;
+}
+
+/**
+ * `npm start -- --invite`: the app for an invite to any gateway (no dev gateway). In the preview
+ * the link reaches the app in the environment and goes through the confirm screen; the Electron
+ * app takes it pasted into its invite box.
+ */
+async function openForeignInvite(env: NodeJS.ProcessEnv, onExit: (code: number) => void): Promise<ChildProcess> {
+  const link = await readInvite();
+  const electron = electronBinary();
+  let app: ChildProcess;
+  if (electron) {
+    await buildApp(path.join(root, 'dist', 'app'), (line) => say(line));
+    app = spawn(electron, [path.join(root, 'dist', 'app')], { cwd: root, env, stdio: 'inherit' });
+    say('Electron app opened: paste the invite link into it, check the gateway and pin it shows, then confirm');
+  } else {
+    const display = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+    const args = ['--import', 'tsx', path.join(root, 'main', 'preview', 'run-preview.ts'), '--data', path.join(DEV_DIR, 'preview-invite')];
+    if (!display) args.push('--headless');
+    // stdin stays the terminal's: the preview asks there before it enrolls (main's confirmation).
+    app = spawn(process.execPath, args, { cwd: root, env: { ...env, [INVITE_ENV]: link }, stdio: 'inherit' });
+  }
+  app.once('exit', (code) => onExit(code ?? 0));
+  return app;
 }
 
 async function main(): Promise<void> {
@@ -88,6 +126,11 @@ async function main(): Promise<void> {
     })();
     // Awaited below; this only keeps an early failure from counting as unhandled meanwhile.
     keychainReady.catch(() => {});
+    if (process.argv.includes('--invite')) {
+      await keychainReady;
+      children.push(await openForeignInvite(env, (code) => void stop(code)));
+      return;
+    }
     const gateway = await startGateway(children);
     say(`dev gateway at ${gateway.url} (demo model, loopback only), pin ${gateway.pin}`);
     say(`invite: ${gateway.link}`);

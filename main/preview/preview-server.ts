@@ -37,6 +37,8 @@ const MAX_BODY = 4 * 1024 * 1024;
 export interface PreviewServer {
   /** The page to open, with the one-time token in its fragment (fragments never reach a server log). */
   pageUrl: string;
+  /** Another page URL with a fresh one-time token (for a second browser, e.g. after a headless run used the first). */
+  issuePageUrl(): string;
   origin: string;
   close(): Promise<void>;
 }
@@ -78,8 +80,14 @@ function send(response: ServerResponse, status: number, body: unknown, headers: 
 }
 
 export async function startPreviewServer(options: PreviewOptions): Promise<PreviewServer> {
-  const token = randomBytes(32).toString('base64url');
-  let tokenUsed = false;
+  // One-time tokens not yet traded for the key: each opens one page once.
+  const tokens = new Set<string>();
+  const newToken = () => {
+    const token = randomBytes(32).toString('base64url');
+    tokens.add(token);
+    return token;
+  };
+  const token = newToken();
   const key = randomBytes(32).toString('base64url');
   const streams = new Set<ServerResponse>();
   const callerId = 'preview';
@@ -125,8 +133,9 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
       }
       if (request.method === 'POST' && url.pathname === '/bridge/session') {
         const parsed = sessionRequest.safeParse(await readJson(request).catch(() => null));
-        if (!parsed.success || tokenUsed || !sameSecret(parsed.data.token, token)) return send(response, 403, { error: 'The one-time token is wrong or already used.' });
-        tokenUsed = true;
+        const match = parsed.success ? [...tokens].find((t) => sameSecret(parsed.data.token, t)) : undefined;
+        if (match === undefined) return send(response, 403, { error: 'The one-time token is wrong or already used.' });
+        tokens.delete(match);
         return send(response, 200, { key });
       }
       if (url.pathname === '/bridge/events' && request.method === 'GET') {
@@ -184,6 +193,7 @@ export async function startPreviewServer(options: PreviewOptions): Promise<Previ
   return {
     origin,
     pageUrl: `${origin}/#token=${token}`,
+    issuePageUrl: () => `${origin}/#token=${newToken()}`,
     async close() {
       unsubscribe();
       for (const stream of streams) stream.end();

@@ -5,6 +5,8 @@
  * display, otherwise headless with a screenshot of the enrolled app written to a printed path.
  *
  * Usage: node --import tsx main/preview/run-preview.ts --data DIR --link LINK [--headless] [--screenshot FILE]
+ *   or, for an invite to any gateway (it then goes through the confirm screen), the link in the
+ *   environment as AIRLOCK_PREVIEW_INVITE instead of --link (never argv: it holds a one-time code).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -26,10 +28,15 @@ const ROOT_ARGS = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
 const QUIET_ARGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--no-default-browser-check'];
 
 const say = (line: string) => process.stdout.write(`airlock: ${line}\n`);
+/** An invite for any gateway, passed by `npm start --invite` in the environment (argv is world-readable). */
+export const INVITE_ENV = 'AIRLOCK_PREVIEW_INVITE';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { data: { type: 'string' }, link: { type: 'string' }, headless: { type: 'boolean' }, screenshot: { type: 'string' } } });
-  if (!values.data || !values.link) throw new Error('--data and --link are required');
+  const offered = process.env[INVITE_ENV];
+  delete process.env[INVITE_ENV];
+  if (!values.data || (!values.link && !offered)) throw new Error(`--data and --link (or ${INVITE_ENV}) are required`);
+  const link = values.link ?? offered!;
   const started = Date.now();
   const dataDir = path.resolve(values.data);
   const rendererDir = path.join(dataDir, 'renderer');
@@ -45,22 +52,26 @@ async function main(): Promise<void> {
   const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
   const [client] = await Promise.all([
-    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: version, buildId: 'dev', packaged: false }, logger, gateway: parseInviteLink(values.link).gateway }),
+    createDesktopClient({ dataPath: path.join(dataDir, 'client'), app: { appVersion: version, buildId: 'dev', packaged: false }, logger, gateway: parseInviteLink(link).gateway }),
     buildRenderer(rendererDir, { reuse: true }),
   ]);
   // The link and its pin come straight from the gateway this command started, over a pipe: there is
   // nothing for a person to check, so `npm start` confirms it itself. Pasted and deep links still
   // go through the confirm screen.
+  const invites = createPendingInvites();
   const state = client.state();
-  if (state.kind !== 'enrolled') {
+  if (state.kind !== 'enrolled' && values.link === undefined) {
+    // Someone else's gateway: the tester checks its origin and pin on the confirm screen.
+    if (!invites.offer(link)) throw new Error('that is not an Airlock invite link');
+    say(`the app opens on the confirm screen for ${parseInviteLink(link).gateway}: check the gateway and pin, then enroll`);
+  } else if (state.kind !== 'enrolled' && values.link !== undefined) {
     const enrolled = await client.enroll(values.link);
     if (enrolled.kind !== 'enrolled') throw new Error(`enrollment failed: ${enrolled.kind === 'error' ? `${enrolled.code}: ${enrolled.message}` : enrolled.kind}`);
     say(`enrolled as ${enrolled.tester}, device ${enrolled.deviceId}`);
-  } else {
+  } else if (state.kind === 'enrolled') {
     say(`already enrolled as ${state.tester}, device ${state.deviceId}`);
   }
 
-  const invites = createPendingInvites();
   // Pasted links and sign-out are confirmed here, in this terminal, where the page cannot answer.
   const server = await startPreview({ client, invites, confirm: terminalConfirmations(), rendererDir });
   let browser: Browser | null = null;
@@ -77,7 +88,12 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
 
-  if (values.headless) {
+  const openOnce = () => say(`open ${server.issuePageUrl()} in ONE browser on this machine (through \`ssh -L ${new URL(server.origin).port}:127.0.0.1:${new URL(server.origin).port}\` from another); the link works once, run \`npm start\` again for a fresh one`);
+  if (values.headless && client.state().kind !== 'enrolled') {
+    // The pending invite is for the tester's browser, not for a screenshot.
+    say(`no display: the headless preview is up at ${server.origin} until Ctrl-C`);
+    openOnce();
+  } else if (values.headless) {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ROOT_ARGS, '--disable-gpu', ...QUIET_ARGS] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(server.pageUrl);
@@ -87,6 +103,7 @@ async function main(): Promise<void> {
     await page.screenshot({ path: file });
     say(`enrolled chat screen reached ${((Date.now() - started) / 1000).toFixed(1)} s after the preview started; screenshot: ${file}`);
     say(`the headless preview stays up at ${server.origin} until Ctrl-C`);
+    openOnce();
   } else {
     const profile = path.join(dataDir, 'chromium-profile');
     window = spawn(CHROMIUM, [...ROOT_ARGS, ...QUIET_ARGS, `--user-data-dir=${profile}`, `--app=${server.pageUrl}`], { stdio: 'ignore' });

@@ -1,0 +1,186 @@
+/**
+ * The conversation store in main (issue 14): answers keep the model their own stream named, their
+ * times and how they ended, and never change afterwards; a rate limit says when to send again;
+ * `encrypted` history is AES-256-GCM at rest with the key in the keychain, refused when altered or
+ * moved to another gateway, settled as `cut` when the app ended mid-answer, and deleted with its
+ * key on wipe or when the policy turns to `none`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatDelta } from '../../../main/core/api.js';
+import { createConversations, type Conversations } from '../../../main/core/conversations/conversations.js';
+import { createEncryptedHistory, HISTORY_KEY_SERVICE, type EncryptedHistory } from '../../../main/core/conversations/encrypted-history.js';
+import { openHistory, sealHistory } from '../../../main/core/conversations/history-cipher.js';
+import type { ChatMessage } from '../../../protocol/schemas/chat.js';
+import { memoryKeychain } from './support/memory-keychain.js';
+import { memoryLogger } from './support/memory-logger.js';
+
+const GW = 'https://gateway.example';
+const random = (n: number) => new Uint8Array(randomBytes(n));
+
+/** A chat that answers from a script per call, and lets the test end it. */
+function scriptedChat() {
+  const calls: Array<{ model: string; messages: ChatMessage[] }> = [];
+  let script: (request: { model: string }) => ChatDelta[] = (r) => [{ type: 'delta', content: 'Hi', model: `${r.model}-v2` }, { type: 'done', finishReason: 'stop', usage: null, model: `${r.model}-v2` }];
+  return {
+    calls,
+    set(next: typeof script) {
+      script = next;
+    },
+    async *chat(request: { model: string; messages: ChatMessage[] }, signal: AbortSignal): AsyncIterable<ChatDelta> {
+      calls.push(request);
+      for (const delta of script(request)) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (signal.aborted) {
+          yield { type: 'error', code: 'cancelled', message: 'Cancelled.' };
+          return;
+        }
+        yield delta;
+      }
+    },
+  };
+}
+
+async function settled(conversations: Conversations, id: string) {
+  for (let i = 0; i < 200; i++) {
+    const last = conversations.get(id)?.turns.at(-1);
+    if (last?.role === 'assistant' && last.status !== 'streaming') return last;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('the answer never ended');
+}
+
+describe('conversations in main', () => {
+  let dir: string;
+  let history: EncryptedHistory;
+  let keychain: ReturnType<typeof memoryKeychain>;
+  let now: number;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'airlock-conversations-'));
+    keychain = memoryKeychain();
+    history = createEncryptedHistory({ keychain, dir, random, logger: memoryLogger() });
+    now = Date.parse('2026-12-03T10:00:00Z');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const make = (chat = scriptedChat(), withHistory = true) => ({ chat, conversations: createConversations({ chat: chat.chat, history: withHistory ? history : null, now: () => now, random, logger: memoryLogger() }) });
+
+  it('labels each answer with the model its stream named, and keeps the label, times and ending', async () => {
+    const { conversations, chat } = make();
+    await conversations.open(GW, 'none');
+    const c = conversations.create();
+    conversations.send({ conversationId: c.id, model: 'alpha', text: 'first' });
+    const first = await settled(conversations, c.id);
+    expect(first).toMatchObject({ model: 'alpha-v2', requested: 'alpha', status: 'complete', startedAt: '2026-12-03T10:00:00.000Z', endedAt: '2026-12-03T10:00:00.000Z' });
+    now += 60_000;
+    conversations.send({ conversationId: c.id, model: 'beta', text: 'second' });
+    await settled(conversations, c.id);
+    const turns = conversations.get(c.id)!.turns;
+    expect(turns[1]).toEqual(first);
+    expect(turns[3]).toMatchObject({ model: 'beta-v2', status: 'complete', startedAt: '2026-12-03T10:01:00.000Z' });
+    // The model is sent the finished conversation so far.
+    expect(chat.calls[1]!.messages).toEqual([{ role: 'user', content: 'first' }, { role: 'assistant', content: 'Hi' }, { role: 'user', content: 'second' }]);
+    expect(conversations.get(c.id)!.title).toBe('first');
+  });
+
+  it('records stopped, cut and failed answers, and when a rate limit lets the tester send again', async () => {
+    const { conversations, chat } = make();
+    await conversations.open(GW, 'none');
+    const c = conversations.create();
+    chat.set(() => [{ type: 'delta', content: 'partial', model: 'm' }, { type: 'done', finishReason: 'length', usage: null, model: 'm' }]);
+    conversations.send({ conversationId: c.id, model: 'm', text: 'a' });
+    expect(await settled(conversations, c.id)).toMatchObject({ status: 'cut', content: 'partial' });
+    chat.set(() => [{ type: 'error', code: 'rate_limited', message: 'Too many requests.', retryAfter: 30 }]);
+    conversations.send({ conversationId: c.id, model: 'm', text: 'b' });
+    expect(await settled(conversations, c.id)).toMatchObject({ status: 'failed', model: null, error: { code: 'rate_limited', retryAt: '2026-12-03T10:00:30.000Z' } });
+    chat.set(() => Array.from({ length: 500 }, () => ({ type: 'delta', content: 'x', model: 'm' }) as ChatDelta));
+    conversations.send({ conversationId: c.id, model: 'm', text: 'c' });
+    expect(() => conversations.send({ conversationId: c.id, model: 'm', text: 'd' })).toThrow(/still answering/);
+    conversations.stop(c.id);
+    expect(await settled(conversations, c.id)).toMatchObject({ status: 'stopped' });
+  });
+
+  it('keeps encrypted history with no plaintext on disk, and reads it back in a new app', async () => {
+    const first = make();
+    await first.conversations.open(GW, 'encrypted');
+    const c = first.conversations.create();
+    first.conversations.send({ conversationId: c.id, model: 'alpha', text: 'the launch code is swordfish' });
+    await settled(first.conversations, c.id);
+    await first.conversations.setPolicy('encrypted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const files = await readdir(dir);
+    expect(files).toHaveLength(1);
+    const sealed = await readFile(path.join(dir, files[0]!));
+    expect(sealed.includes(Buffer.from('swordfish'))).toBe(false);
+    expect(keychain.entries.size).toBe(1);
+
+    const second = make();
+    await second.conversations.open(GW, 'encrypted');
+    expect(second.conversations.get(c.id)!.turns.map((t) => t.content)).toEqual(['the launch code is swordfish', 'Hi']);
+    expect(second.conversations.historyStatus()).toEqual({ policy: 'encrypted', kept: true, problem: null });
+  });
+
+  it('refuses an altered file, one for another gateway, or one that is not private, and starts empty', async () => {
+    const { conversations } = make();
+    await conversations.open(GW, 'encrypted');
+    const c = conversations.create();
+    conversations.send({ conversationId: c.id, model: 'alpha', text: 'hello' });
+    await settled(conversations, c.id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const file = history.fileFor(GW);
+    const sealed = await readFile(file);
+    const key = Buffer.from(keychain.entries.get(`${HISTORY_KEY_SERVICE}\u0000${GW}`)!, 'base64url');
+    expect(openHistory(key, GW, sealed)).toContain('hello');
+    expect(openHistory(key, 'https://other.example', sealed)).toBeNull();
+    const altered = Buffer.from(sealed);
+    altered[altered.length - 1]! ^= 1;
+    expect(openHistory(key, GW, altered)).toBeNull();
+    expect(openHistory(key, GW, sealHistory(key, random(12), GW, 'x').subarray(0, 20))).toBeNull();
+
+    await writeFile(file, altered, { mode: 0o600 });
+    expect(await history.load(GW)).toEqual([]);
+    await expect(readFile(file)).rejects.toThrow();
+
+    await writeFile(file, sealed, { mode: 0o600 });
+    await chmod(file, 0o644);
+    await expect(history.load(GW)).rejects.toThrow(/not a private file/);
+  });
+
+  it('settles an answer that was streaming when the app ended as cut', async () => {
+    const chat = scriptedChat();
+    chat.set(() => Array.from({ length: 1000 }, () => ({ type: 'delta', content: 'y', model: 'm' }) as ChatDelta));
+    const { conversations } = make(chat);
+    await conversations.open(GW, 'encrypted');
+    const c = conversations.create();
+    conversations.send({ conversationId: c.id, model: 'm', text: 'long' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    conversations.close();
+    const next = make();
+    await next.conversations.open(GW, 'encrypted');
+    expect(next.conversations.get(c.id)!.turns[1]).toMatchObject({ status: 'cut' });
+  });
+
+  it('deletes the file and its key on wipe, and when the policy turns to none', async () => {
+    const { conversations } = make();
+    await conversations.open(GW, 'encrypted');
+    const c = conversations.create();
+    conversations.send({ conversationId: c.id, model: 'alpha', text: 'hello' });
+    await settled(conversations, c.id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await readdir(dir)).toHaveLength(1);
+    await conversations.setPolicy('none');
+    expect(await readdir(dir)).toEqual([]);
+    expect(keychain.entries.size).toBe(0);
+    expect(conversations.get(c.id)).not.toBeNull();
+
+    await conversations.setPolicy('encrypted');
+    expect(await readdir(dir)).toHaveLength(1);
+    await conversations.wipe();
+    expect(await readdir(dir)).toEqual([]);
+    expect(keychain.entries.size).toBe(0);
+    expect(conversations.list()).toEqual([]);
+  });
+});
