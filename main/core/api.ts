@@ -18,6 +18,11 @@ export type ClientState =
   | { kind: 'enrolling'; step: 'challenge' | 'attest' | 'enroll' | 'session' }
   | { kind: 'enrolled'; gateway: string; deviceId: string; tester: string; policy: ClientPolicy; sessionExpiresAt: string | null; connected: boolean }
   | { kind: 'revoked'; gateway: string; reason: string; code: 'device_revoked' | 'tester_suspended' | 'key_moved'; at: string }
+  /**
+   * An admin locked this device or its tester for now (issue 13): the key stays, and the app opens a
+   * session again when the lock ends (`until`, or an admin lifts it: null).
+   */
+  | { kind: 'locked'; gateway: string; tester: string; message: string | null; until: string | null }
   | { kind: 'error'; code: ErrorCode | 'keychain_unavailable' | 'network_error' | 'wrong_gateway'; message: string };
 
 export interface InvitePreview {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { AirlockError, isAirlockError } from '../../protocol/errors.js';
+import { AirlockError, isAirlockError, type LockNotice } from '../../protocol/errors.js';
 import { retireResponse } from '../../protocol/schemas/device.js';
 import { parseInviteLink } from '../../protocol/invite/link.js';
 import type { Es256Signer } from '../../protocol/jws/signer.js';
@@ -10,6 +10,7 @@ import type { AttestationCollector } from './attestation/collector.js';
 import { streamChat } from './chat.js';
 import { createControlChannel, type ControlChannel } from './control-channel.js';
 import { enrollDevice } from './enrollment.js';
+import { waitForUnlock, type UnlockAttempt } from './lock-wait.js';
 import { createConversations } from './conversations/conversations.js';
 import { createEncryptedHistory } from './conversations/encrypted-history.js';
 import { ClientError, describeError, isRevokingCode, type RevokingCode } from './errors.js';
@@ -81,6 +82,8 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   let state: ClientState = { kind: 'not-enrolled' };
   let connection: Connection | null = null;
   let revoking = false;
+  // While an admin's lock holds: the wait that opens a session again when it ends (issue 13).
+  let unlockWait: { cancel(): void } | null = null;
   let closed = false;
   /** The connection whose device is being retired: its own `revoked` event and refusals are expected. */
   let signingOut: Connection | null = null;
@@ -164,6 +167,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       random: deps.random,
       logger,
       onRevoked: (code, message) => void revoke(c, code, message),
+      onLocked: (notice) => lock(c, notice),
       onRenewed: () => refresh(c),
     });
     const control = createControlChannel({
@@ -179,6 +183,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         refresh(c);
       },
       onRevoked: (reason) => void revokedByEvent(c, reason),
+      onLocked: (notice) => lock(c, notice),
       onConnected(connected) {
         c.connected = connected;
         refresh(c);
@@ -220,8 +225,41 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     await revoke(c, 'device_revoked', reason);
   }
 
+  /**
+   * An admin locked this device or its tester (issue 13). Unlike a revocation nothing is wiped:
+   * the channel and answers in progress stop, the locked screen shows the admin's message and
+   * end, and a session is tried again when the lock should be over.
+   */
+  function lock(c: Connection, notice: LockNotice): void {
+    if (connection !== c || revoking || signingOut === c) return;
+    logger.warn('client: an admin locked this device for now; the key stays', { until: notice.until });
+    c.control.stop();
+    for (const chat of c.chats) chat.abort();
+    c.chats.clear();
+    setState({ kind: 'locked', gateway: c.identity.record.gateway, tester: c.identity.record.tester, message: notice.message, until: notice.until });
+    unlockWait?.cancel();
+    unlockWait = waitForUnlock({ clock, notice, attempt: () => tryUnlock(c) });
+  }
+
+  /** One authenticated call: it renews the session if needed, and is refused while the lock holds. */
+  async function tryUnlock(c: Connection): Promise<UnlockAttempt> {
+    if (connection !== c) return 'open';
+    try {
+      await (await c.session.call({ method: 'GET', path: '/v1/models' })).discard();
+    } catch (error) {
+      // device_locked has already re-entered lock() with the new notice, which waits again.
+      return isAirlockError(error, 'device_locked') ? 'locked' : isAirlockError(error) && isRevokingCode(error.code) ? 'open' : 'retry';
+    }
+    if (connection !== c || state.kind !== 'locked') return 'open';
+    logger.info('client: the lock has ended; back to chat');
+    setState(enrolledState(c));
+    c.control.start();
+    return 'open';
+  }
+
   async function revoke(c: Connection, code: RevokingCode, message: string): Promise<void> {
     if (connection !== c || revoking || signingOut === c) return;
+    unlockWait?.cancel();
     const reason = c.eventReason ?? message;
     revoking = true;
     const gateway = c.identity.record.gateway;
@@ -458,6 +496,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
 
     async close() {
       closed = true;
+      unlockWait?.cancel();
       const c = connection;
       if (c !== null) await stop(c);
       conversations.close();

@@ -1,4 +1,4 @@
-import { AirlockError, isAirlockError } from '../../protocol/errors.js';
+import { AirlockError, isAirlockError, type LockNotice } from '../../protocol/errors.js';
 import { controlEvent } from '../../protocol/schemas/events.js';
 import type { ClientPolicy } from '../../protocol/schemas/policy.js';
 import { isRevokingCode } from './errors.js';
@@ -14,6 +14,8 @@ export interface ControlChannelDeps {
   logger: Logger;
   onPolicy(policy: ClientPolicy): void;
   onRevoked(reason: string): void;
+  /** An admin locked this device for now (`locked`, issue 13); the channel ends until the lock does. */
+  onLocked?(lock: LockNotice): void;
   onConnected(connected: boolean): void;
   /** A failure that must not be retried (an untrusted gateway). */
   onFatal(error: AirlockError): void;
@@ -37,8 +39,9 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
 }
 
 /**
- * `GET /v1/events`, kept open: `policy` updates the app, `revoked` ends it. A dropped channel
- * comes back with backoff; a revoking answer or an untrusted gateway stops it for good.
+ * `GET /v1/events`, kept open: `policy` updates the app, `revoked` ends it, `locked` pauses it
+ * (the client reopens it when the lock ends). A dropped channel comes back with backoff; a
+ * revoking or locking answer or an untrusted gateway stops it.
  */
 export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
   const { initialMs, maxMs } = deps.backoff ?? { initialMs: 250, maxMs: 30_000 };
@@ -48,7 +51,7 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
 
   const silenceMs = deps.silenceMs ?? 45_000;
 
-  async function listenOnce(controller: AbortController): Promise<'revoked' | 'ended'> {
+  async function listenOnce(controller: AbortController): Promise<'revoked' | 'locked' | 'ended'> {
     const response = await deps.session.call({ method: 'GET', path: '/v1/events', headers: { accept: 'text/event-stream' }, signal: controller.signal });
     deps.onConnected(true);
     let watchdog: { cancel(): void } = { cancel: () => undefined };
@@ -73,6 +76,10 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
           deps.onRevoked(event.data.data.reason);
           return 'revoked';
         }
+        if (event.data.event === 'locked') {
+          deps.onLocked?.(event.data.data);
+          return 'locked';
+        }
       }
       return 'ended';
     } finally {
@@ -87,15 +94,15 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
       const controller = new AbortController();
       abort = controller;
       try {
-        if ((await listenOnce(controller)) === 'revoked') {
+        if ((await listenOnce(controller)) !== 'ended') {
           running = false;
           return;
         }
         attempt = 0;
       } catch (error) {
         if (!running) return;
-        if (isAirlockError(error) && (isRevokingCode(error.code) || error.code === 'connection_not_trusted')) {
-          // A revoking answer already reached the session's onRevoked; an untrusted gateway is never retried.
+        if (isAirlockError(error) && (isRevokingCode(error.code) || error.code === 'connection_not_trusted' || error.code === 'device_locked')) {
+          // A revoking or locking answer already reached the session's onRevoked / onLocked; an untrusted gateway is never retried.
           running = false;
           if (error.code === 'connection_not_trusted') deps.onFatal(error);
           return;

@@ -5,6 +5,7 @@ import { EnrollScreen } from './screens/enroll.js';
 import { ChatScreen } from './screens/chat.js';
 import { DeviceScreen } from './screens/device.js';
 import { RevokedScreen } from './screens/revoked.js';
+import { LockedScreen } from './screens/locked.js';
 import { ErrorScreen } from './screens/error.js';
 
 type View = 'chat' | 'device' | 'enroll';
@@ -95,6 +96,8 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
             }}
           />
         );
+    case 'locked':
+      return <LockedScreen state={state} />;
     case 'not-enrolled':
     case 'enrolling':
     case 'error':

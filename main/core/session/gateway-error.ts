@@ -17,5 +17,6 @@ export async function errorFromResponse(response: GatewayResponse): Promise<Airl
   const parsed = errorBody.safeParse(body);
   if (!parsed.success) return new ClientError('network_error', `The gateway answered ${response.status} without an Airlock error. Try again later.`);
   const retryAfter = Number(response.header('retry-after'));
-  return new AirlockError(parsed.data.error.code, parsed.data.error.message, Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfter } : undefined);
+  const lock = parsed.data.error.lock;
+  return new AirlockError(parsed.data.error.code, parsed.data.error.message, { ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfter } : {}), ...(lock ? { lock } : {}) });
 }

@@ -1,6 +1,6 @@
 import { b64uEncode } from '../../../protocol/encoding.js';
 import { createSessionAttestation } from '../../../protocol/attestation/attestation.js';
-import { AirlockError, isAirlockError } from '../../../protocol/errors.js';
+import { AirlockError, isAirlockError, type LockNotice } from '../../../protocol/errors.js';
 import type { Es256Signer } from '../../../protocol/jws/signer.js';
 import type { Evidence } from '../../../protocol/schemas/evidence.js';
 import { sessionResponse } from '../../../protocol/schemas/session.js';
@@ -20,6 +20,8 @@ export interface SessionDeps {
   logger: Logger;
   /** The gateway ended this device (revoked, suspended, key moved). */
   onRevoked: (code: RevokingCode, message: string) => void;
+  /** An admin locked this device for now (issue 13): the key stays; the app waits for the lock to end. */
+  onLocked?: (lock: LockNotice) => void;
   /** A new session started (for the UI's "session until"). */
   onRenewed?: (expiresAtMs: number) => void;
 }
@@ -51,6 +53,7 @@ export function createSession(deps: SessionDeps): Session {
 
   function check(error: unknown): never {
     if (isAirlockError(error) && isRevokingCode(error.code)) deps.onRevoked(error.code, error.message);
+    if (isAirlockError(error, 'device_locked')) deps.onLocked?.(error.lock ?? { message: null, until: null });
     throw error;
   }
 
