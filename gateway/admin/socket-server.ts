@@ -1,6 +1,6 @@
 import { chmod, unlink } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
-import { adminRequest, type AdminResponse } from '../../protocol/schemas/admin.js';
+import { adminRequest, type AdminProof, type AdminResponse } from '../../protocol/schemas/admin.js';
 import type { Logger } from '../log.js';
 import { describeZodError } from '../http/schemas.js';
 import type { AdminIdentity } from './identity.js';
@@ -27,7 +27,13 @@ export function socketIsLive(path: string): Promise<boolean> {
  * can connect. There is no admin route on the network port. Each command runs with the identity
  * of the connecting process (peer-identity.ts), which its audit entries name.
  */
-export async function startAdminSocket(path: string, run: (request: ReturnType<typeof adminRequest.parse>, identity: AdminIdentity) => Promise<unknown>, log: Logger): Promise<Server> {
+export async function startAdminSocket(
+  path: string,
+  run: (request: ReturnType<typeof adminRequest.parse>, identity: AdminIdentity) => Promise<unknown>,
+  log: Logger,
+  /** The audit entry a state-changing command left (admin/action-proof.ts), sent with the answer. */
+  prove?: (request: ReturnType<typeof adminRequest.parse>, result: unknown) => Promise<AdminProof | undefined>,
+): Promise<Server> {
   if (await socketIsLive(path)) throw new Error(`Another gateway is already running on this data directory (${path} answers).`);
   await unlink(path).catch(() => undefined);
 
@@ -57,7 +63,10 @@ export async function startAdminSocket(path: string, run: (request: ReturnType<t
       done = true;
       // Who is on the other end goes into the audit entry of whatever this command changes.
       peerIdentity(socket).then((identity) => run(parsed.data, identity)).then(
-        (result) => answer({ ok: true, result }),
+        async (result) => {
+          const proof = await prove?.(parsed.data, result).catch(() => undefined);
+          answer({ ok: true, result, ...(proof ? { proof } : {}) });
+        },
         (error: unknown) => {
           if (error instanceof AdminError) return answer({ ok: false, error: { code: error.code, message: error.message } });
           log.error('admin command failed', { op: parsed.data.op, error: error instanceof Error ? error.stack ?? error.message : String(error) });

@@ -1,6 +1,8 @@
-import { access, readFile } from 'node:fs/promises';
-import type { AdminRequest } from '../../protocol/schemas/admin.js';
+import { access, lstat, readFile } from 'node:fs/promises';
+import type { AdminProof, AdminRequest } from '../../protocol/schemas/admin.js';
+import { expectedAuditOf, proofProblem } from '../admin/action-proof.js';
 import { invokingIdentity } from '../admin/identity.js';
+import { ownerRefusal } from '../config/ownership.js';
 import { AdminError } from '../admin/operations.js';
 import { callAdminSocket } from '../admin/socket-client.js';
 import { socketIsLive } from '../admin/socket-server.js';
@@ -38,7 +40,9 @@ export interface AdminCallOptions {
 /** Runs an admin command on the running gateway, or directly on the store when none runs. */
 export async function callAdmin(options: AdminCallOptions, request: AdminRequest): Promise<unknown> {
   const paths = dataPaths(options.dataDir);
-  if (!options.origin && (await socketIsLive(paths.adminSocket))) {
+  // Before anything is said on the socket: the directory and the socket must be this user's (or root's).
+  await assertAirlockDataDir(paths.dir);
+  if (!options.origin && (await assertTrustedSocket(paths.adminSocket)) && (await socketIsLive(paths.adminSocket))) {
     let response;
     try {
       response = await callAdminSocket(paths.adminSocket, request);
@@ -46,9 +50,9 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
       throw new UnreachableError(`The gateway on ${options.dataDir} did not answer (${error instanceof Error ? error.message : String(error)}). Check it runs: look at its log or service status.`);
     }
     if (!response.ok) throw new AdminError(response.error.code === 'not_found' ? 'not_found' : response.error.code === 'unavailable' ? 'unavailable' : 'bad_request', response.error.message);
+    await checkProof(options, request, response.result, response.proof);
     return response.result;
   }
-  await assertAirlockDataDir(paths.dir);
   if (options.live) throw new UnreachableError(`No gateway is running on ${options.dataDir} (nothing answers on its admin socket), so there are no live connections to show. Start it with "airlock-gateway serve", or check --data.`);
   // Loaded here, not at start: a command answered by the running gateway needs none of this.
   const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }, { readPublicOrigin }, { originWhenStopped }] = await Promise.all([
@@ -77,6 +81,37 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
   } finally {
     await store.close();
   }
+}
+
+/** Whether there is an admin socket to speak to; refuses one that is not a socket or that another user owns. */
+async function assertTrustedSocket(path: string): Promise<boolean> {
+  let info;
+  try {
+    info = await lstat(path);
+  } catch {
+    return false;
+  }
+  if (!info.isSocket()) throw new DataDirError(`${path} is not a socket. Stop whatever made it, remove it, and start the gateway again.`);
+  const refusal = ownerRefusal(path, info);
+  if (refusal) throw new DataDirError(`The admin socket ${refusal.slice(path.length + 1)} Nothing was sent to it.`);
+  return true;
+}
+
+/**
+ * A state-changing answer must point at the audit entry recording the action, and that entry must
+ * be in the store, naming this command: otherwise something other than the gateway answered.
+ */
+async function checkProof(options: AdminCallOptions, request: AdminRequest, result: unknown, proof: AdminProof | undefined): Promise<void> {
+  if (!expectedAuditOf(request, result)) return;
+  const { openStore, resolveStoreTarget } = await import('../cluster/open-store.js');
+  const store = await openStore(await resolveStoreTarget(options.dataDir, options.store));
+  let problem: string | null;
+  try {
+    problem = await proofProblem(store, request, result, proof);
+  } finally {
+    await store.close();
+  }
+  if (problem) throw new UnreachableError(`The admin socket answered, but ${problem}: something other than the gateway may be answering on it. Do not rely on this command having taken effect; check the gateway's log and "airlock-gateway audit tail".`);
 }
 
 function isConnectionError(error: unknown): boolean {

@@ -6,7 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertPrivate, dataPaths } from '../config/data-dir.js';
+import { assertPrivate, dataPaths, DataDirError } from '../config/data-dir.js';
+import { secureStoreFiles } from '../config/ownership.js';
 import { openSqliteStore } from '../store/sqlite-store.js';
 import { openPostgresStore, type PostgresStore, type PostgresStoreOptions } from '../store/postgres/postgres-store.js';
 import type { Store } from '../store/store.js';
@@ -40,7 +41,9 @@ export async function openStore(target: string, options: PostgresStoreOptions = 
       throw new Error(`cannot open the PostgreSQL store ${redactStoreUrl(target)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
-  return openSqliteStore(dataPaths(target).database, options.now ? { now: options.now } : {});
+  const database = dataPaths(target).database;
+  await secureStoreFiles(database, (message) => new DataDirError(message));
+  return openSqliteStore(database, options.now ? { now: options.now } : {});
 }
 
 /** A data directory's store setting: `DATA/store.url`, so the password stays off the command line. */

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ownerRefusal } from './ownership.js';
 
 /** Where everything of one gateway lives; the directory is 0700 and every secret in it 0600. */
 export function dataPaths(dir: string) {
@@ -25,8 +26,9 @@ export class DataDirError extends Error {
 }
 
 /**
- * Refuses a data directory (or a secret in it) that group or others may read or write: the
- * token key and CA key would let anyone mint sessions or impersonate the gateway.
+ * Refuses a data directory (or a secret in it) that group or others may read or write, or that
+ * another OS user owns (config/ownership.ts): the token key and CA key would let them mint
+ * sessions or impersonate the gateway.
  */
 export async function assertPrivate(path: string, kind: 'directory' | 'file'): Promise<void> {
   let info;
@@ -36,6 +38,8 @@ export async function assertPrivate(path: string, kind: 'directory' | 'file'): P
     throw new DataDirError(`${path} does not exist. Run "airlock-gateway init --data ${kind === 'directory' ? path : '<dir>'}" first.`);
   }
   if (kind === 'directory' ? !info.isDirectory() : !info.isFile()) throw new DataDirError(`${path} is not a ${kind}.`);
+  const refusal = ownerRefusal(path, info);
+  if (refusal) throw new DataDirError(refusal);
   if ((info.mode & 0o077) !== 0) {
     throw new DataDirError(`${path} is accessible to group or others (mode ${(info.mode & 0o777).toString(8)}); run "chmod ${kind === 'directory' ? '700' : '600'} ${path}".`);
   }
@@ -54,7 +58,9 @@ export interface GatewaySecrets {
 export async function loadSecrets(paths: DataPaths): Promise<GatewaySecrets> {
   await assertPrivate(paths.dir, 'directory');
   const files = [paths.caCert, paths.serverCert, paths.serverKey, paths.tokenKey, paths.machineIdSalt, paths.nonceSecret];
-  for (const file of files) await assertPrivate(file, 'file');
+  // The CA key and policy are not read here, but whoever owns them decides what the gateway trusts.
+  for (const file of [...files, paths.policy]) await assertPrivate(file, 'file');
+  if (await stat(paths.caKey).then(() => true, () => false)) await assertPrivate(paths.caKey, 'file');
   const [caCertPem, serverCertPem, serverKeyPem, tokenKeyPem, salt, nonce] = await Promise.all(files.map((f) => readFile(f, 'utf8')));
   const tokenPrivateKey = createPrivateKey(tokenKeyPem!);
   if (tokenPrivateKey.asymmetricKeyType !== 'ec' || tokenPrivateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {

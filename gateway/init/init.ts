@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { ownerRefusal } from '../config/ownership.js';
 import { resolve } from 'node:path';
 import { DEFAULT_POLICY } from '../../protocol/schemas/policy.js';
 import { dataPaths, DataDirError } from '../config/data-dir.js';
@@ -24,6 +25,9 @@ async function writeSecret(path: string, content: string): Promise<void> {
 export async function initDataDir(dir: string, names: readonly string[] = [], options: { publicOrigin?: PublicOriginSetting } = {}): Promise<{ pin: string; data: string; publicOrigin: PublicOriginSetting | null }> {
   const data = resolve(dir);
   await mkdir(data, { recursive: true, mode: 0o700 });
+  // An empty directory another user made (and could fill later) is refused, not adopted.
+  const refusal = ownerRefusal(data, await stat(data));
+  if (refusal) throw new DataDirError(refusal);
   const existing = await readdir(data);
   if (existing.length > 0) throw new DataDirError(`${data} is not empty; init refuses to overwrite an existing gateway (found ${existing.slice(0, 3).join(', ')}).`);
   await chmod(data, 0o700);

@@ -6,6 +6,7 @@ import { createConnectionHub } from '../live/connection-hub.js';
 import { buildApp } from '../app.js';
 import { createAdminOperations } from '../admin/operations.js';
 import { socketIsLive, startAdminSocket } from '../admin/socket-server.js';
+import { proofOf } from '../admin/action-proof.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createDeviceDirectory } from '../auth/device-directory.js';
 import { invokingIdentity } from '../admin/identity.js';
@@ -179,7 +180,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     }
     // Only the gateway's OS user (or root) can open the 0600 socket: that is who asks for a console link.
     const socketOps = adminConsole ? adminConsole.adminOps(run, () => userInfo().username) : run;
-    admin = await startAdminSocket(paths.adminSocket, socketOps, log);
+    admin = await startAdminSocket(paths.adminSocket, socketOps, log, (request, result) => proofOf(store, request, result));
     if (metrics && options.metrics) {
       metricsListener = await metrics.listen(options.metrics);
       log.info('metrics listening', { url: metricsListener.url });

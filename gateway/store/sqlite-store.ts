@@ -64,6 +64,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     insertAudit: db.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     auditHead: db.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
     auditTail: db.prepare('SELECT * FROM (SELECT * FROM audit ORDER BY seq DESC LIMIT ?) ORDER BY seq'),
+    auditEntry: db.prepare('SELECT * FROM audit WHERE seq = ?'),
     auditQuery: db.prepare(`SELECT * FROM audit WHERE seq < @before
       AND (@type IS NULL OR substr(type, 1, length(@type)) = @type)
       AND (@since IS NULL OR time >= @since) AND (@until IS NULL OR time < @until)
@@ -270,6 +271,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     async auditSince(since, types, actor) {
       if (types.length === 0) return [];
       return (auditSinceQ(types.length).all(since, actor ?? null, actor ?? null, ...types) as AuditDbRow[]).map(toAudit);
+    },
+    async auditEntry(seq) {
+      const row = q.auditEntry.get(seq) as AuditDbRow | undefined;
+      return row ? toAudit(row) : null;
     },
     async auditTail(n) {
       return (q.auditTail.all(n) as AuditDbRow[]).map(toAudit);

@@ -208,6 +208,8 @@ export interface Store {
    */
   appendAuditDeferred(entry: AuditInput): Promise<AuditEntry>;
   auditTail(n: number): Promise<AuditEntry[]>;
+  /** The entry with this sequence number, or null (the CLI checks an admin answer's proof with it). */
+  auditEntry(seq: number): Promise<AuditEntry | null>;
   /** Filtered entries, newest first, at most `limit`. */
   auditQuery(query: AuditQuery): Promise<AuditEntry[]>;
   /** Walks the whole chain, streaming; names the first entry that does not verify. */

@@ -71,10 +71,12 @@ export const testerSuspended = z.strictObject({ email, status: testerStatus, dev
 export const auditVerifyResult = z.strictObject({ ok: z.boolean(), entries: z.number().int().nonnegative(), firstBad: z.number().int().nonnegative().nullable(), head: z.string().regex(/^[1-9]\d*:[0-9a-f]{64}$/).nullable() });
 
 export const adminResponse = z.discriminatedUnion('ok', [
-  z.strictObject({ ok: z.literal(true), result: z.unknown() }),
+  /** `proof`, on a state-changing command: the audit entry that records it, re-read from the store (the CLI checks it there). */
+  z.strictObject({ ok: z.literal(true), result: z.unknown(), proof: z.strictObject({ seq: z.number().int().positive(), hash: z.string().regex(/^[0-9a-f]{64}$/) }).optional() }),
   z.strictObject({ ok: z.literal(false), error: z.strictObject({ code: z.string(), message: z.string() }) }),
 ]);
 export type AdminResponse = z.infer<typeof adminResponse>;
+export type AdminProof = NonNullable<Extract<AdminResponse, { ok: true }>['proof']>;
 
 /** `console.link`: a one-time login link to the admin console (valid 60 s, single use). */
 export const consoleLink = z.strictObject({ link: z.string(), expiresAt: isoTime });

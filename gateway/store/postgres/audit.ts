@@ -34,6 +34,11 @@ export async function appendAuditTx(tx: Queryable, input: AuditInput, time: stri
 }
 
 /** The last `n` entries, oldest first. */
+export async function auditEntry(db: Queryable, seq: number): Promise<AuditEntry | null> {
+  const { rows } = await db.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit WHERE seq = $1`, [seq]);
+  return rows[0] ? toAudit(rows[0]) : null;
+}
+
 export async function auditTail(db: Queryable, n: number): Promise<AuditEntry[]> {
   const { rows } = await db.query<AuditDbRow>(`SELECT ${COLUMNS} FROM audit ORDER BY seq DESC LIMIT $1`, [n]);
   return rows.reverse().map(toAudit);

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { inviteRefusal } from '../../enroll/invite-rules.js';
 import { publishClusterEvent } from '../../cluster/publish.js';
 import { RETIRED_REASON, type AuditEntry, type AuditInput, type DeviceRecord, type EnrollOutcome, type InviteRecord, type Store, type TesterRecord } from '../store.js';
-import { appendAuditTx, auditQuery, auditTail, auditVerify } from './audit.js';
+import { appendAuditTx, auditEntry, auditQuery, auditTail, auditVerify } from './audit.js';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { inTransaction, type Queryable } from './queryable.js';
@@ -263,6 +263,9 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     async auditSince(since, types, actor) {
       const { rows } = await pool.query<AuditDbRow>('SELECT * FROM audit WHERE time COLLATE "C" >= $1 AND type = ANY($2) AND ($3::text IS NULL OR actor = $3) ORDER BY seq', [since, types, actor ?? null]);
       return rows.map(toAudit);
+    },
+    async auditEntry(seq) {
+      return auditEntry(pool, seq);
     },
     async auditTail(n) {
       return auditTail(pool, n);

@@ -110,6 +110,10 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         expect(await store.revokeInvite(a.id, audit('invite.revoke'))).toMatchObject({ id: a.id, status: 'revoked' });
         expect(await store.revokeInvite('inv_missing000', audit('invite.revoke'))).toBeNull();
         expect((await store.auditTail(10)).map((e) => e.type)).toEqual(['invite.create', 'invite.create', 'invite.revoke']);
+        // One entry by its sequence number (the CLI checks an admin answer's proof with it).
+        const last = (await store.auditTail(1))[0]!;
+        expect(await store.auditEntry(last.seq)).toEqual(last);
+        expect(await store.auditEntry(last.seq + 1000)).toBeNull();
       } finally {
         await done();
       }
