@@ -14,6 +14,7 @@ import { buildApp } from '../../scripts/build-app.js';
 import { electronBinary } from '../../scripts/start.js';
 import { RENDERER_CSP } from '../../main/shell/csp.js';
 import { startGateway } from '../helpers/gateway.js';
+import { answerDialogs } from './support/dialogs.js';
 import type { TestGateway } from '../helpers/gateway.js';
 
 const binary = electronBinary();
@@ -87,6 +88,8 @@ describe.skipIf(!binary)('desktop app in Electron', () => {
   });
 
   it('enrolls from the deep link, streams an answer, and shows the revocation', async () => {
+    // Main confirms with a native dialog; the suite answers it in main ("Enroll this device").
+    await answerDialogs(app, 1);
     await page.getByRole('button', { name: 'Enroll this device' }).click();
     await page.locator('[data-screen="chat"]').waitFor({ timeout: 20_000 });
     const composer = page.getByLabel('Message');

@@ -20,6 +20,9 @@ describe('scripts/build-app.ts', () => {
     const main = await readFile(path.join(out, 'main', 'main.js'), 'utf8');
     expect(main).toMatch(/from "electron"/);
     expect(main).not.toMatch(/node_modules\/keytar\//);
+    // keytar (native CommonJS) is required through createRequire, never import()ed from the ESM bundle.
+    expect(main).not.toMatch(/import\(\s*["']keytar["']\s*\)/);
+    expect(main).toMatch(/requireHere\(\s*["']keytar["']\s*\)/);
     const preload = await readFile(path.join(out, 'preload', 'preload.cjs'), 'utf8');
     expect(preload).toContain('require("electron")');
     expect(preload).not.toMatch(/^\s*(import|export)\s/m);
