@@ -16,7 +16,9 @@ import { usage } from './usage.js';
 import { inviteCreate } from './invite-create.js';
 import { inviteList } from './invite-list.js';
 import { inviteRevoke } from './invite-revoke.js';
+import { backup } from './backup.js';
 import { certRenew } from './cert-renew.js';
+import { restore } from './restore.js';
 import { originSet } from './origin-set.js';
 import { originShow } from './origin-show.js';
 import { policyReload } from './policy-reload.js';
@@ -57,4 +59,6 @@ export const COMMANDS: readonly CliCommand[] = [
   originShow,
   originSet,
   certRenew,
+  backup,
+  restore,
 ];
