@@ -296,6 +296,71 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
       }
     });
 
+    it('resumes a suspended tester once (issue 13); their revoked devices stay revoked', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const ada = await invite(store, clock);
+        const d1 = await enroll(store, clock, ada.id, ada.codeHash);
+        if (!d1.ok) throw new Error('enrollment failed');
+        await store.suspendTester('ada@example.com', 'paused', audit('tester.suspend'));
+        expect(await store.resumeTester('ada@example.com', audit('tester.resume', 'ada@example.com'))).toMatchObject({ changed: true, tester: { status: 'active' } });
+        expect((await store.auditTail(1))[0]).toMatchObject({ type: 'tester.resume', subject: 'ada@example.com' });
+        expect(await store.resumeTester('ada@example.com', audit('tester.resume'))).toMatchObject({ changed: false, tester: { status: 'active' } });
+        expect((await store.auditTail(1))[0]?.type).toBe('tester.resume');
+        expect((await store.auditVerify()).ok).toBe(true);
+        expect((await store.getDevice(d1.device.id))?.status).toBe('revoked');
+        expect(await store.resumeTester('nobody@example.com', audit('tester.resume'))).toBeNull();
+      } finally {
+        await done();
+      }
+    });
+
+    it('creates, lists and removes locks with their audit entries (issue 13), durably', async () => {
+      const harness = await factory();
+      const clock = new Clock();
+      try {
+        let store = await harness.open(clock.now);
+        const lock = await store.createLock(
+          { id: 'lck_contract0001', targetKind: 'tester', target: 'ada@example.com', message: 'paused', note: 'n', expiresAt: new Date(clock.ms + 3_600_000).toISOString(), createdBy: 'admin:root' },
+          audit('admin.lock.create', 'ada@example.com'),
+        );
+        expect(lock).toEqual({ id: 'lck_contract0001', targetKind: 'tester', target: 'ada@example.com', message: 'paused', note: 'n', createdAt: clock.now().toISOString(), createdBy: 'admin:root', expiresAt: new Date(clock.ms + 3_600_000).toISOString(), removedAt: null, removedBy: null });
+        await store.createLock({ id: 'lck_contract0002', targetKind: 'device', target: 'dev_x', message: null, note: null, expiresAt: null, createdBy: 'admin:root' }, audit('admin.lock.create', 'dev_x'));
+        await store.close();
+        store = await harness.open(clock.now);
+        expect((await store.listLocks()).map((l) => l.id)).toEqual(['lck_contract0001', 'lck_contract0002']);
+        clock.ms += 1000;
+        const removed = await store.removeLock('lck_contract0001', 'admin:alice', audit('admin.lock.remove', 'lck_contract0001'));
+        expect(removed).toMatchObject({ changed: true, lock: { id: 'lck_contract0001', removedAt: clock.now().toISOString(), removedBy: 'admin:alice' } });
+        expect((await store.removeLock('lck_contract0001', 'admin:alice', audit('admin.lock.remove')))?.changed).toBe(false);
+        expect(await store.removeLock('lck_missing00000', 'admin:alice', audit('admin.lock.remove'))).toBeNull();
+        expect((await store.listLocks()).map((l) => l.id)).toEqual(['lck_contract0002']);
+        expect((await store.auditTail(3)).map((e) => e.type)).toEqual(['admin.lock.create', 'admin.lock.create', 'admin.lock.remove']);
+        expect((await store.auditVerify()).ok).toBe(true);
+        await store.close();
+      } finally {
+        await harness.dispose();
+      }
+    });
+
+    it('reads audit entries of some types since a time, of one actor when asked (usage, device show)', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        await store.appendAudit({ type: 'model.call', actor: 'device:dev_a', subject: 'm', details: { promptTokens: 1 } });
+        clock.ms += 60_000;
+        const since = clock.now().toISOString();
+        await store.appendAudit({ type: 'model.call', actor: 'device:dev_a', subject: 'm', details: { promptTokens: 2 } });
+        await store.appendAudit({ type: 'refusal', actor: 'device:dev_b', subject: 'POST /v1/session', details: {} });
+        await store.appendAudit({ type: 'session', actor: 'device:dev_a', subject: 'ada@example.com', details: {} });
+        expect((await store.auditSince(since, ['model.call', 'refusal'])).map((e) => [e.type, e.actor])).toEqual([['model.call', 'device:dev_a'], ['refusal', 'device:dev_b']]);
+        expect((await store.auditSince(since, ['model.call', 'session'], 'device:dev_a')).map((e) => e.type)).toEqual(['model.call', 'session']);
+        expect(await store.auditSince(since, [])).toEqual([]);
+        expect(await store.auditSince(clock.now().toISOString().replace('2030', '2031'), ['model.call'])).toEqual([]);
+      } finally {
+        await done();
+      }
+    });
+
     it('keeps one verifiable audit chain, detects tampering and refuses rewrites', async () => {
       const { store, clock, harness, done } = await setup();
       try {
