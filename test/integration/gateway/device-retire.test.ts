@@ -5,7 +5,7 @@
  * and a device another one's token cannot retire it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'undici';
+import { openEventChannel } from '../../helpers/event-channel.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import type { GatewayClient } from '../../helpers/pinned-client.js';
 
@@ -24,22 +24,13 @@ describe('device retire', () => {
     const device = await gw.enrolledDevice('retire@example.com', client);
     const other = await gw.enrolledDevice('retire@example.com', client);
     await device.fetch('GET', '/v1/models');
-    const events = await request(`${gw.url}/v1/events`, {
-      method: 'GET',
-      headers: { authorization: `DPoP ${device.accessToken!}`, dpop: await device.proof('GET', '/v1/events', { accessToken: device.accessToken! }) },
-      dispatcher: client.agent,
-    });
-    expect(events.statusCode).toBe(200);
-    let text = '';
-    const ended = (async () => {
-      for await (const chunk of events.body) text += (chunk as Buffer).toString('utf8');
-    })();
-    while (!text.includes('heartbeat')) await new Promise((r) => setTimeout(r, 10));
+    const channel = await openEventChannel(gw.url, client, device);
+    expect(channel.status).toBe(200);
 
     const retired = await device.fetch('POST', '/v1/device/retire', { body: {} });
     expect([retired.status, retired.json()]).toEqual([200, { deviceId: device.deviceId, status: 'retired', cut: 1 }]);
-    await ended;
-    expect(text).toContain('event: revoked');
+    await channel.ended;
+    expect(channel.text()).toContain('event: revoked');
 
     const after = await device.fetch('GET', '/v1/models');
     expect([after.status, after.errorCode]).toEqual([403, 'device_revoked']);

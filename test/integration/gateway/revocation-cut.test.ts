@@ -5,7 +5,7 @@
  * enrollment, session and refusal (with its code) is in the audit log.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { request } from 'undici';
+import { openEventChannel } from '../../helpers/event-channel.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import type { GatewayClient } from '../../helpers/pinned-client.js';
 
@@ -24,23 +24,14 @@ describe('revocation cuts live connections', () => {
     const device = await gw.enrolledDevice('cut@example.com', client);
     await device.fetch('GET', '/v1/models'); // a current nonce
 
-    const events = await request(`${gw.url}/v1/events`, {
-      method: 'GET',
-      headers: { authorization: `DPoP ${device.accessToken!}`, dpop: await device.proof('GET', '/v1/events', { accessToken: device.accessToken! }) },
-      dispatcher: client.agent,
-    });
-    expect(events.statusCode).toBe(200);
-    let text = '';
-    const ended = (async () => {
-      for await (const chunk of events.body) text += (chunk as Buffer).toString('utf8');
-    })();
-    while (!text.includes('heartbeat')) await new Promise((r) => setTimeout(r, 10));
+    const channel = await openEventChannel(gw.url, client, device);
+    expect(channel.status).toBe(200);
 
     const revoked = await gw.cli(['device', 'revoke', device.deviceId!, '--reason', 'laptop stolen', '--json']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.json()).toEqual({ id: device.deviceId, status: 'revoked', cut: 1 });
-    await ended;
-    expect(text).toMatch(/event: revoked\ndata: \{"reason":"laptop stolen"\}/);
+    await channel.ended;
+    expect(channel.text()).toMatch(/event: revoked\ndata: \{"reason":"laptop stolen"\}/);
     const res = await device.fetch('GET', '/v1/models');
     expect([res.status, res.errorCode]).toEqual([403, 'device_revoked']);
   });

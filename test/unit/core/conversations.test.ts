@@ -68,6 +68,17 @@ describe('conversations in main', () => {
 
   const make = (chat = scriptedChat(), withHistory = true) => ({ chat, conversations: createConversations({ chat: chat.chat, history: withHistory ? history : null, now: () => now, random, logger: memoryLogger() }) });
 
+  /** An encrypted-history store with one answered conversation, its file written. */
+  async function oneAnsweredAndKept() {
+    const { conversations } = make();
+    await conversations.open(GW, 'encrypted');
+    const c = conversations.create();
+    conversations.send({ conversationId: c.id, model: 'alpha', text: 'hello' });
+    await settled(conversations, c.id);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { conversations, c };
+  }
+
   it('labels each answer with the model its stream named, and keeps the label, times and ending', async () => {
     const { conversations, chat } = make();
     await conversations.open(GW, 'none');
@@ -124,12 +135,7 @@ describe('conversations in main', () => {
   });
 
   it('refuses an altered file, one for another gateway, or one that is not private, and starts empty', async () => {
-    const { conversations } = make();
-    await conversations.open(GW, 'encrypted');
-    const c = conversations.create();
-    conversations.send({ conversationId: c.id, model: 'alpha', text: 'hello' });
-    await settled(conversations, c.id);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { conversations, c } = await oneAnsweredAndKept();
     const file = history.fileFor(GW);
     const sealed = await readFile(file);
     const key = Buffer.from(keychain.entries.get(`${HISTORY_KEY_SERVICE}\u0000${GW}`)!, 'base64url');
@@ -164,12 +170,7 @@ describe('conversations in main', () => {
   });
 
   it('deletes the file and its key on wipe, and when the policy turns to none', async () => {
-    const { conversations } = make();
-    await conversations.open(GW, 'encrypted');
-    const c = conversations.create();
-    conversations.send({ conversationId: c.id, model: 'alpha', text: 'hello' });
-    await settled(conversations, c.id);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const { conversations, c } = await oneAnsweredAndKept();
     expect(await readdir(dir)).toHaveLength(1);
     await conversations.setPolicy('none');
     expect(await readdir(dir)).toEqual([]);
