@@ -41,3 +41,24 @@ describe('the window before the client is ready', () => {
     await expect(Promise.resolve().then(() => client.deviceStatus())).rejects.toMatchObject({ message: /could not start/ });
   });
 });
+
+describe('conversation events subscribed before the client is ready', () => {
+  it('reach the listener once the real client exists', async () => {
+    const ready = deferred<AirlockClient>();
+    const client = startingClient(ready.promise, String);
+    const changes: unknown[] = [];
+    client.conversations.onChange((change) => changes.push(change));
+    const real = createFakeClient();
+    let forward: ((change: never) => void) | null = null;
+    const onChange = real.conversations.onChange.bind(real.conversations);
+    real.conversations.onChange = (listener) => {
+      forward = listener as (change: never) => void;
+      return onChange(listener);
+    };
+    ready.resolve(real);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(forward).not.toBeNull();
+    forward!({ kind: 'list', conversations: [] } as never);
+    expect(changes).toEqual([{ kind: 'list', conversations: [] }]);
+  });
+});
