@@ -13,6 +13,7 @@ import { registerIpcHandlers } from './ipc/validated-ipc.js';
 import { APP_SCHEME, createAppProtocolHandler, isAppUrl } from './shell/app-protocol.js';
 import { followContentProtection } from './shell/content-protection.js';
 import { handleDeepLinks } from './shell/deep-links.js';
+import { takeLaunchLink } from './shell/launch-link.js';
 import { consoleLogger, createDesktopClient } from './shell/desktop-client.js';
 import { applyNavigationPolicy } from './shell/navigation-policy.js';
 import { denyAllPermissions } from './shell/permissions.js';
@@ -56,7 +57,7 @@ async function start(): Promise<void> {
   const invites = createPendingInvites();
   let windows: WindowsManager | null = null;
   // Registered before `ready` so that a link that launched the app on macOS is not missed.
-  handleDeepLinks({ app, invites, argv: process.argv, focusWindow: () => windows?.focus(), onRejected: (reason) => logger.warn(reason) });
+  handleDeepLinks({ app, invites, argv: [...process.argv, ...takeLaunchLink()], focusWindow: () => windows?.focus(), onRejected: (reason) => logger.warn(reason) });
   app.on('web-contents-created', (_event, contents) => applyNavigationPolicy(contents, (refusal) => logger.warn('refused', { ...refusal })));
   app.on('window-all-closed', () => app.quit());
 

@@ -22,8 +22,23 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEV_DIR = path.join(root, '.airlock-dev');
 const GATEWAY_DIR = path.join(DEV_DIR, 'gateway');
 const say = (line: string) => process.stdout.write(`airlock: ${line}\n`);
-/** The variable main/preview/run-preview.ts reads an invite from (scripts/ may not import main/). */
+/** The variables main/preview/run-preview.ts reads an invite from (scripts/ may not import main/). */
 const INVITE_ENV = 'AIRLOCK_PREVIEW_INVITE';
+const ENROLL_LINK_ENV = 'AIRLOCK_PREVIEW_ENROLL_LINK';
+/** The variable the Electron app takes a link from at start (main/shell/launch-link.ts). */
+const APP_LINK_ENV = 'AIRLOCK_OPEN_LINK';
+
+/**
+ * How the app is started on the dev gateway's invite. The link holds a one-time code and every
+ * local user can read a process's command line (/proc/PID/cmdline), so it travels in the child's
+ * environment, which only the same user (and root) can read (issue 12, hole 9).
+ */
+export function appLaunch(kind: 'electron' | 'preview', link: string, options: { appDir: string; previewData: string; headlessScreenshot?: string }): { args: string[]; env: Record<string, string> } {
+  if (kind === 'electron') return { args: [options.appDir], env: { [APP_LINK_ENV]: link } };
+  const args = ['--import', 'tsx', path.join(root, 'main', 'preview', 'run-preview.ts'), '--data', options.previewData];
+  if (options.headlessScreenshot !== undefined) args.push('--headless', '--screenshot', options.headlessScreenshot);
+  return { args, env: { [ENROLL_LINK_ENV]: link } };
+}
 
 const devLine = z.object({ url: z.string(), pin: z.string(), link: z.string().startsWith('airlock://enroll?') });
 
@@ -141,14 +156,14 @@ async function main(): Promise<void> {
     let app: ChildProcess;
     if (electron) {
       await buildApp(path.join(root, 'dist', 'app'), (line) => say(line));
-      app = spawn(electron, [path.join(root, 'dist', 'app'), gateway.link], { cwd: root, env, stdio: 'inherit' });
+      const launch = appLaunch('electron', gateway.link, { appDir: path.join(root, 'dist', 'app'), previewData: '' });
+      app = spawn(electron, launch.args, { cwd: root, env: { ...env, ...launch.env }, stdio: 'inherit' });
       say('Electron app opened on the invite: check the gateway and pin it shows, then confirm');
     } else {
       const display = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
       say(`no Electron binary in node_modules/electron (its download is blocked here): opening the renderer in Chromium as a browser preview${display ? '' : '; no display, so Chromium runs headless'}`);
-      const args = ['--import', 'tsx', path.join(root, 'main', 'preview', 'run-preview.ts'), '--data', path.join(DEV_DIR, 'preview'), '--link', gateway.link];
-      if (!display) args.push('--headless', '--screenshot', path.join(DEV_DIR, 'screenshots', 'enrolled.png'));
-      app = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
+      const launch = appLaunch('preview', gateway.link, { appDir: '', previewData: path.join(DEV_DIR, 'preview'), ...(display ? {} : { headlessScreenshot: path.join(DEV_DIR, 'screenshots', 'enrolled.png') }) });
+      app = spawn(process.execPath, launch.args, { cwd: root, env: { ...env, ...launch.env }, stdio: 'inherit' });
     }
     children.push(app);
     app.once('exit', (code) => void stop(code ?? 0));

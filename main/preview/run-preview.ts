@@ -4,17 +4,16 @@
  * bridge, and opens the unchanged renderer in Debian's Chromium: in a window when there is a
  * display, otherwise headless with a screenshot of the enrolled app written to a printed path.
  *
- * Usage: node --import tsx main/preview/run-preview.ts --data DIR --link LINK [--headless] [--screenshot FILE]
- *   or, for an invite to any gateway (it then goes through the confirm screen), the link in the
- *   environment as AIRLOCK_PREVIEW_INVITE instead of --link (never argv: it holds a one-time code).
+ * Usage: AIRLOCK_PREVIEW_ENROLL_LINK=LINK node --import tsx main/preview/run-preview.ts --data DIR [--headless] [--screenshot FILE]
+ *   or, for an invite to any gateway (it then goes through the confirm screen), the link as
+ *   AIRLOCK_PREVIEW_INVITE instead. Links travel in the environment, never argv: /proc/PID/cmdline
+ *   is readable by every local user and an invite holds a one-time code (issue 12, hole 9).
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { parseInviteLink } from '../../protocol/invite/link.js';
 import { createPendingInvites } from '../ipc/pending-invites.js';
 import { consoleLogger, createDesktopClient } from '../shell/desktop-client.js';
@@ -30,13 +29,18 @@ const QUIET_ARGS = ['--disable-background-networking', '--disable-component-upda
 const say = (line: string) => process.stdout.write(`airlock: ${line}\n`);
 /** An invite for any gateway, passed by `npm start --invite` in the environment (argv is world-readable). */
 export const INVITE_ENV = 'AIRLOCK_PREVIEW_INVITE';
+/** The invite of the dev gateway `npm start` itself started: enrolled without a confirm screen. */
+export const ENROLL_LINK_ENV = 'AIRLOCK_PREVIEW_ENROLL_LINK';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { data: { type: 'string' }, link: { type: 'string' }, headless: { type: 'boolean' }, screenshot: { type: 'string' } } });
+  const { values } = parseArgs({ options: { data: { type: 'string' }, headless: { type: 'boolean' }, screenshot: { type: 'string' } } });
   const offered = process.env[INVITE_ENV];
+  const own = process.env[ENROLL_LINK_ENV];
+  // Out of this process's environment at once: the children it starts (Chromium) need neither.
   delete process.env[INVITE_ENV];
-  if (!values.data || (!values.link && !offered)) throw new Error(`--data and --link (or ${INVITE_ENV}) are required`);
-  const link = values.link ?? offered!;
+  delete process.env[ENROLL_LINK_ENV];
+  if (!values.data || (!own && !offered)) throw new Error(`--data and the link (in ${ENROLL_LINK_ENV}, or ${INVITE_ENV}) are required`);
+  const link = own ?? offered!;
   const started = Date.now();
   const dataDir = path.resolve(values.data);
   const rendererDir = path.join(dataDir, 'renderer');
@@ -60,12 +64,12 @@ async function main(): Promise<void> {
   // go through the confirm screen.
   const invites = createPendingInvites();
   const state = client.state();
-  if (state.kind !== 'enrolled' && values.link === undefined) {
+  if (state.kind !== 'enrolled' && own === undefined) {
     // Someone else's gateway: the tester checks its origin and pin on the confirm screen.
     if (!invites.offer(link)) throw new Error('that is not an Airlock invite link');
     say(`the app opens on the confirm screen for ${parseInviteLink(link).gateway}: check the gateway and pin, then enroll`);
-  } else if (state.kind !== 'enrolled' && values.link !== undefined) {
-    const enrolled = await client.enroll(values.link);
+  } else if (state.kind !== 'enrolled' && own !== undefined) {
+    const enrolled = await client.enroll(own);
     if (enrolled.kind !== 'enrolled') throw new Error(`enrollment failed: ${enrolled.kind === 'error' ? `${enrolled.code}: ${enrolled.message}` : enrolled.kind}`);
     say(`enrolled as ${enrolled.tester}, device ${enrolled.deviceId}`);
   } else if (state.kind === 'enrolled') {
@@ -75,12 +79,12 @@ async function main(): Promise<void> {
   // Pasted links and sign-out are confirmed here, in this terminal, where the page cannot answer.
   const server = await startPreview({ client, invites, confirm: terminalConfirmations(), rendererDir });
   let browser: Browser | null = null;
-  let window: ChildProcess | null = null;
+  let window: BrowserContext | null = null;
 
   const stop = async () => {
     stopping = true;
     await browser?.close().catch(() => {});
-    window?.kill('SIGTERM');
+    await window?.close().catch(() => {});
     await server.close();
     await client.close();
     process.exit(0);
@@ -105,9 +109,13 @@ async function main(): Promise<void> {
     say(`the headless preview stays up at ${server.origin} until Ctrl-C`);
     openOnce();
   } else {
+    // The page URL carries the bridge's one-time token: it goes to Chromium over Playwright's
+    // debugging pipe, never on Chromium's command line, which every local user can read (issue 12, hole 10).
     const profile = path.join(dataDir, 'chromium-profile');
-    window = spawn(CHROMIUM, [...ROOT_ARGS, ...QUIET_ARGS, `--user-data-dir=${profile}`, `--app=${server.pageUrl}`], { stdio: 'ignore' });
-    window.once('exit', () => void stop());
+    window = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: false, viewport: null, args: [...ROOT_ARGS, ...QUIET_ARGS] });
+    window.once('close', () => void stop());
+    const page = window.pages()[0] ?? (await window.newPage());
+    await page.goto(server.pageUrl);
     say(`browser preview opened in Chromium (${server.origin}); close the window or press Ctrl-C to stop`);
   }
 }

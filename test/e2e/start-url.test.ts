@@ -64,7 +64,7 @@ describe('npm start, headless', () => {
   });
 
   it('prints a URL that opens the enrolled app in a browser, once', async () => {
-    const running = runPreview(['--data', path.join(dir, 'dev'), '--link', await gateway.invite('start@example.com'), '--headless', '--screenshot', path.join(dir, 'enrolled.png')]);
+    const running = runPreview(['--data', path.join(dir, 'dev'), '--headless', '--screenshot', path.join(dir, 'enrolled.png')], { AIRLOCK_PREVIEW_ENROLL_LINK: await gateway.invite('start@example.com') });
     runs.push(running);
     const url = await running.url;
     expect(running.lines.join('\n')).toMatch(/the link works once/);
