@@ -17,6 +17,7 @@ import { lockedMessage, noticeOf } from '../locks/lock-rules.js';
 import { actorOf, adminDetails, type AdminIdentity } from './identity.js';
 import { connectedDevices, deviceDetail } from './status.js';
 import { usageFromStore } from './usage.js';
+import { diffPolicies } from '../policy/diff.js';
 
 /** A refused admin command; `code` goes back over the socket and the CLI exits non-zero. */
 export class AdminError extends Error {
@@ -168,11 +169,14 @@ export function createAdminOperations(deps: AdminDeps): AdminOperations {
       case 'policy.show':
         return deps.live ? deps.live.policy.current() : deps.loadPolicy();
       case 'policy.reload': {
-        if (!deps.live) return deps.loadPolicy();
+        // No gateway runs: the file is checked, and is what the next start reads.
+        if (!deps.live) return { policy: await deps.loadPolicy(), applied: false, changes: [], longestWaitSeconds: 0 };
         try {
+          const before = deps.live.policy.current();
           const policy = await deps.live.policy.reload();
-          await store.appendAudit({ type: 'admin.policy.reload', actor, subject: 'policy', details: by });
-          return policy;
+          const { changes, longestWaitSeconds } = diffPolicies(before, policy);
+          await store.appendAudit({ type: 'admin.policy.reload', actor, subject: 'policy', details: { ...by, changed: changes.map((c) => c.field) } });
+          return { policy, applied: true, changes, longestWaitSeconds };
         } catch (error) {
           throw new AdminError('bad_request', `The policy was not reloaded (the one in force stays): ${error instanceof Error ? error.message : String(error)}`);
         }

@@ -21,6 +21,7 @@ import { certRenew } from './cert-renew.js';
 import { restore } from './restore.js';
 import { originSet } from './origin-set.js';
 import { originShow } from './origin-show.js';
+import { policyCheck } from './policy-check.js';
 import { policyReload } from './policy-reload.js';
 import { policyShow } from './policy-show.js';
 import { releaseAdd } from './release-add.js';
@@ -55,6 +56,7 @@ export const COMMANDS: readonly CliCommand[] = [
   auditVerify,
   policyShow,
   policyReload,
+  policyCheck,
   releaseAdd,
   originShow,
   originSet,

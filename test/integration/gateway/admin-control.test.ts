@@ -9,7 +9,7 @@
  *  4. `tester resume` after `tester suspend` lets a new invite enroll; an invite for a suspended
  *     tester is refused at `invite create`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,5 +195,25 @@ describe('admin control and visibility (issue 13)', { timeout: 240_000 }, () => 
     // The device the suspension revoked stays revoked.
     expect((await refusal(old.session())).code).toBe('device_revoked');
     expect((await audit()).find((e) => e.type === 'admin.tester.resume')).toMatchObject({ actor: ME, subject: 'resume@example.com', details: { note: 'renewed' } });
+  });
+
+  it('policy check lists every error without applying; policy reload says what changed and when it counts', async () => {
+    const bad = join(root, 'bad-policy.json');
+    await writeFile(bad, JSON.stringify({ allowedPlatforms: ['amiga'], minAppVersion: 'soon' }));
+    const checked = await gw.cli(['policy', 'check', bad, '--json']);
+    expect(checked.code).toBe(1);
+    expect(checked.json<{ ok: boolean; errors: string[] }>()).toMatchObject({ ok: false, errors: [expect.stringContaining('allowedPlatforms.0'), expect.stringContaining('minAppVersion')] });
+
+    const path = join(gw.dataDir, 'policy.json');
+    const current = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...current, minAppVersion: '0.0.1', limits: { requestsPerMinute: 600, tokensPerDay: 200_000, streamsPerDevice: 2, eventChannelsPerDevice: 4 } }), { mode: 0o600 });
+    expect((await gw.cli(['policy', 'check', path])).code).toBe(0);
+    const reloaded = await cli<{ applied: boolean; changes: { field: string; takesEffect: string }[]; longestWaitSeconds: number }>(['policy', 'reload']);
+    expect(reloaded.applied).toBe(true);
+    expect(reloaded.changes.map((c) => [c.field, c.takesEffect])).toEqual(expect.arrayContaining([['minAppVersion', 'next-session'], ['limits.requestsPerMinute', 'now']]));
+    expect(reloaded.longestWaitSeconds).toBe(900);
+    const human = await gw.cli(['policy', 'reload']);
+    expect(human.stdout).toContain('nothing changed');
+    expect((await audit()).find((e) => e.type === 'admin.policy.reload')).toMatchObject({ actor: ME });
   });
 });
