@@ -8,7 +8,7 @@ const ADVICE: Partial<Record<ApiErrorCode | 'cancelled', string>> = {
   wrong_gateway: 'Ask your admin for an invite for the gateway this app is set up for.',
   not_confirmed: 'Nothing was changed. Try again when you are ready.',
   invite_expired: 'Ask your admin for a new invite.',
-  invite_used: 'Each invite works once. Ask your admin for a new one.',
+  invite_used: 'Each invite works once, on one device.',
   invite_revoked: 'Ask your admin for a new invite.',
   device_limit: 'Ask your admin to raise the limit or revoke a device you no longer use.',
   policy_violation: 'Your admin’s policy does not admit this device as it is. Tell your admin what the message says.',
