@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AirlockError, ERRORS, type ErrorCode } from '../../protocol/errors.js';
 import { ClusterUnavailableError } from '../cluster/gate.js';
 import type { GatewayContext } from '../context.js';
+import './refusal-context.js';
 
 /**
  * Codes that are part of normal flow or not a refusal at all. Every other refusal, floods included,
@@ -75,7 +76,7 @@ export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext):
     const error = raw instanceof AirlockError ? raw : toAirlockError(raw);
     if (error) {
       if (!NOT_AUDITED.has(error.code)) {
-        await ctx.audit.refusal(error.code, actorOf(request), `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, { message: error.message, client: request.ip });
+        await ctx.audit.refusal(error.code, actorOf(request), `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`, { message: error.message, client: request.ip, ...request.refusalContext });
       }
       return sendAirlockError(ctx, reply, error);
     }

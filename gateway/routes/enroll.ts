@@ -35,6 +35,14 @@ function claimedNonceOf(attestation: string): string | null {
 /** PROTOCOL.md "Enrollment": challenge for an invite, then an attestation with the new device key. */
 export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { store, clock, config, security, policy } = ctx;
+  const claimedInviteOf = async (attestation: string) => {
+    try {
+      const code = (decodeCompactUnverified(attestation).payload as { code?: unknown } | null)?.code;
+      return typeof code === 'string' && code.length <= 200 ? await store.findInviteByCodeHash(hashInviteCode(code)) : null;
+    } catch {
+      return null;
+    }
+  };
   const keyCache = new PublicKeyCache();
   const trustedBuilds = trustedBuildIndexFor(store, policy);
   // Built at start: a store that cannot list its releases fails the start, not a tester's enrollment.
@@ -45,6 +53,7 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     { schema: { body: enrollChallengeRequest, response: responses({ 200: enrollChallengeResponse }) }, config: unauthenticatedRateLimit(ctx) },
     async (request) => {
       const invite = await store.findInviteByCodeHash(hashInviteCode(request.body.code));
+      if (invite) request.refusalContext = { invite: invite.id, email: invite.email };
       const refusal = inviteRefusal(invite, clock.nowMs());
       if (refusal) throw new AirlockError(refusal.code, refusal.message);
       if ((await store.getTester(invite!.email))?.status === 'suspended') throw new AirlockError('tester_suspended');
@@ -59,6 +68,9 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     { schema: { body: enrollRequest, response: responses({ 201: enrollResponse }) }, config: unauthenticatedRateLimit(ctx) },
     async (request, reply) => {
       const inForce = policy.current();
+      // A refusal names the invite the attestation claims (read unverified: only to say which).
+      const claimedInvite = await claimedInviteOf(request.body.attestation);
+      if (claimedInvite) request.refusalContext = { invite: claimedInvite.id, email: claimedInvite.email };
       let verified: Awaited<ReturnType<typeof verifyEnrollAttestation>>;
       try {
         verified = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });

@@ -197,6 +197,15 @@ describe('admin control and visibility (issue 13)', { timeout: 240_000 }, () => 
     expect((await audit()).find((e) => e.type === 'admin.tester.resume')).toMatchObject({ actor: ME, subject: 'resume@example.com', details: { note: 'renewed' } });
   });
 
+  it('a refused enrollment names its invite and email in the audit log', async () => {
+    const created = await cli<{ id: string; link: string }>(['invite', 'create', '--email', 'refused@example.com']);
+    await cli(['invite', 'revoke', created.id]);
+    const device = await createTestDevice(gw.client());
+    expect((await refusal(device.challenge(created.link))).code).toBe('invite_revoked');
+    const entry = (await audit()).findLast((e) => e.type === 'refusal' && e.subject === 'POST /v1/enroll/challenge');
+    expect(entry).toMatchObject({ details: { code: 'invite_revoked', invite: created.id, email: 'refused@example.com' } });
+  });
+
   it('policy check lists every error without applying; policy reload says what changed and when it counts', async () => {
     const bad = join(root, 'bad-policy.json');
     await writeFile(bad, JSON.stringify({ allowedPlatforms: ['amiga'], minAppVersion: 'soon' }));
