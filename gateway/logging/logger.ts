@@ -59,7 +59,7 @@ export function createGatewayLogger(options: GatewayLoggerOptions): PinoLogger {
   const destination =
     options.destination ??
     (options.format === 'pretty'
-      ? pinoPretty({ destination: 2, sync: false, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
+      ? pinoPretty({ destination: 2, sync: false, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
       : pino.destination({ fd: 2, sync: false }));
   return pino(
     {
