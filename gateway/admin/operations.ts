@@ -39,6 +39,8 @@ export interface AdminDeps {
   /** The gateway's public origin and pin, for invite links; null when not known (no gateway has served yet). */
   origin: () => string | null;
   pin: string;
+  /** A staged next CA's pin (gateway/tls/ca-rotation.ts): invites carry it as the backup pin. */
+  backupPin?: () => Promise<string | null>;
   /** Present when the gateway is running: revocations then cut live connections and update the auth cache. */
   live?: { hub: ConnectionHub; devices: DeviceDirectory; policy: PolicyHolder; locks: LockRegistry };
   /** Without a running gateway: the policy file as it would be loaded at the next start. */
@@ -87,7 +89,8 @@ export function createAdminOperations(deps: AdminDeps): AdminOperations {
           { id: newInviteId(), email: request.email, codeHash: hashInviteCode(code), expiresAt, deviceLimit: request.devices },
           { type: 'admin.invite.create', actor, subject: request.email, details: { ...by, expiresAt, devices: request.devices } },
         );
-        return { id: invite.id, link: formatInviteLink({ gateway: origin, code, pins: [deps.pin] }), expiresAt: invite.expiresAt, pin: deps.pin, gateway: origin };
+        const backupPin = (await deps.backupPin?.()) ?? null;
+        return { id: invite.id, link: formatInviteLink({ gateway: origin, code, pins: backupPin ? [deps.pin, backupPin] : [deps.pin] }), expiresAt: invite.expiresAt, pin: deps.pin, gateway: origin };
       }
       case 'invite.list': {
         const now = clock.nowMs();

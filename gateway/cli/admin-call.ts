@@ -65,6 +65,7 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
     import('../origin/origin-config.js'),
     import('../origin/public-origin.js'),
   ]);
+  const { readNextPin } = await import('../tls/ca-rotation.js');
   const pin = await pinOfCertificatePem(await readFile(paths.caCert, 'utf8'));
   const recorded = options.origin ?? originWhenStopped(await readPublicOrigin(paths.dir), await readRecordedOrigin(paths.dir));
   const target = await resolveStoreTarget(paths.dir, options.store);
@@ -77,7 +78,7 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
   }
   try {
     // No gateway: this process acts on the store itself, as the user running it.
-    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, loadPolicy: () => loadPolicyFile(paths.policy) })(request, invokingIdentity());
+    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, backupPin: () => readNextPin(paths.dir), loadPolicy: () => loadPolicyFile(paths.policy) })(request, invokingIdentity());
   } finally {
     await store.close();
   }

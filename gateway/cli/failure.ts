@@ -2,6 +2,7 @@ import { AdminError } from '../admin/operations.js';
 import { DataDirError } from '../config/data-dir.js';
 import { ClusterUnavailableError } from '../cluster/gate.js';
 import { BackupError } from '../backup/manifest.js';
+import { CaRotationError } from '../tls/ca-rotation.js';
 import { UpstreamDiscoveryError } from '../model/discovery.js';
 import { UpstreamConfigError } from '../model/upstream-config.js';
 import { GatewayConfigError } from '../origin/origin-config.js';
@@ -30,6 +31,7 @@ export function failureOf(error: unknown): Failure {
   if (error instanceof UnreachableError) return { exit: EXIT.unreachable, code: 'unreachable', message };
   if (error instanceof DataDirError) return { exit: EXIT.dataDir, code: 'data_dir', message };
   // The listen address and the public origin do not fit together: the command line must change.
+  if (error instanceof CaRotationError) return { exit: EXIT.failed, code: 'refused', message };
   if (error instanceof BackupError) return { exit: EXIT.failed, code: 'refused', message };
   if (error instanceof PublicOriginError) return { exit: EXIT.usage, code: 'usage', message };
   if (error instanceof UpstreamDiscoveryError) return error.kind === 'unreachable' ? { exit: EXIT.unreachable, code: 'unreachable', message } : { exit: EXIT.failed, code: 'refused', message };

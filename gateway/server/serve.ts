@@ -17,6 +17,7 @@ import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
 import { createTlsReloader, withTlsReload } from '../tls/reload.js';
+import { readNextPin } from '../tls/ca-rotation.js';
 import { modelsToOffer } from '../model/discovery.js';
 import { readPublicOrigin } from '../origin/origin-config.js';
 import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
@@ -158,6 +159,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       clock,
       origin: () => config.origin,
       pin,
+      backupPin: () => readNextPin(paths.dir),
       live: { hub, devices, policy, locks },
       loadPolicy: () => loadPolicyFile(paths.policy),
     });

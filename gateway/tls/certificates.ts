@@ -35,6 +35,13 @@ async function privateKeyPem(key: CryptoKey): Promise<string> {
  * loopback addresses and every `--name`.
  */
 export async function createGatewayCertificates(names: readonly string[], now = new Date()): Promise<GatewayCertificates> {
+  const { caCert: ca, caKeys, caCertPem, caKeyPem } = await createGatewayCa(now);
+  const server = await issueServerCertificate({ caCert: ca, caKeys }, names, now);
+  return { caCertPem, caKeyPem, serverCertPem: server.certPem, serverKeyPem: server.keyPem };
+}
+
+/** A new private CA (ten years): at init, and as the next CA of a rotation (`ca rotate --stage`). */
+export async function createGatewayCa(now = new Date()): Promise<GatewayCa & { caCertPem: string; caKeyPem: string }> {
   const caKeys = (await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify'])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -50,13 +57,7 @@ export async function createGatewayCertificates(names: readonly string[], now = 
     ],
   });
 
-  const server = await issueServerCertificate({ caCert: ca, caKeys }, names, now);
-  return {
-    caCertPem: ca.toString('pem'),
-    caKeyPem: await privateKeyPem(caKeys.privateKey),
-    serverCertPem: server.certPem,
-    serverKeyPem: server.keyPem,
-  };
+  return { caCert: ca, caKeys, caCertPem: ca.toString('pem'), caKeyPem: await privateKeyPem(caKeys.privateKey) };
 }
 
 /** A CA as read back from the data directory (ca.pem, ca.key), able to sign server certificates. */

@@ -4,25 +4,14 @@
  * `--name`, plus the public origin's host. Both files are written 0600 from the start and renamed
  * into place; the CA files are only read.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { writePrivateTemp } from './private-file.js';
 import type { DataPaths } from '../config/data-dir.js';
 import { certificateNames, issueServerCertificate, loadGatewayCa, pinOfCertificatePem } from './certificates.js';
 
 /** Always in the certificate (certificates.ts), so not worth listing as "names". */
 const ALWAYS = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
 
-async function writePrivate(path: string, content: string): Promise<string> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const file = await open(temp, 'wx', 0o600);
-  try {
-    await file.writeFile(content);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  return temp;
-}
 
 export interface RenewedCertificate {
   pin: string;
@@ -35,7 +24,7 @@ export async function renewServerCertificate(paths: DataPaths, options: { names?
   const [caCertPem, caKeyPem, currentPem] = await Promise.all([readFile(paths.caCert, 'utf8'), readFile(paths.caKey, 'utf8'), readFile(paths.serverCert, 'utf8')]);
   const names = [...new Set([...certificateNames(currentPem), ...(options.publicHost ? [options.publicHost] : []), ...(options.names ?? []).map((n) => n.toLowerCase())])].filter((n) => !ALWAYS.has(n));
   const issued = await issueServerCertificate(await loadGatewayCa(caCertPem, caKeyPem), names, options.now);
-  const [keyTemp, certTemp] = [await writePrivate(paths.serverKey, issued.keyPem), await writePrivate(paths.serverCert, issued.certPem)];
+  const [keyTemp, certTemp] = [await writePrivateTemp(paths.serverKey, issued.keyPem), await writePrivateTemp(paths.serverCert, issued.certPem)];
   try {
     // Two renames back to back; should the process die between them, rerunning `cert renew`
     // (which needs only the CA and the names in server.pem) makes a matching pair again.

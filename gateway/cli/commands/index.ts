@@ -17,6 +17,7 @@ import { inviteCreate } from './invite-create.js';
 import { inviteList } from './invite-list.js';
 import { inviteRevoke } from './invite-revoke.js';
 import { backup } from './backup.js';
+import { caRotate } from './ca-rotate.js';
 import { certRenew } from './cert-renew.js';
 import { restore } from './restore.js';
 import { originSet } from './origin-set.js';
@@ -61,6 +62,7 @@ export const COMMANDS: readonly CliCommand[] = [
   originShow,
   originSet,
   certRenew,
+  caRotate,
   backup,
   restore,
 ];
