@@ -8,6 +8,8 @@ export type CallOutcome = 'ok' | 'cut' | 'cancelled' | 'error';
 
 export interface ModelCallAudit {
   type: 'model.call';
+  /** Pairs the entry with its `model.call.start` (absent for a call refused before it started). */
+  callId?: string;
   tester: string;
   deviceId: string;
   model: string;
@@ -27,3 +29,20 @@ export interface ModelCallAudit {
 }
 
 export type ModelAuditSink = (entry: ModelCallAudit) => void | Promise<void>;
+
+/**
+ * Written when a call is admitted, before any of its answer reaches the tester: a call that a
+ * crash cut off still has its record, and the next start marks it `model.call.interrupted`
+ * (model/call-recovery.ts).
+ */
+export interface ModelCallStart {
+  type: 'model.call.start';
+  callId: string;
+  tester: string;
+  deviceId: string;
+  model: string;
+  upstream: string;
+  stream: boolean;
+}
+
+export type ModelStartSink = (entry: ModelCallStart) => Promise<void>;

@@ -7,6 +7,7 @@
  * the upstream finished or failed, the upstream stalled, an admin cut the device, or the client
  * went away. Each one aborts the upstream request through the same AbortController.
  */
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, ERRORS, type ErrorCode, type LockNotice } from '../../protocol/errors.js';
@@ -18,7 +19,7 @@ import { lockedMessage } from '../locks/lock-rules.js';
 import type { Admission, ModelLimits } from '../limits/model-limits.js';
 import { SSE_HEADERS, sseEvent } from '../events/sse.js';
 import type { ModelCatalog, RoutedModel } from './catalog.js';
-import type { CallOutcome, ModelAuditSink } from './call-audit.js';
+import type { CallOutcome, ModelAuditSink, ModelStartSink } from './call-audit.js';
 import { asAirlockError, describeFirstIssue, replyError } from './reply-error.js';
 import { createStallTimer } from './stall-timer.js';
 import { countTokens, createStreamRelay } from './stream-relay.js';
@@ -40,6 +41,8 @@ export interface ChatDeps {
   hub: ConnectionHub;
   policy: () => Policy;
   audit: ModelAuditSink;
+  /** Records a call's start durably; the answer waits for it (not the upstream request). */
+  auditStart?: ModelStartSink;
   /** Milliseconds since the epoch. */
   now: () => number;
   log: { warn(details: object, message: string): void };
@@ -143,6 +146,10 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     return replyError(reply, refusal);
   }
 
+  const callId = randomUUID();
+  // Committed (off the event loop) while the upstream works on the request; nothing of the answer
+  // is sent before it is, so no tester sees an answer the audit log has no record of.
+  const startRecorded = recordStart(deps, { type: 'model.call.start', callId, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true });
   const controller = new AbortController();
   let stop: Stop | null = null;
   let interrupt: ((reason: unknown) => void) | null = null;
@@ -190,8 +197,8 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     }
     if (upstream && !stop) {
       result = chat.stream
-        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent, promptEstimate, withinBudget)
-        : await relayJson(upstream, reply, answer, wait, end, promptEstimate);
+        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent, promptEstimate, withinBudget, startRecorded)
+        : await relayJson(upstream, reply, answer, wait, end, promptEstimate, startRecorded);
     }
   } catch (error) {
     // Anything unforeseen is an upstream failure from the tester's point of view; the details go to the log only.
@@ -221,6 +228,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   }
   await safeAudit(deps, {
     ...base,
+    callId,
     promptTokens: tokens.prompt,
     completionTokens: tokens.completion,
     usageReported: result.reported,
@@ -284,6 +292,15 @@ function responseDone(reply: FastifyReply): Promise<void> {
   });
 }
 
+/** The start record; a failure to write it is logged and does not stop the call (as for the end record). */
+async function recordStart(deps: ChatDeps, entry: Parameters<ModelStartSink>[0]): Promise<void> {
+  try {
+    await deps.auditStart?.(entry);
+  } catch (error) {
+    deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'model call start not audited');
+  }
+}
+
 async function safeAudit(deps: ChatDeps, entry: Parameters<ModelAuditSink>[0]): Promise<void> {
   try {
     await deps.audit(entry);
@@ -309,7 +326,7 @@ async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, wait: 
   }
 }
 
-async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, wait: Wait, end: (stop: Stop) => void, promptEstimate: number) {
+async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, wait: Wait, end: (stop: Stop) => void, promptEstimate: number, startRecorded: Promise<void>) {
   const parts = await readAtMost(upstream.body, MAX_JSON_ANSWER_BYTES, wait);
   const fail = (message: string) => {
     end({ kind: 'upstream', error: new AirlockError('upstream_error', message) });
@@ -327,6 +344,7 @@ async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer
   const record = parsed as { usage?: unknown; choices?: Array<{ message?: { content?: unknown } }> };
   const usage = usageSchema.safeParse(record.usage);
   const content = record.choices?.[0]?.message?.content;
+  await wait(startRecorded);
   answer.begun = true;
   reply.code(200).header('content-type', 'application/json; charset=utf-8').send(text);
   return {
@@ -349,6 +367,7 @@ async function relayStream(
   collectText: boolean,
   promptEstimate: number,
   withinBudget: (tokensSoFar: number) => boolean,
+  startRecorded: Promise<void>,
 ) {
   const relay = createStreamRelay({ collectText });
   const it = upstream.body[Symbol.asyncIterator]();
@@ -376,6 +395,7 @@ async function relayStream(
       end({ kind: 'upstream', error: new AirlockError('upstream_error', 'The model server sent no answer or a malformed stream. Try again later.') });
       return summary();
     }
+    await wait(startRecorded);
     answer.begun = true;
     reply.hijack();
     // Headers set on the reply so far (the auth hook's DPoP-Nonce) go out with the stream's own.

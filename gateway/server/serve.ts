@@ -7,6 +7,7 @@ import { buildApp } from '../app.js';
 import { createAdminOperations } from '../admin/operations.js';
 import { socketIsLive, startAdminSocket } from '../admin/socket-server.js';
 import { proofOf } from '../admin/action-proof.js';
+import { markInterruptedCalls } from '../model/call-recovery.js';
 import { createAuditLog } from '../audit/audit-log.js';
 import { createDeviceDirectory } from '../auth/device-directory.js';
 import { invokingIdentity } from '../admin/identity.js';
@@ -126,6 +127,11 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   let admin: Server | undefined;
   let adminConsole: RunningConsole | undefined;
   try {
+    // Before anything is served: calls a crash cut off are marked in the audit log (model/call-recovery.ts).
+    if (!isPostgresStore(store)) {
+      const interrupted = await markInterruptedCalls(store, clock.nowMs());
+      if (interrupted > 0) log.warn('model calls that never ended (the gateway stopped under them) were marked interrupted in the audit log', { count: interrupted });
+    }
     const hub = createConnectionHub();
     metrics?.liveConnections(hub);
     const devices = createDeviceDirectory(store);
