@@ -3,6 +3,7 @@
  * (`serve --console-listen 127.0.0.1:0`) except the expired link, which needs a clock the test
  * moves (the console in-process, on a real SQLite store and the real admin operations).
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
 import type { Store } from '../../../gateway/store/store.js';
 import { consoleLink, consoleRequest, openConsoleSession, type ConsoleSession } from '../../helpers/console.js';
 import { freePort } from '../../helpers/free-port.js';
-import { runCli, startGateway, type TestGateway } from '../../helpers/gateway.js';
+import { GATEWAY_BIN, startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { initDataDir } from '../../../gateway/init/init.js';
 
 describe('the admin console refuses', () => {
@@ -102,6 +103,21 @@ describe('the admin console refuses', () => {
   });
 });
 
+/** Runs `serve` expecting it to refuse; a gateway that starts anyway is stopped after 20 s, not left running. */
+function serveMustStop(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [GATEWAY_BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stderr });
+    });
+  });
+}
+
 describe('the console listener', () => {
   let dataDir: string;
   beforeAll(async () => {
@@ -112,12 +128,12 @@ describe('the console listener', () => {
 
   it('refuses a non-loopback address without --console-allow-remote, and the testers\' port', async () => {
     for (const address of ['0.0.0.0:0', '192.0.2.10:8444', '[::]:0']) {
-      const res = await runCli(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--console-listen', address]);
+      const res = await serveMustStop(['serve', '--data', dataDir, '--listen', '127.0.0.1:0', '--console-listen', address]);
       expect([address, res.code]).toEqual([address, 2]);
       expect(res.stderr).toMatch(/not a loopback address.*ssh -L PORT:127\.0\.0\.1:PORT.*--console-allow-remote/s);
     }
     const port = await freePort();
-    const same = await runCli(['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--console-listen', `127.0.0.1:${port}`]);
+    const same = await serveMustStop(['serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, '--console-listen', `127.0.0.1:${port}`]);
     expect(same.code).toBe(2);
     expect(same.stderr).toMatch(/is the testers' port/);
   });
