@@ -146,7 +146,8 @@ export default async function consoleBench(log: (line: string) => void): Promise
   const channels: OpenStream[] = [];
   try {
     const started = performance.now();
-    const client = gw.client({ connections: 16 });
+    // Every open event channel holds one connection of the client's pool: room for all of them.
+    const client = gw.client({ connections: CONNECTED + 32 });
     const enrolled: TestDevice[] = [];
     await inBatches(
       Array.from({ length: DEVICES }, (_, i) => i),

@@ -11,37 +11,37 @@ import type { AdminRequest } from '../../protocol/schemas/admin.js';
 import {
   consoleAuditQuery,
   consoleInviteBody,
+  consoleLockBody,
+  consoleNoteBody,
   consoleReasonBody,
   consoleUsageQuery,
   type ConsoleAuditEntry,
   type ConsoleAuditPage,
+  type ConsoleConnectedDevice,
+  type ConsoleDeviceDetail,
   type ConsoleDevicePage,
   type ConsoleDeviceRow,
   type ConsoleInviteCreated,
   type ConsoleInviteRow,
+  type ConsoleLock,
   type ConsoleOverview,
   type ConsolePolicy,
   type ConsoleTesterRow,
   type ConsoleUsage,
   type ConsoleVerify,
 } from '../../protocol/schemas/console.js';
+import { lockId as lockIdSchema } from '../../protocol/schemas/admin.js';
 import { deviceId as deviceIdSchema, email as emailSchema, inviteId as inviteIdSchema } from '../../protocol/schemas/common.js';
+import type { AdminActor } from '../admin/operations.js';
 import type { Clock } from '../context.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { AuditEntry, Store } from '../store/store.js';
-import { callsPerHour, refusalsByCode, toCsv, usageBy } from './figures.js';
+import { callsPerHour, refusalsByCode, toCsv } from './figures.js';
 import { ConsoleHttpError, parseWith } from './errors.js';
 import type { ConsoleSession } from './sessions.js';
-import { trustLevelOf } from './trust.js';
 
-/** Who acts: the OS user behind the session, through the console. */
-export interface ConsoleActor {
-  osUser: string;
-  via: 'console';
-}
-
-/** Runs one admin operation as `actor`; throws the operations' AdminError on a refusal. */
-export type RunAdmin = (request: AdminRequest, actor: ConsoleActor) => Promise<unknown>;
+/** Runs one admin operation as `actor` (the session's OS user, via the console); throws the operations' AdminError on a refusal. */
+export type RunAdmin = (request: AdminRequest, actor: AdminActor) => Promise<unknown>;
 
 export interface ConsoleApiDeps {
   run: RunAdmin;
@@ -54,7 +54,7 @@ export interface ConsoleApiDeps {
   lastVerify: () => ConsoleVerify | null;
   /** A console action changed something: tell open pages now. */
   changed: () => void;
-  /** How many audit entries the 24 h and usage figures read at most. */
+  /** How many audit entries the 24 h figures read at most. */
   figuresScanLimit?: number;
 }
 
@@ -101,12 +101,13 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         const session = sessionOf(request);
         const now = deps.clock.nowMs();
         const since = now - PERIOD_MS['24h'];
-        const [calls, refusals, devices, testers, head] = await Promise.all([
+        const [calls, refusals, devices, testers, head, connected] = await Promise.all([
           entriesSince(since, 'model.call'),
           entriesSince(since, 'refusal'),
           op<ConsoleDeviceRow[]>({ op: 'device.list' }, session),
           op<unknown[]>({ op: 'tester.list' }, session),
           deps.store.auditTail(1),
+          op<ConsoleConnectedDevice[]>({ op: 'status' }, session),
         ]);
         const last = head[0];
         return {
@@ -118,46 +119,97 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
           hours: callsPerHour(calls.entries, now),
           refusals: refusalsByCode([...refusals.entries, ...calls.entries]),
           partial: calls.partial || refusals.partial,
+          connected: connected.slice().sort((a, b) => a.since.localeCompare(b.since)).slice(0, 50),
           audit: { head: last ? { seq: last.seq, hash: last.hash, time: last.time } : null, lastVerify: deps.lastVerify() },
         };
       });
 
       app.get('/api/devices', async (request): Promise<ConsoleDeviceRow[]> => {
-        const devices = await op<Omit<ConsoleDeviceRow, 'channels' | 'streams'>[]>({ op: 'device.list' }, sessionOf(request));
-        return devices.map((d) => ({ id: d.id, tester: d.tester, status: d.status, platform: d.platform, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt, ...connectionsOf(d.id) }));
+        const session = sessionOf(request);
+        const [devices, locks] = await Promise.all([op<Omit<ConsoleDeviceRow, 'channels' | 'streams' | 'locked'>[]>({ op: 'device.list' }, session), op<ConsoleLock[]>({ op: 'lock.list' }, session)]);
+        const locked = new Set(locks.map((l) => l.target));
+        return devices.map((d) => ({ id: d.id, tester: d.tester, status: d.status, platform: d.platform, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt, ...connectionsOf(d.id), locked: locked.has(d.id) || locked.has(d.tester) }));
       });
 
       app.get<{ Params: { id: string } }>('/api/devices/:id', async (request): Promise<ConsoleDevicePage> => {
         const id = parseWith(deviceIdSchema, request.params.id, 'The device id');
-        const device = await op<ConsoleDevicePage['device']>({ op: 'device.show', id }, sessionOf(request));
-        const history = await deps.store.auditQuery({ text: id, limit: 50 });
-        const record = await deps.store.getDevice(id);
-        return { device, evidence: record?.evidence ?? null, connections: connectionsOf(id), trust: trustLevelOf(record?.evidence.keyStorage), history: history.map(auditEntryOf) };
+        const device = await op<ConsoleDeviceDetail>({ op: 'device.show', id }, sessionOf(request));
+        const [history, tester] = await Promise.all([deps.store.auditQuery({ text: id, limit: 50 }), deps.store.getTester(device.tester)]);
+        return { device, testerStatus: tester?.status ?? 'unknown', history: history.map(auditEntryOf) };
       });
 
       app.post<{ Params: { id: string } }>('/api/devices/:id/revoke', async (request) => {
         const id = parseWith(deviceIdSchema, request.params.id, 'The device id');
-        const { reason } = parseWith(consoleReasonBody, request.body, 'The revocation');
-        const result = await op<unknown>({ op: 'device.revoke', id, ...(reason ? { reason } : {}) }, sessionOf(request));
+        const { reason, note } = parseWith(consoleReasonBody, request.body, 'The revocation');
+        const result = await op<unknown>({ op: 'device.revoke', id, ...(reason ? { reason } : {}), ...(note ? { note } : {}) }, sessionOf(request));
         deps.changed();
         return result;
+      });
+
+      app.post<{ Params: { id: string } }>('/api/devices/:id/lock', async (request) => {
+        const id = parseWith(deviceIdSchema, request.params.id, 'The device id');
+        return lock({ kind: 'device', id }, request.body, sessionOf(request));
       });
 
       app.get('/api/testers', async (request): Promise<ConsoleTesterRow[]> => {
         const session = sessionOf(request);
-        const [testers, devices] = await Promise.all([op<Omit<ConsoleTesterRow, 'connectedDevices'>[]>({ op: 'tester.list' }, session), op<ConsoleDeviceRow[]>({ op: 'device.list' }, session)]);
+        const [testers, devices, locks] = await Promise.all([
+          op<Omit<ConsoleTesterRow, 'connectedDevices' | 'lock'>[]>({ op: 'tester.list' }, session),
+          op<ConsoleDeviceRow[]>({ op: 'device.list' }, session),
+          op<ConsoleLock[]>({ op: 'lock.list' }, session),
+        ]);
         const connected = new Map<string, number>();
         for (const d of devices) if (deps.hub.count({ deviceId: d.id }) > 0) connected.set(d.tester, (connected.get(d.tester) ?? 0) + 1);
-        return testers.map((t) => ({ email: t.email, status: t.status, devices: t.devices, connectedDevices: connected.get(t.email) ?? 0 }));
+        const testerLocks = new Map(locks.filter((l) => l.targetKind === 'tester').map((l) => [l.target, { id: l.id, message: l.message, expiresAt: l.expiresAt }] as const));
+        return testers.map((t) => ({
+          email: t.email,
+          status: t.status,
+          devices: t.devices,
+          connectedDevices: connected.get(t.email) ?? 0,
+          requests: t.requests,
+          promptTokens: t.promptTokens,
+          completionTokens: t.completionTokens,
+          lock: testerLocks.get(t.email) ?? null,
+        }));
       });
 
       app.post<{ Params: { email: string } }>('/api/testers/:email/suspend', async (request) => {
         const email = parseWith(emailSchema, request.params.email, 'The tester');
-        const { reason } = parseWith(consoleReasonBody, request.body, 'The suspension');
-        const result = await op<unknown>({ op: 'tester.suspend', email, ...(reason ? { reason } : {}) }, sessionOf(request));
+        const { reason, note } = parseWith(consoleReasonBody, request.body, 'The suspension');
+        const result = await op<unknown>({ op: 'tester.suspend', email, ...(reason ? { reason } : {}), ...(note ? { note } : {}) }, sessionOf(request));
         deps.changed();
         return result;
       });
+
+      app.post<{ Params: { email: string } }>('/api/testers/:email/resume', async (request) => {
+        const email = parseWith(emailSchema, request.params.email, 'The tester');
+        const { note } = parseWith(consoleNoteBody, request.body, 'The resumption');
+        const result = await op<unknown>({ op: 'tester.resume', email, ...(note ? { note } : {}) }, sessionOf(request));
+        deps.changed();
+        return result;
+      });
+
+      app.post<{ Params: { email: string } }>('/api/testers/:email/lock', async (request) => {
+        const email = parseWith(emailSchema, request.params.email, 'The tester');
+        return lock({ kind: 'tester', email }, request.body, sessionOf(request));
+      });
+
+      app.get('/api/locks', async (request): Promise<ConsoleLock[]> => op<ConsoleLock[]>({ op: 'lock.list' }, sessionOf(request)));
+
+      app.post<{ Params: { id: string } }>('/api/locks/:id/remove', async (request) => {
+        const id = parseWith(lockIdSchema, request.params.id, 'The lock id');
+        const { note } = parseWith(consoleNoteBody, request.body, 'The lock removal');
+        const result = await op<unknown>({ op: 'lock.remove', id, ...(note ? { note } : {}) }, sessionOf(request));
+        deps.changed();
+        return result;
+      });
+
+      async function lock(target: { kind: 'tester'; email: string } | { kind: 'device'; id: string }, body: unknown, session: ConsoleSession): Promise<unknown> {
+        const { ttlSeconds, message, note } = parseWith(consoleLockBody, body, 'The lock');
+        const result = await op<unknown>({ op: 'lock.create', target, ...(ttlSeconds ? { ttlSeconds } : {}), ...(message ? { message } : {}), ...(note ? { note } : {}) }, session);
+        deps.changed();
+        return result;
+      }
 
       app.get('/api/invites', async (request): Promise<ConsoleInviteRow[]> => op<ConsoleInviteRow[]>({ op: 'invite.list' }, sessionOf(request)));
 
@@ -176,9 +228,9 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         return result;
       });
 
-      app.get('/api/usage', async (request): Promise<ConsoleUsage> => usage(request.query));
+      app.get('/api/usage', async (request): Promise<ConsoleUsage> => usage(request.query, sessionOf(request)));
       app.get('/api/usage.csv', async (request, reply) => {
-        const result = await usage(request.query);
+        const result = await usage(request.query, sessionOf(request));
         const csv = toCsv([result.by, 'requests', 'prompt_tokens', 'completion_tokens', 'refusals', 'cut'], result.rows.map((r) => [r.key, r.requests, r.promptTokens, r.completionTokens, r.refusals, r.cut]));
         return reply
           .type('text/csv; charset=utf-8')
@@ -186,11 +238,11 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
           .send(csv);
       });
 
-      async function usage(query: unknown): Promise<ConsoleUsage> {
+      async function usage(query: unknown, session: ConsoleSession): Promise<ConsoleUsage> {
         const { since, by } = parseWith(consoleUsageQuery, query, 'The usage query');
-        const sinceMs = deps.clock.nowMs() - PERIOD_MS[since];
-        const { entries, partial } = await entriesSince(sinceMs, 'model.call');
-        return { since: new Date(sinceMs).toISOString(), by, rows: usageBy(entries, by), partial };
+        const from = new Date(deps.clock.nowMs() - PERIOD_MS[since]).toISOString();
+        const rows = await op<ConsoleUsage['rows']>({ op: 'usage', since: from, by }, session);
+        return { since: from, by, rows };
       }
 
       app.get('/api/audit', async (request): Promise<ConsoleAuditPage> => {

@@ -6,6 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
 import type { ConsoleVerify } from '../../protocol/schemas/console.js';
+import type { AdminActor, AdminOperations } from '../admin/operations.js';
+import type { AdminIdentity } from '../admin/identity.js';
 import type { Clock } from '../context.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { Logger } from '../log.js';
@@ -40,7 +42,7 @@ export interface RunningConsole {
   /** A one-time login link for `osUser` (60 s, single use). */
   loginLink(osUser: string): { link: string; expiresAt: string };
   /** The admin socket's operations plus `console.link`; `audit verify` results are noted for the overview. */
-  adminOps<A extends unknown[]>(run: (request: AdminRequest, ...rest: A) => Promise<unknown>, callerOf: () => string): (request: AdminRequest, ...rest: A) => Promise<unknown>;
+  adminOps(run: AdminOperations): AdminOperations;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -51,6 +53,12 @@ interface VerifyResult {
   firstBad: number | null;
   reason?: string | null;
   head: { seq: number; hash: string } | null;
+}
+
+/** The name a console session acts under: the OS user, and the human behind sudo when known. */
+function osUserOf(who: AdminIdentity | AdminActor): string {
+  if ('osUser' in who) return who.osUser;
+  return who.sudoUser ? `${who.user}(sudo:${who.sudoUser})` : who.user;
 }
 
 export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
@@ -98,10 +106,11 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
   return {
     url,
     loginLink,
-    adminOps(run, callerOf) {
+    adminOps(run) {
       const inner = observed(run);
+      // The link's session acts as the OS user who asked for it over the admin socket (its peer).
       // The rest (the admin's identity, issue 13) passes through to the operations.
-      return async (request, ...rest) => (request.op === 'console.link' ? loginLink(callerOf()) : inner(request, ...rest));
+      return async (request, ...rest) => (request.op === 'console.link' ? loginLink(osUserOf(rest[0])) : inner(request, ...rest));
     },
     app,
     async close() {

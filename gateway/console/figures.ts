@@ -1,7 +1,8 @@
 /**
- * The console's figures, computed from audit entries (pure: entries in, numbers out). A model call
- * leaves one `model.call` entry (details: tester, deviceId, promptTokens, completionTokens,
- * outcome, code); a refused request leaves a `refusal` entry (details.code).
+ * The overview's 24 h figures, computed from audit entries (pure: entries in, numbers out). A model
+ * call leaves one `model.call` entry (details: tester, deviceId, promptTokens, completionTokens,
+ * outcome, code); a refused request leaves a `refusal` entry (details.code). Usage per tester,
+ * model, day or device is the admin operations' `usage` (gateway/admin/usage.ts).
  */
 import { z } from 'zod';
 import type { AuditEntry } from '../store/store.js';
@@ -64,39 +65,6 @@ export function refusalsByCode(entries: readonly AuditEntry[]): { code: string; 
 function refusedCallCode(entry: AuditEntry): string | undefined {
   const d = detailsOf(entry, callDetails);
   return d?.outcome === 'error' && !d.promptTokens && !d.completionTokens ? d.code : undefined;
-}
-
-export type UsageGrouping = 'tester' | 'model' | 'day';
-
-export interface UsageRow {
-  key: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  refusals: number;
-  cut: number;
-}
-
-/** Model calls per tester, per model or per UTC day; largest token total first (days: in order). */
-export function usageBy(entries: readonly AuditEntry[], by: UsageGrouping): UsageRow[] {
-  const rows = new Map<string, UsageRow>();
-  for (const entry of entries) {
-    if (entry.type !== 'model.call') continue;
-    const d = detailsOf(entry, callDetails);
-    const key = by === 'model' ? entry.subject : by === 'day' ? entry.time.slice(0, 10) : (d?.tester ?? 'unknown');
-    let row = rows.get(key);
-    if (!row) rows.set(key, (row = { key, requests: 0, promptTokens: 0, completionTokens: 0, refusals: 0, cut: 0 }));
-    if (refusedCallCode(entry)) {
-      row.refusals++;
-      continue;
-    }
-    row.requests++;
-    row.promptTokens += d?.promptTokens ?? 0;
-    row.completionTokens += d?.completionTokens ?? 0;
-    if (d?.outcome === 'cut') row.cut++;
-  }
-  const list = [...rows.values()];
-  return by === 'day' ? list.sort((a, b) => a.key.localeCompare(b.key)) : list.sort((a, b) => b.promptTokens + b.completionTokens - (a.promptTokens + a.completionTokens) || a.key.localeCompare(b.key));
 }
 
 /** RFC 4180 CSV; a cell that a spreadsheet would run as a formula is prefixed with `'`. */

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
@@ -186,8 +185,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
         assetsDir: options.console.assetsDir ?? consoleAssets(log),
       });
     }
-    // Only the gateway's OS user (or root) can open the 0600 socket: that is who asks for a console link.
-    const socketOps = adminConsole ? adminConsole.adminOps(run, () => userInfo().username) : run;
+    const socketOps = adminConsole ? adminConsole.adminOps(run) : run;
     admin = await startAdminSocket(paths.adminSocket, socketOps, log, (request, result) => proofOf(store, request, result));
     if (metrics && options.metrics) {
       metricsListener = await metrics.listen(options.metrics);

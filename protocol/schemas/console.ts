@@ -8,10 +8,15 @@ import { email } from './common.js';
  */
 
 const reason = z.string().trim().min(1).max(500);
+const note = z.string().trim().min(1).max(2000);
 const text = z.string().max(200);
 
 export const consoleLoginBody = z.strictObject({ secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a console login secret') });
-export const consoleReasonBody = z.strictObject({ reason: reason.optional() });
+/** Revoke, suspend: `reason` is shown to the tester, `note` stays in the audit log. */
+export const consoleReasonBody = z.strictObject({ reason: reason.optional(), note: note.optional() });
+export const consoleNoteBody = z.strictObject({ note: note.optional() });
+/** Lock a tester or device: no `ttlSeconds` means until removed; `message` is shown to the tester. */
+export const consoleLockBody = z.strictObject({ ttlSeconds: z.number().int().positive().max(365 * 86_400).optional(), message: reason.optional(), note: note.optional() });
 export const consoleInviteBody = z.strictObject({
   email,
   expiresInSeconds: z.number().int().positive().max(365 * 86_400),
@@ -28,7 +33,7 @@ export const consoleAuditQuery = z.strictObject({
 });
 
 export const usagePeriod = z.enum(['24h', '7d', '30d']);
-export const consoleUsageQuery = z.strictObject({ since: usagePeriod.default('7d'), by: z.enum(['tester', 'model', 'day']).default('tester') });
+export const consoleUsageQuery = z.strictObject({ since: usagePeriod.default('7d'), by: z.enum(['tester', 'model', 'day', 'device']).default('tester') });
 
 export interface ConsoleError {
   error: { code: string; message: string };
@@ -49,6 +54,8 @@ export interface ConsoleOverview {
   refusals: { code: string; count: number }[];
   /** More entries in the last 24 h than the console reads for its figures: they are a lower bound. */
   partial: boolean;
+  /** What `status` answers: the devices connected now (the first 50, longest connected first). */
+  connected: ConsoleConnectedDevice[];
   audit: { head: { seq: number; hash: string; time: string } | null; lastVerify: ConsoleVerify | null };
 }
 
@@ -61,6 +68,33 @@ export interface ConsoleVerify {
   head: string | null;
 }
 
+/** One row of `airlock-gateway status`. */
+export interface ConsoleConnectedDevice {
+  tester: string;
+  deviceId: string;
+  platform: string;
+  appVersion: string;
+  buildId: string;
+  trustLevel: string;
+  since: string;
+  events: number;
+  streams: number;
+  requestsLastHour: number;
+  tokensLastHour: number;
+}
+
+export interface ConsoleLock {
+  id: string;
+  target: string;
+  targetKind: 'tester' | 'device';
+  message: string | null;
+  note: string | null;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  holds: boolean;
+}
+
 export interface ConsoleDeviceRow {
   id: string;
   tester: string;
@@ -70,6 +104,8 @@ export interface ConsoleDeviceRow {
   lastSeenAt: string | null;
   channels: number;
   streams: number;
+  /** A lock holds on the device or its tester. */
+  locked: boolean;
 }
 
 export interface ConsoleAuditEntry {
@@ -83,13 +119,31 @@ export interface ConsoleAuditEntry {
   hash: string;
 }
 
+/** What `device show` answers. */
+export interface ConsoleDeviceDetail {
+  id: string;
+  tester: string;
+  status: string;
+  platform: string;
+  trustLevel: string;
+  enrolledAt: string;
+  enrolledFrom: string | null;
+  lastSessionAt: string | null;
+  lastSessionFrom: string | null;
+  lastSeenAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  invite: { id: string; email: string | null };
+  evidence: Record<string, unknown>;
+  evidenceCheckedAt: string;
+  connections: { events: number; streams: number } | null;
+  lock: { id: string; message: string | null; expiresAt: string | null } | null;
+}
+
 export interface ConsoleDevicePage {
-  /** What `device show` answers, field for field. */
-  device: Record<string, unknown> & { id: string; tester: string; status: string };
-  /** The evidence the device last presented (enrollment), every field. */
-  evidence: Record<string, unknown> | null;
-  connections: { channels: number; streams: number };
-  trust: string;
+  device: ConsoleDeviceDetail;
+  /** The tester's status (a suspended tester can be resumed). */
+  testerStatus: string;
   history: ConsoleAuditEntry[];
 }
 
@@ -98,6 +152,12 @@ export interface ConsoleTesterRow {
   status: string;
   devices: number;
   connectedDevices: number;
+  /** The last 7 days, as `tester list` shows them. */
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** The lock holding on the tester, if any. */
+  lock: { id: string; message: string | null; expiresAt: string | null } | null;
 }
 
 export interface ConsoleInviteRow {
@@ -120,9 +180,8 @@ export interface ConsoleInviteCreated {
 
 export interface ConsoleUsage {
   since: string;
-  by: 'tester' | 'model' | 'day';
+  by: 'tester' | 'model' | 'day' | 'device';
   rows: { key: string; requests: number; promptTokens: number; completionTokens: number; refusals: number; cut: number }[];
-  partial: boolean;
 }
 
 export interface ConsolePolicy {

@@ -43,7 +43,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
   afterAll(async () => {
     await browser?.close();
     await gw?.stop();
-  });
+  }, 120_000);
 
   /** Marks the document; a reload would lose the mark. */
   const markDocument = () => page.evaluate(() => ((window as unknown as { __notReloaded: boolean }).__notReloaded = true));
@@ -91,7 +91,8 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await page.getByTestId('device-status').waitFor();
     expect(await page.getByTestId('device-status').textContent()).toBe('active');
     expect(await page.getByTestId('device-connections').textContent()).toBe('1 event channel and 1 open model stream');
-    expect(await page.locator('dl').textContent()).toContain('evidence.keyStorage"keychain"');
+    expect(await page.locator('.panel').first().textContent()).toContain('keyStorage"keychain"');
+    expect(await page.getByTestId('trust-level').textContent()).toMatch(/^keychain key with self-reported evidence/);
     await snap(page, 'console-device');
     await markDocument();
 
@@ -99,7 +100,8 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
     expect(await dialog.textContent()).toContain('Cuts 1 event channel and 1 open model stream of ada@example.com now.');
-    await dialog.getByRole('textbox').fill('laptop lost');
+    await dialog.getByLabel('Message shown to the tester').fill('laptop lost');
+    await dialog.getByLabel('Note for the audit log only').fill('ticket 4711');
     await snap(page, 'console-revoke-confirm');
     await dialog.getByRole('button', { name: 'Revoke device' }).click();
 
@@ -127,6 +129,33 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     expect(await stillSameDocument()).toBe(true);
   });
 
+  it('locks a device from its page for a while, with a message, and removes the lock', async () => {
+    const carl = await gw.enrolledDevice('carl@example.com');
+    await carl.fetch('GET', '/v1/models');
+    const carlChannel = await openStream(carl, 'GET', '/v1/events');
+    expect((await carlChannel.next())?.event).toBe('heartbeat');
+    await page.goto(`${new URL(page.url()).origin}/#/devices/${carl.deviceId!}`);
+    await expect.poll(() => page.getByTestId('device-connections').textContent()).toBe('1 event channel and 0 open model streams');
+    await page.getByRole('button', { name: 'Lock device…' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.textContent()).toContain('The device keeps its key');
+    await dialog.getByRole('combobox').selectOption({ label: '2 hours' });
+    await dialog.getByLabel('Message shown to the tester').fill('Security review until noon');
+    await snap(page, 'console-lock-confirm');
+    await dialog.getByRole('button', { name: 'Lock device' }).click();
+    const cut = await carlChannel.rest();
+    carlChannel.abort();
+    expect(cut.find((e) => e.event === 'locked')?.data).toContain('Security review until noon');
+    await expect.poll(() => page.getByTestId('device-lock').textContent()).toMatch(/^Locked until .*; the tester sees: "Security review until noon"\.$/);
+    expect((await carl.fetch('GET', '/v1/models')).errorCode).toBe('device_locked');
+    await snap(page, 'console-device-locked');
+    await page.getByRole('button', { name: 'Remove lock…' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove lock' }).click();
+    await expect.poll(() => page.getByTestId('device-lock').count()).toBe(0);
+    await carl.session();
+    expect((await carl.fetch('GET', '/v1/models')).status).toBe(200);
+  });
+
   it('shows the revocation in the audit view with the OS user and "console", and verifies the chain', async () => {
     await page.getByRole('link', { name: 'Audit log', exact: true }).click();
     await page.getByTestId('audit-table').waitFor();
@@ -137,6 +166,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     const text = (await row.textContent()) ?? '';
     expect(text).toContain(`admin:${OS_USER} via console`);
     expect(text).toContain('laptop lost');
+    expect(text).toContain('ticket 4711');
     // The CLI's revocation is there too, under its own actor.
     await page.locator('[data-testid=audit-table] tbody tr', { hasText: bob.deviceId! }).waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();

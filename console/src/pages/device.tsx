@@ -1,22 +1,36 @@
 import { useState } from 'react';
 import type { ConsoleDevicePage } from '../../../protocol/schemas/console.js';
-import { get, post } from '../api.js';
-import { ConfirmDialog } from '../components/confirm.js';
+import { get } from '../api.js';
+import { lock, LOCK_FIELDS, removeLock, resumeTester, revokeDevice, suspendTester, untilText } from '../components/actions.js';
+import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { plural, shortHash, when } from '../components/format.js';
 import { useLoad } from '../live.js';
 import { hrefOf } from '../route.js';
 
-type Action = 'revoke' | 'suspend';
+type Action = 'revoke' | 'lock' | 'unlock' | 'suspend' | 'resume';
+
+const NOTE_ONLY = [{ name: 'note', label: 'Note for the audit log only (optional)' }];
 
 export function DevicePage({ id }: { id: string }) {
   const { data, error, reload } = useLoad(() => get<ConsoleDevicePage>(`/api/devices/${encodeURIComponent(id)}`), [id]);
   const [action, setAction] = useState<Action | null>(null);
   if (error && !data) return <p role="alert" className="error">{error}</p>;
   if (!data) return <p className="muted">Loading…</p>;
-  const { device, connections } = data;
-  const live = `${plural(connections.channels, 'event channel')} and ${plural(connections.streams, 'open model stream')}`;
-  const fields = Object.entries(device).filter(([key]) => !['id', 'tester', 'status', 'evidence'].includes(key));
-  const evidence = Object.entries(data.evidence ?? {});
+  const { device } = data;
+  const connections = device.connections ?? { events: 0, streams: 0 };
+  const live = `${plural(connections.events, 'event channel')} and ${plural(connections.streams, 'open model stream')}`;
+  const facts: [string, string][] = [
+    ['Platform', device.platform],
+    ['Enrolled', `${when(device.enrolledAt)}${device.enrolledFrom ? ` from ${device.enrolledFrom}` : ''}`],
+    ['Last session', device.lastSessionAt ? `${when(device.lastSessionAt)}${device.lastSessionFrom ? ` from ${device.lastSessionFrom}` : ''}` : '—'],
+    ['Last seen', when(device.lastSeenAt)],
+    ['Invite', `${device.invite.id}${device.invite.email ? ` (${device.invite.email})` : ''}`],
+    ...(device.revokedAt ? ([['Revoked', `${when(device.revokedAt)}: ${device.revokedReason ?? ''}`]] as [string, string][]) : []),
+  ];
+  const act = (run: (values: Record<string, string>) => Promise<unknown>) => async (values: Record<string, string>) => {
+    await run(values);
+    reload();
+  };
   return (
     <section>
       <p className="crumbs">
@@ -26,34 +40,61 @@ export function DevicePage({ id }: { id: string }) {
         Device <span className="mono">{device.id}</span>{' '}
         <span className={`status ${device.status}`} data-testid="device-status">
           {device.status}
-        </span>
+        </span>{' '}
+        {device.lock && <span className="status locked">locked</span>}
       </h1>
       <p className="lead">
-        Tester <strong>{device.tester}</strong>. Connected now: <span data-testid="device-connections">{live}</span>.
+        Tester <strong>{device.tester}</strong> ({data.testerStatus}). Connected now: <span data-testid="device-connections">{live}</span>.
       </p>
+      {device.lock && (
+        <p className="notice" data-testid="device-lock">
+          Locked {untilText(device.lock.expiresAt)}
+          {device.lock.message ? `; the tester sees: "${device.lock.message}"` : ''}.
+        </p>
+      )}
       <div className="buttons left">
         {device.status === 'active' && (
           <button type="button" className="danger" onClick={() => setAction('revoke')}>
             Revoke device…
           </button>
         )}
-        <button type="button" onClick={() => setAction('suspend')}>
-          Suspend tester…
-        </button>
+        {device.status === 'active' && !device.lock && (
+          <button type="button" onClick={() => setAction('lock')}>
+            Lock device…
+          </button>
+        )}
+        {device.lock && (
+          <button type="button" onClick={() => setAction('unlock')}>
+            Remove lock…
+          </button>
+        )}
+        {data.testerStatus === 'active' && (
+          <button type="button" onClick={() => setAction('suspend')}>
+            Suspend tester…
+          </button>
+        )}
+        {data.testerStatus === 'suspended' && (
+          <button type="button" onClick={() => setAction('resume')}>
+            Resume tester…
+          </button>
+        )}
       </div>
       <div className="two">
         <div className="panel">
           <h2>What the gateway knows</h2>
           <dl>
-            {fields.map(([key, value]) => (
+            {facts.map(([key, value]) => (
               <div key={key}>
                 <dt>{key}</dt>
-                <dd className="mono">{typeof value === 'string' && /At$/.test(key) ? when(value) : JSON.stringify(value)}</dd>
+                <dd>{value}</dd>
               </div>
             ))}
-            {evidence.map(([key, value]) => (
-              <div key={`evidence-${key}`}>
-                <dt>evidence.{key}</dt>
+          </dl>
+          <h2 className="spaced">Evidence checked {when(device.evidenceCheckedAt)}</h2>
+          <dl>
+            {Object.entries(device.evidence).map(([key, value]) => (
+              <div key={key}>
+                <dt>{key}</dt>
                 <dd className="mono">{JSON.stringify(value)}</dd>
               </div>
             ))}
@@ -61,7 +102,7 @@ export function DevicePage({ id }: { id: string }) {
         </div>
         <div className="panel">
           <h2>Trust level</h2>
-          <p>{data.trust}</p>
+          <p data-testid="trust-level">{device.trustLevel}</p>
         </div>
       </div>
       <div className="panel">
@@ -84,7 +125,7 @@ export function DevicePage({ id }: { id: string }) {
                 <td>{when(e.time)}</td>
                 <td className="mono">{e.type}</td>
                 <td>{e.actor}</td>
-                <td className="mono small">{JSON.stringify(e.details)}</td>
+                <td className="mono small details">{JSON.stringify(e.details)}</td>
                 <td className="mono small">{shortHash(e.hash)}</td>
               </tr>
             ))}
@@ -99,24 +140,48 @@ export function DevicePage({ id }: { id: string }) {
           title={`Revoke device ${device.id}?`}
           consequences={[`Cuts ${live} of ${device.tester} now.`, 'The device is refused from now on; the app wipes its key. It can only come back with a new invite.']}
           action="Revoke device"
-          textLabel="Reason (kept in the audit log; the app shows it)"
-          onConfirm={async (reason) => {
-            await post(`/api/devices/${encodeURIComponent(device.id)}/revoke`, reason ? { reason } : {});
-            reload();
-          }}
+          fields={MESSAGE_AND_NOTE}
+          onConfirm={act((v) => revokeDevice(device.id, v))}
+          onClose={() => setAction(null)}
+        />
+      )}
+      {action === 'lock' && (
+        <ConfirmDialog
+          title={`Lock device ${device.id}?`}
+          consequences={[`Cuts ${live} of ${device.tester} now, and refuses new sessions while the lock holds.`, 'The device keeps its key: when the lock ends it works again without a new invite.']}
+          action="Lock device"
+          fields={LOCK_FIELDS}
+          onConfirm={act((v) => lock({ device: device.id }, v))}
+          onClose={() => setAction(null)}
+        />
+      )}
+      {action === 'unlock' && device.lock && (
+        <ConfirmDialog
+          title={`Remove the lock on ${device.id}?`}
+          consequences={[`${device.tester} can open sessions on this device again at once.`]}
+          action="Remove lock"
+          fields={NOTE_ONLY}
+          onConfirm={act((v) => removeLock(device.lock!.id, v))}
           onClose={() => setAction(null)}
         />
       )}
       {action === 'suspend' && (
         <ConfirmDialog
           title={`Suspend tester ${device.tester}?`}
-          consequences={[`Revokes every active device of ${device.tester} and cuts all their live connections now.`, 'New invites for this tester are refused while suspended.']}
+          consequences={[`Revokes every active device of ${device.tester} and cuts all their live connections now.`, 'New invites for this tester are refused until they are resumed.']}
           action="Suspend tester"
-          textLabel="Reason (kept in the audit log; the app shows it)"
-          onConfirm={async (reason) => {
-            await post(`/api/testers/${encodeURIComponent(device.tester)}/suspend`, reason ? { reason } : {});
-            reload();
-          }}
+          fields={MESSAGE_AND_NOTE}
+          onConfirm={act((v) => suspendTester(device.tester, v))}
+          onClose={() => setAction(null)}
+        />
+      )}
+      {action === 'resume' && (
+        <ConfirmDialog
+          title={`Resume tester ${device.tester}?`}
+          consequences={['New invites for this tester work again.', 'Their revoked devices stay revoked: each needs a new invite.']}
+          action="Resume tester"
+          fields={NOTE_ONLY}
+          onConfirm={act((v) => resumeTester(device.tester, v))}
           onClose={() => setAction(null)}
         />
       )}

@@ -11,14 +11,14 @@ export function DevicesPage() {
   const [onlyConnected, setOnlyConnected] = useState(false);
   const q = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
-    () => (data ?? []).filter((d) => (!onlyConnected || d.channels + d.streams > 0) && (!q || d.id.toLowerCase().includes(q) || d.tester.toLowerCase().includes(q) || d.platform.includes(q) || d.status.includes(q))),
+    () => (data ?? []).filter((d) => (!onlyConnected || d.channels + d.streams > 0) && (!q || d.id.toLowerCase().includes(q) || d.tester.toLowerCase().includes(q) || d.platform.includes(q) || d.status.includes(q) || (d.locked && 'locked'.includes(q)))),
     [data, q, onlyConnected],
   );
   return (
     <section>
       <h1>Devices</h1>
       <div className="toolbar">
-        <input type="search" placeholder="Search by device id, tester, platform or status" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search devices" />
+        <input type="search" placeholder="Search by device id, tester, platform or status (locked)" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search devices" />
         <label className="check">
           <input type="checkbox" checked={onlyConnected} onChange={(e) => setOnlyConnected(e.target.checked)} /> Connected now
         </label>
@@ -47,7 +47,7 @@ export function DevicesPage() {
               </td>
               <td>{d.tester}</td>
               <td>
-                <span className={`status ${d.status}`}>{d.status}</span>
+                <span className={`status ${d.status}`}>{d.status}</span> {d.locked && <span className="status locked">locked</span>}
               </td>
               <td>{d.platform}</td>
               <td>{d.channels + d.streams > 0 ? `${d.channels} channel${d.channels === 1 ? '' : 's'}, ${d.streams} stream${d.streams === 1 ? '' : 's'}` : <span className="muted">no</span>}</td>

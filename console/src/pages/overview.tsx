@@ -3,6 +3,7 @@ import { get } from '../api.js';
 import { BarChart } from '../components/bar-chart.js';
 import { shortHash, when } from '../components/format.js';
 import { useLoad } from '../live.js';
+import { hrefOf } from '../route.js';
 
 export function OverviewPage() {
   const { data, error } = useLoad(() => get<ConsoleOverview>('/api/overview'), []);
@@ -26,6 +27,47 @@ export function OverviewPage() {
               <BarChart title="Tokens per hour" unit="tokens" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
             </div>
             {data.partial && <p className="muted small">More entries than the console reads for these figures: they are a lower bound.</p>}
+          </div>
+          <div className="panel">
+            <h2>Connected now</h2>
+            {data.connected.length === 0 ? (
+              <p className="muted">No device is connected.</p>
+            ) : (
+              <table className="list" data-testid="connected-table">
+                <thead>
+                  <tr>
+                    <th>Tester</th>
+                    <th>Device</th>
+                    <th>App</th>
+                    <th>Since</th>
+                    <th className="num">Channels</th>
+                    <th className="num">Streams</th>
+                    <th className="num">Requests, last hour</th>
+                    <th className="num">Tokens, last hour</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.connected.map((c) => (
+                    <tr key={c.deviceId}>
+                      <td>{c.tester}</td>
+                      <td className="mono">
+                        <a href={hrefOf({ page: 'device', id: c.deviceId })}>{c.deviceId}</a>
+                      </td>
+                      <td>
+                        {c.platform} {c.appVersion}
+                        {c.buildId === 'dev' ? ' (dev build)' : ''}
+                      </td>
+                      <td>{when(c.since)}</td>
+                      <td className="num">{c.events}</td>
+                      <td className="num">{c.streams}</td>
+                      <td className="num">{c.requestsLastHour.toLocaleString()}</td>
+                      <td className="num">{c.tokensLastHour.toLocaleString()}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {data.connected.length < data.connectedDevices && <p className="muted small">The first {data.connected.length} of {data.connectedDevices}, longest connected first.</p>}
           </div>
           <div className="two">
             <div className="panel">

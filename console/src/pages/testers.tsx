@@ -1,17 +1,26 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { ConsoleTesterRow } from '../../../protocol/schemas/console.js';
-import { get, post } from '../api.js';
-import { ConfirmDialog } from '../components/confirm.js';
+import { get } from '../api.js';
+import { lock, LOCK_FIELDS, removeLock, resumeTester, suspendTester, untilText } from '../components/actions.js';
+import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { plural } from '../components/format.js';
 import { useLoad } from '../live.js';
 import { hrefOf } from '../route.js';
 
+type Action = { kind: 'suspend' | 'resume' | 'lock' | 'unlock'; tester: ConsoleTesterRow };
+
+const NOTE_ONLY = [{ name: 'note', label: 'Note for the audit log only (optional)' }];
+
 export function TestersPage() {
   const { data, error, reload } = useLoad(() => get<ConsoleTesterRow[]>('/api/testers'), []);
   const [query, setQuery] = useState('');
-  const [suspending, setSuspending] = useState<ConsoleTesterRow | null>(null);
+  const [action, setAction] = useState<Action | null>(null);
   const q = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(() => (data ?? []).filter((t) => !q || t.email.toLowerCase().includes(q) || t.status.includes(q)), [data, q]);
+  const act = (run: (values: Record<string, string>) => Promise<unknown>) => async (values: Record<string, string>) => {
+    await run(values);
+    reload();
+  };
   return (
     <section>
       <h1>Testers</h1>
@@ -20,13 +29,15 @@ export function TestersPage() {
         <span className="muted small">{data ? `${rows.length.toLocaleString()} of ${data.length.toLocaleString()}` : ''}</span>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
-      <table className="list">
+      <table className="list" data-testid="testers-table">
         <thead>
           <tr>
             <th>Tester</th>
             <th>Status</th>
-            <th>Devices</th>
-            <th>Connected now</th>
+            <th className="num">Devices</th>
+            <th className="num">Connected now</th>
+            <th className="num">Requests, 7 days</th>
+            <th className="num">Tokens, 7 days</th>
             <th />
           </tr>
         </thead>
@@ -37,14 +48,30 @@ export function TestersPage() {
                 <a href={hrefOf({ page: 'audit', text: t.email })}>{t.email}</a>
               </td>
               <td>
-                <span className={`status ${t.status}`}>{t.status}</span>
+                <span className={`status ${t.status}`}>{t.status}</span> {t.lock && <span className="status locked" title={t.lock.message ?? ''}>locked {untilText(t.lock.expiresAt)}</span>}
               </td>
               <td className="num">{t.devices}</td>
               <td className="num">{t.connectedDevices}</td>
+              <td className="num">{t.requests.toLocaleString()}</td>
+              <td className="num">{(t.promptTokens + t.completionTokens).toLocaleString()}</td>
               <td className="actions">
-                {t.status === 'active' && (
-                  <button type="button" onClick={() => setSuspending(t)}>
+                {t.status === 'active' && !t.lock && (
+                  <button type="button" onClick={() => setAction({ kind: 'lock', tester: t })}>
+                    Lock…
+                  </button>
+                )}
+                {t.lock && (
+                  <button type="button" onClick={() => setAction({ kind: 'unlock', tester: t })}>
+                    Remove lock…
+                  </button>
+                )}{' '}
+                {t.status === 'active' ? (
+                  <button type="button" onClick={() => setAction({ kind: 'suspend', tester: t })}>
                     Suspend…
+                  </button>
+                ) : (
+                  <button type="button" onClick={() => setAction({ kind: 'resume', tester: t })}>
+                    Resume…
                   </button>
                 )}
               </td>
@@ -52,17 +79,44 @@ export function TestersPage() {
           ))}
         </tbody>
       </table>
-      {suspending && (
+      {action?.kind === 'suspend' && (
         <ConfirmDialog
-          title={`Suspend tester ${suspending.email}?`}
-          consequences={[`Revokes ${plural(suspending.devices, 'device')} of ${suspending.email} and cuts the ${plural(suspending.connectedDevices, 'device')} connected now.`, 'New invites for this tester are refused while suspended.']}
+          title={`Suspend tester ${action.tester.email}?`}
+          consequences={[`Revokes ${plural(action.tester.devices, 'device')} of ${action.tester.email} and cuts the ${plural(action.tester.connectedDevices, 'device')} connected now.`, 'New invites for this tester are refused until they are resumed.']}
           action="Suspend tester"
-          textLabel="Reason (kept in the audit log; the app shows it)"
-          onConfirm={async (reason) => {
-            await post(`/api/testers/${encodeURIComponent(suspending.email)}/suspend`, reason ? { reason } : {});
-            reload();
-          }}
-          onClose={() => setSuspending(null)}
+          fields={MESSAGE_AND_NOTE}
+          onConfirm={act((v) => suspendTester(action.tester.email, v))}
+          onClose={() => setAction(null)}
+        />
+      )}
+      {action?.kind === 'resume' && (
+        <ConfirmDialog
+          title={`Resume tester ${action.tester.email}?`}
+          consequences={['New invites for this tester work again.', 'Their revoked devices stay revoked: each needs a new invite.']}
+          action="Resume tester"
+          fields={NOTE_ONLY}
+          onConfirm={act((v) => resumeTester(action.tester.email, v))}
+          onClose={() => setAction(null)}
+        />
+      )}
+      {action?.kind === 'lock' && (
+        <ConfirmDialog
+          title={`Lock tester ${action.tester.email}?`}
+          consequences={[`Cuts the live connections of the ${plural(action.tester.connectedDevices, 'device')} connected now and refuses new sessions on all their devices while the lock holds.`, 'Their devices keep their keys: when the lock ends they work again without a new invite.']}
+          action="Lock tester"
+          fields={LOCK_FIELDS}
+          onConfirm={act((v) => lock({ tester: action.tester.email }, v))}
+          onClose={() => setAction(null)}
+        />
+      )}
+      {action?.kind === 'unlock' && action.tester.lock && (
+        <ConfirmDialog
+          title={`Remove the lock on ${action.tester.email}?`}
+          consequences={[`${action.tester.email} can open sessions again at once.`]}
+          action="Remove lock"
+          fields={NOTE_ONLY}
+          onConfirm={act((v) => removeLock(action.tester.lock!.id, v))}
+          onClose={() => setAction(null)}
         />
       )}
     </section>

@@ -31,6 +31,7 @@ export function UsagePage() {
             <option value="tester">tester</option>
             <option value="model">model</option>
             <option value="day">day</option>
+            <option value="device">device</option>
           </select>
         </label>
         <a className="button" href={`/api/usage.csv?${query}`} download>
@@ -40,7 +41,7 @@ export function UsagePage() {
       {error && <p role="alert" className="error">{error}</p>}
       {data && (
         <>
-          <p className="muted small">Since {when(data.since)}. {data.partial ? 'More calls than the console reads: the figures are a lower bound.' : ''}</p>
+          <p className="muted small">Since {when(data.since)}; the same figures as "airlock-gateway usage".</p>
           <div className="panel">
             {by === 'day' ? (
               <BarChart title="Tokens per day" unit="tokens" bars={data.rows.map((r) => ({ label: r.key, value: r.promptTokens + r.completionTokens }))} />

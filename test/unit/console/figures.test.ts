@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callsPerHour, refusalsByCode, toCsv, usageBy } from '../../../gateway/console/figures.js';
+import { callsPerHour, refusalsByCode, toCsv } from '../../../gateway/console/figures.js';
 import type { AuditEntry } from '../../../gateway/store/store.js';
 
 let seq = 0;
@@ -30,16 +30,6 @@ describe('console figures', () => {
 
   it('counts refusals by code, refused model calls included', () => {
     expect(refusalsByCode(entries)).toEqual([{ code: 'dpop_replay', count: 2 }, { code: 'rate_limited', count: 1 }]);
-  });
-
-  it('sums usage per tester, model and day', () => {
-    expect(usageBy(entries, 'tester')).toEqual([
-      { key: 'bob@x', requests: 1, promptTokens: 100, completionTokens: 0, refusals: 1, cut: 0 },
-      { key: 'ada@x', requests: 2, promptTokens: 11, completionTokens: 22, refusals: 0, cut: 1 },
-      { key: 'old@x', requests: 1, promptTokens: 5, completionTokens: 5, refusals: 0, cut: 0 },
-    ]);
-    expect(usageBy(entries, 'model').map((r) => [r.key, r.requests])).toEqual([['m1', 3], ['m2', 1]]);
-    expect(usageBy(entries, 'day').map((r) => r.key)).toEqual(['2030-01-01', '2030-01-02']);
   });
 
   it('writes CSV that a spreadsheet cannot run as a formula', () => {

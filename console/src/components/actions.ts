@@ -1,0 +1,37 @@
+/**
+ * The console's actions, each one console API call (one admin operation). Empty texts are left
+ * out, so the operation's own default applies.
+ */
+import { post } from '../api.js';
+import type { DialogField } from './confirm.js';
+
+const given = (values: Record<string, string>, ...names: string[]) => Object.fromEntries(names.filter((n) => values[n]).map((n) => [n, values[n]]));
+const path = (...parts: string[]) => `/api/${parts.map(encodeURIComponent).join('/')}`;
+
+export const LOCK_FIELDS: DialogField[] = [
+  {
+    name: 'ttlSeconds',
+    label: 'For',
+    options: [
+      ['3600', '1 hour'],
+      ['7200', '2 hours'],
+      ['28800', '8 hours'],
+      ['86400', '1 day'],
+      ['604800', '7 days'],
+      ['', 'until removed'],
+    ],
+  },
+  { name: 'message', label: 'Message shown to the tester on the locked screen (optional)' },
+  { name: 'note', label: 'Note for the audit log only (optional)' },
+];
+
+export const revokeDevice = (id: string, v: Record<string, string>) => post(path('devices', id, 'revoke'), given(v, 'reason', 'note'));
+export const suspendTester = (email: string, v: Record<string, string>) => post(path('testers', email, 'suspend'), given(v, 'reason', 'note'));
+export const resumeTester = (email: string, v: Record<string, string>) => post(path('testers', email, 'resume'), given(v, 'note'));
+export const removeLock = (id: string, v: Record<string, string>) => post(path('locks', id, 'remove'), given(v, 'note'));
+export function lock(target: { device: string } | { tester: string }, v: Record<string, string>) {
+  const body = { ...given(v, 'message', 'note'), ...(v.ttlSeconds ? { ttlSeconds: Number(v.ttlSeconds) } : {}) };
+  return post('device' in target ? path('devices', target.device, 'lock') : path('testers', target.tester, 'lock'), body);
+}
+
+export const untilText = (expiresAt: string | null) => (expiresAt ? `until ${new Date(expiresAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}` : 'until removed');
