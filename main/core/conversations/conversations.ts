@@ -48,6 +48,8 @@ export interface Conversations {
   setPolicy(policy: HistoryPolicy): Promise<void>;
   /** Forgets every conversation and deletes the file and its key (revocation, sign-out). */
   wipe(): Promise<void>;
+  /** Resolves when every history write asked for so far has ended (before the app exits, and for tests). */
+  saved(): Promise<void>;
   close(): void;
 }
 
@@ -124,10 +126,11 @@ export function createConversations(deps: ConversationsDeps): Conversations {
   }
 
   async function pump(c: Conversation, answer: AnswerTurn, messages: ChatMessage[], controller: AbortController): Promise<void> {
-    let ended = false;
+    // How the answer ended, applied in `finally` together with the write, so whoever sees the
+    // answer ended also finds its write queued.
+    let ending: Partial<AnswerTurn> | null = null;
     const finish = (change: Partial<AnswerTurn>) => {
-      ended = true;
-      Object.assign(answer, change, { endedAt: iso() });
+      ending = change;
     };
     try {
       for await (const delta of deps.chat({ model: answer.requested, messages }, controller.signal)) {
@@ -151,7 +154,11 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     } catch (error) {
       logger.warn('conversations: the answer stream threw', { error });
     } finally {
-      if (!ended) finish(controller.signal.aborted ? { status: 'stopped' } : { status: answer.content.length > 0 ? 'cut' : 'failed', error: { code: 'network_error', message: 'The answer ended early.' } });
+      Object.assign(
+        answer,
+        ending ?? (controller.signal.aborted ? { status: 'stopped' } : { status: answer.content.length > 0 ? 'cut' : 'failed', error: { code: 'network_error', message: 'The answer ended early.' } }),
+        { endedAt: iso() },
+      );
       streams.delete(c.id);
       c.updatedAt = iso();
       // A wipe while this streamed has already forgotten the conversation: nothing to tell or keep.
@@ -281,6 +288,8 @@ export function createConversations(deps: ConversationsDeps): Conversations {
         await run;
       }
     },
+
+    saved: () => writes.then(() => undefined, () => undefined),
 
     close() {
       for (const controller of streams.values()) controller.abort();

@@ -75,7 +75,7 @@ describe('conversations in main', () => {
     const c = conversations.create();
     conversations.send({ conversationId: c.id, model: 'alpha', text: 'hello' });
     await settled(conversations, c.id);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await conversations.saved();
     return { conversations, c };
   }
 
@@ -120,8 +120,7 @@ describe('conversations in main', () => {
     const c = first.conversations.create();
     first.conversations.send({ conversationId: c.id, model: 'alpha', text: 'the launch code is swordfish' });
     await settled(first.conversations, c.id);
-    await first.conversations.setPolicy('encrypted');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await first.conversations.saved();
     const files = await readdir(dir);
     expect(files).toHaveLength(1);
     const sealed = await readFile(path.join(dir, files[0]!));
@@ -163,6 +162,7 @@ describe('conversations in main', () => {
     const c = conversations.create();
     conversations.send({ conversationId: c.id, model: 'm', text: 'long' });
     await new Promise((resolve) => setTimeout(resolve, 30));
+    await conversations.saved();
     conversations.close();
     const next = make();
     await next.conversations.open(GW, 'encrypted');

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SQLITE_MIGRATIONS } from '../../../gateway/store/sqlite-migrations.js';
+
+/** The migration that lets a device be `retired` (the one that rebuilds `devices`). */
+const RETIRE_MIGRATION = SQLITE_MIGRATIONS.find((m) => m.sql.includes("'retired'"))!.version;
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
 import type { NewDevice, Store } from '../../../gateway/store/store.js';
 import { hashInviteCode } from '../../../gateway/enroll/ids.js';
@@ -49,7 +52,7 @@ describe('SQLite store', () => {
     db.close();
   });
 
-  it('keeps every device row when migration 3 widens the status CHECK for retired devices', async () => {
+  it('keeps every device row when the retire migration widens the status CHECK for retired devices', async () => {
     const inv = await invite('migrate', 2);
     const first = await enroll('migrate', 'n-migrate-1');
     if (!first.ok) throw new Error('enrollment failed');
@@ -57,7 +60,7 @@ describe('SQLite store', () => {
     await store.close();
     // Back to a version-2 database holding that row, as a gateway released before retire left it.
     const db = new Database(path);
-    db.exec(`DELETE FROM schema_migrations WHERE version >= 3;
+    db.exec(`DELETE FROM schema_migrations WHERE version = ${RETIRE_MIGRATION};
       CREATE TABLE devices_v2 AS SELECT * FROM devices; DROP TABLE devices;
       CREATE TABLE devices (id TEXT PRIMARY KEY, tester TEXT NOT NULL REFERENCES testers(email), invite_id TEXT NOT NULL REFERENCES invites(id), public_jwk TEXT NOT NULL, jkt TEXT NOT NULL UNIQUE, evidence TEXT NOT NULL, platform TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'revoked')), enrolled_at TEXT NOT NULL, last_seen_at TEXT, revoked_at TEXT, revoked_reason TEXT);
       INSERT INTO devices SELECT * FROM devices_v2; DROP TABLE devices_v2;`);
