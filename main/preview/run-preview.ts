@@ -116,6 +116,11 @@ async function main(): Promise<void> {
     window.once('close', () => void stop());
     const page = window.pages()[0] ?? (await window.newPage());
     await page.goto(server.pageUrl);
+    if (values.screenshot !== undefined) {
+      await page.waitForSelector('[data-screen="chat"]', { timeout: 20_000 });
+      await mkdir(path.dirname(path.resolve(values.screenshot)), { recursive: true });
+      await page.screenshot({ path: path.resolve(values.screenshot) });
+    }
     say(`browser preview opened in Chromium (${server.origin}); close the window or press Ctrl-C to stop`);
   }
 }

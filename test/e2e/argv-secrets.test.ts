@@ -19,6 +19,8 @@ import { startGateway, type TestGateway } from '../helpers/gateway.js';
 
 const RUN_PREVIEW = fileURLToPath(new URL('../../main/preview/run-preview.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The enrolled chat screen in the preview's Chromium window (the window path, not headless). */
+const SCREENSHOT = path.join(ROOT, 'test-results', 'screenshots', 'preview-window-enrolled.png');
 
 /** Every process's command line (NUL-separated arguments joined by spaces), by pid. */
 async function commandLines(): Promise<Map<number, string>> {
@@ -72,7 +74,7 @@ describe('the browser preview in a Chromium window (issue 12, holes 9 and 10)', 
     const link = await gateway.invite('argv@example.com');
     const code = new URL(link).searchParams.get('code')!;
     const lines: string[] = [];
-    preview = spawn(process.execPath, ['--import', 'tsx', RUN_PREVIEW, '--data', path.join(dir, 'dev')], {
+    preview = spawn(process.execPath, ['--import', 'tsx', RUN_PREVIEW, '--data', path.join(dir, 'dev'), '--screenshot', SCREENSHOT], {
       cwd: ROOT,
       env: { ...process.env, DISPLAY: display, WAYLAND_DISPLAY: '', AIRLOCK_PREVIEW_ENROLL_LINK: link },
       stdio: ['ignore', 'pipe', 'pipe'],
