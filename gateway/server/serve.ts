@@ -11,6 +11,10 @@ import { createAuditLog } from '../audit/audit-log.js';
 import { createDeviceDirectory } from '../auth/device-directory.js';
 import { invokingIdentity } from '../admin/identity.js';
 import { createLockRegistry } from '../locks/lock-registry.js';
+import { pollLocks } from '../locks/lock-poller.js';
+
+/** How often an instance on a shared store reads the locks (another instance may have made one). */
+const LOCK_POLL_MS = 2_000;
 import { createMemoryReplayGuard } from '../auth/replay-guard.js';
 import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
@@ -122,6 +126,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   const store = metrics?.store(opened) ?? opened;
   let metricsListener: MetricsListener | undefined;
   let cluster: GatewayCluster | undefined;
+  let lockPoller: { stop(): void } | undefined;
   let app: FastifyInstance | undefined;
   let admin: Server | undefined;
   let adminConsole: RunningConsole | undefined;
@@ -136,6 +141,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const devices = createDeviceDirectory(store);
     const locks = createLockRegistry(store);
     await locks.reload();
+    // Several instances: locks made through another one reach this one within LOCK_POLL_MS.
+    lockPoller = isPostgresStore(store) ? pollLocks({ locks, hub, nowMs: () => clock.nowMs(), everyMs: LOCK_POLL_MS, onError: (error) => log.warn('could not read the locks; will retry', { error: error instanceof Error ? error.message : String(error) }) }) : undefined;
     // Several instances: revocations fan out, DPoP proofs are single-use across them, and this
     // instance refuses authenticated requests whenever it may have missed a revocation.
     cluster = isPostgresStore(store) ? createGatewayCluster({ store, hub, devices, reloadPolicy: () => policy.reload(), log: (line) => log.warn(line) }) : undefined;
@@ -215,6 +222,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
           await adminConsole?.close();
           await scrape?.close();
           await started.close();
+          lockPoller?.stop();
           await cluster?.stop();
           await store.close();
         })();
@@ -226,6 +234,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     await adminConsole?.close().catch(() => undefined);
     await metricsListener?.close().catch(() => undefined);
     await app?.close().catch(() => undefined);
+    lockPoller?.stop();
     await cluster?.stop().catch(() => undefined);
     await store.close();
     throw error;

@@ -105,6 +105,23 @@ describe('two gateway instances on one PostgreSQL', () => {
     expect(await d.authed(baseB, 'GET', '/v1/models')).toMatchObject({ status: 403, code: 'device_revoked' });
   });
 
+  it('a lock made through B cuts a channel open on A and refuses there; removed through B, the device works on A again (issue 13)', async () => {
+    const d = await device();
+    await d.enroll(baseA, await a.invite('lock@example.com'));
+    expect((await d.session(baseA)).status).toBe(200);
+    const stream = await d.stream(baseA, 'GET', '/v1/events');
+    expect(stream.status).toBe(200);
+    const lock = await b.admin<{ id: string }>({ op: 'lock.create', target: { kind: 'device', id: d.deviceId }, ttlSeconds: 3600, message: 'paused' });
+    const text = await stream.ended;
+    expect(text).toContain('event: locked');
+    expect(text).toContain('paused');
+    expect(await d.authed(baseA, 'GET', '/v1/models')).toMatchObject({ status: 403, code: 'device_locked' });
+    expect((await d.session(baseA)).status).toBe(403);
+    await b.admin({ op: 'lock.remove', id: lock.id });
+    await until(async () => (await d.session(baseA)).status === 200, 10_000);
+    expect((await d.authed(baseA, 'GET', '/v1/models')).status).toBe(200);
+  });
+
   it('lets the admin CLI revoke with no gateway on its data dir, through the shared store', async () => {
     const d = await device();
     await d.enroll(baseB, await b.invite('fay@example.com'));
