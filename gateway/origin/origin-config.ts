@@ -3,9 +3,10 @@
  * `init` and `origin set`, read by `serve` and by admin commands run while no gateway runs.
  * Mode 0600 like everything in the data directory; checked with zod, bounded in size.
  */
-import { chmod, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writePrivateTemp } from '../config/private-file.js';
 import { publicOriginSetting, type PublicOriginSetting } from './public-origin.js';
 
 export const GATEWAY_CONFIG_FILE = 'gateway.json';
@@ -47,16 +48,8 @@ export async function readGatewayConfig(dataDir: string): Promise<GatewayConfigF
 /** Replaces the file atomically (a temp file made 0600 from the start, then renamed over it). */
 export async function writeGatewayConfig(dataDir: string, config: GatewayConfigFile): Promise<void> {
   const path = join(dataDir, GATEWAY_CONFIG_FILE);
-  const temp = `${path}.${process.pid}.tmp`;
-  const file = await open(temp, 'wx', 0o600);
+  const temp = await writePrivateTemp(path, `${JSON.stringify(gatewayConfigFile.parse(config), null, 2)}\n`);
   try {
-    await file.writeFile(`${JSON.stringify(gatewayConfigFile.parse(config), null, 2)}\n`);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
-    await chmod(temp, 0o600);
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -12,8 +12,8 @@
 import { access, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataPaths } from '../config/data-dir.js';
-import { certificateNames, createGatewayCa, issueServerCertificate, loadGatewayCa, pinOfCertificatePem } from './certificates.js';
-import { writePrivateTemp } from './private-file.js';
+import { createGatewayCa, extraCertificateNames, issueServerCertificate, loadGatewayCa, pinOfCertificatePem } from './certificates.js';
+import { writePrivateTemp } from '../config/private-file.js';
 
 export function rotationPaths(dir: string) {
   return {
@@ -57,8 +57,7 @@ export async function switchToNextCa(paths: DataPaths): Promise<{ pin: string; p
   const next = rotationPaths(paths.dir);
   if (!(await exists(next.nextCert)) || !(await exists(next.nextKey))) throw new CaRotationError('No next CA is staged: run "airlock-gateway ca rotate --stage" first, and invite (or re-invite) testers so their apps hold its pin.');
   const [currentCert, nextCert, nextKey, serverCert] = await Promise.all([readFile(paths.caCert, 'utf8'), readFile(next.nextCert, 'utf8'), readFile(next.nextKey, 'utf8'), readFile(paths.serverCert, 'utf8')]);
-  const always = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
-  const names = certificateNames(serverCert).filter((n) => !always.has(n));
+  const names = extraCertificateNames(serverCert);
   const server = await issueServerCertificate(await loadGatewayCa(nextCert, nextKey), names);
   const [serverKeyTemp, serverCertTemp] = [await writePrivateTemp(paths.serverKey, server.keyPem), await writePrivateTemp(paths.serverCert, server.certPem)];
   // Keep the old CA beside, then move the next one in, then its server pair. Each step is a rename.

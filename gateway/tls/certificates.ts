@@ -116,6 +116,12 @@ export function certificateNames(pem: string): string[] {
     .map((name) => name.toLowerCase());
 }
 
+/** The names of a certificate beyond those every server certificate has (localhost, the loopback addresses). */
+export function extraCertificateNames(pem: string): string[] {
+  const always = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
+  return certificateNames(pem).filter((name) => !always.has(name));
+}
+
 /** Whether a client connecting to `host` accepts this server certificate's name (TLS hostname check). */
 export function certificateNamesHost(pem: string, host: string): boolean {
   const cert = new NodeX509(pem);

@@ -5,12 +5,9 @@
  * into place; the CA files are only read.
  */
 import { readFile, rename, rm } from 'node:fs/promises';
-import { writePrivateTemp } from './private-file.js';
+import { writePrivateTemp } from '../config/private-file.js';
 import type { DataPaths } from '../config/data-dir.js';
-import { certificateNames, issueServerCertificate, loadGatewayCa, pinOfCertificatePem } from './certificates.js';
-
-/** Always in the certificate (certificates.ts), so not worth listing as "names". */
-const ALWAYS = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
+import { extraCertificateNames, issueServerCertificate, loadGatewayCa, pinOfCertificatePem } from './certificates.js';
 
 
 export interface RenewedCertificate {
@@ -22,7 +19,7 @@ export interface RenewedCertificate {
 
 export async function renewServerCertificate(paths: DataPaths, options: { names?: readonly string[]; publicHost?: string | null; now?: Date } = {}): Promise<RenewedCertificate> {
   const [caCertPem, caKeyPem, currentPem] = await Promise.all([readFile(paths.caCert, 'utf8'), readFile(paths.caKey, 'utf8'), readFile(paths.serverCert, 'utf8')]);
-  const names = [...new Set([...certificateNames(currentPem), ...(options.publicHost ? [options.publicHost] : []), ...(options.names ?? []).map((n) => n.toLowerCase())])].filter((n) => !ALWAYS.has(n));
+  const names = [...new Set([...extraCertificateNames(currentPem), ...(options.publicHost ? [options.publicHost] : []), ...(options.names ?? []).map((n) => n.toLowerCase())])];
   const issued = await issueServerCertificate(await loadGatewayCa(caCertPem, caKeyPem), names, options.now);
   const [keyTemp, certTemp] = [await writePrivateTemp(paths.serverKey, issued.keyPem), await writePrivateTemp(paths.serverCert, issued.certPem)];
   try {
