@@ -196,6 +196,15 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
   it('reloads the models by itself after a gateway restart, and says what failed in plain words', async () => {
     await gateway.stop({ keepData: true });
     await page.getByText('Reconnecting to the gateway').waitFor({ timeout: 20_000 });
+    // A send while it is down fails once, in plain words, with Retry (the old app said ECONNREFUSED twice).
+    await ask(page, 'are you there?');
+    const failed = lastAnswer(page);
+    await expect(failed.getAttribute('data-status')).resolves.toBe('failed');
+    await expect(failed.getByRole('alert').count()).resolves.toBe(1);
+    const said = (await failed.getByRole('alert').textContent()) ?? '';
+    expect(said.split('The gateway is not reachable.').length - 1).toBe(1);
+    expect(said).not.toMatch(/ECONNREFUSED|Check the network/);
+    await failed.getByRole('button', { name: 'Retry' }).waitFor();
     await page.reload();
     const modelsNotice = page.getByRole('alert').filter({ hasText: 'Could not load the models' });
     await modelsNotice.waitFor({ timeout: 15_000 });
