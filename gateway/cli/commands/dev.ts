@@ -2,7 +2,7 @@ import { assertPrivate, dataPaths } from '../../config/data-dir.js';
 import { str, type CliCommand } from '../command.js';
 import { flag, listen } from '../options.js';
 import { UsageError } from '../usage-error.js';
-import { serveUntilSignalled } from './serve.js';
+import { logFormatFor, serveUntilSignalled } from './serve.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -29,6 +29,7 @@ export const dev: CliCommand = {
       upstream: { kind: 'demo' },
       store: await resolveStoreTarget(dataDir, str(v.store)),
       logLevel: 'warn',
+      logFormat: logFormatFor('auto'),
     });
     const invite = (await gateway.admin({ op: 'invite.create', email: 'tester@example.com', expiresInSeconds: 72 * 3600, devices: 1 })) as { link: string };
     out(json ? JSON.stringify({ url: gateway.url, pin: gateway.pin, link: invite.link }) : `${gateway.url}\n${gateway.pin}\n${invite.link}`);

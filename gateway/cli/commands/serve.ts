@@ -37,7 +37,7 @@ function metricsAddress(value: string | undefined, allowRemote: boolean): { host
 }
 
 /** `auto`: human lines when the log (stderr) is a terminal, JSON lines otherwise (a file, journald, a pipe). */
-function logFormatFor(chosen: 'auto' | 'json' | 'pretty'): 'json' | 'pretty' {
+export function logFormatFor(chosen: 'auto' | 'json' | 'pretty'): 'json' | 'pretty' {
   if (chosen !== 'auto') return chosen;
   return process.stderr.isTTY ? 'pretty' : 'json';
 }
