@@ -39,11 +39,11 @@ describe('a flood of refused requests from one address (issue 12, hole 5)', () =
     gw = await startGateway({ env: { AIRLOCK_REFUSALS_PER_MINUTE: '120', AIRLOCK_REFUSAL_SUMMARY_MS: String(SUMMARY_MS) } });
     device = await gw.enrolledDevice('bystander@example.com');
     flood = new Agent({ connections: LOOPS, localAddress: '127.0.0.2', connect: { ca: gw.caPem, minVersion: 'TLSv1.2', checkServerIdentity: pinnedServerIdentity([gw.pin]) } });
-  });
+  }, 120_000);
   afterAll(async () => {
     await flood?.close();
     await gw?.stop();
-  });
+  }, 60_000);
 
   /** Sequential authenticated calls for `ms`, returning each one's latency. */
   async function bystander(ms: number): Promise<number[]> {

@@ -43,7 +43,7 @@ describe('a proof used before a restart (issue 12, hole 6)', () => {
     Object.assign(moved, { deviceId: device.deviceId, tester: device.tester, salt: device.salt, accessToken: token, nonce: device.nonce });
     const fresh = await moved.fetch('GET', '/v1/models');
     expect(fresh.status, fresh.text).toBe(200);
-  });
+  }, 120_000);
 });
 
 describe('an enrollment nonce (issue 12, hole 7)', () => {
