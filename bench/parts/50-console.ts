@@ -138,29 +138,32 @@ export default async function consoleBench(log: (line: string) => void): Promise
   await initDataDir(dataDir);
   await seedAuditLog(dataDir);
   const policy = { limits: { requestsPerMinute: 100_000, tokensPerDay: 100_000_000, streamsPerDevice: 4, eventChannelsPerDevice: 4 } };
-  const [gw, small, browser] = await Promise.all([
-    startGateway({ dataDir, args: ['--console-listen', '127.0.0.1:0'], policy }),
-    startGateway({ args: ['--console-listen', '127.0.0.1:0'] }),
-    launchChromium(),
-  ]);
+  // One at a time, each stopped in `finally` once started: a start that fails leaves nothing running.
+  let gw: TestGateway | undefined;
+  let small: TestGateway | undefined;
+  let browser: Browser | undefined;
   const channels: OpenStream[] = [];
   try {
+    gw = await startGateway({ dataDir, args: ['--console-listen', '127.0.0.1:0'], policy });
+    small = await startGateway({ args: ['--console-listen', '127.0.0.1:0'] });
+    browser = await launchChromium();
+    const [big, tiny] = [gw, small];
     const started = performance.now();
     // Every open event channel holds one connection of the client's pool: room for all of them.
-    const client = gw.client({ connections: CONNECTED + 32 });
+    const client = big.client({ connections: CONNECTED + 32 });
     const enrolled: TestDevice[] = [];
     await inBatches(
       Array.from({ length: DEVICES }, (_, i) => i),
       16,
       async (i) => {
         const device = await createTestDevice(client);
-        await device.enroll(await gw.invite(`tester${i % 300}@example.com`));
+        await device.enroll(await big.invite(`tester${i % 300}@example.com`));
         enrolled.push(device);
       },
     );
     log(`${DEVICES} devices enrolled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     // A few revoked, so a status search has something to find.
-    for (const device of enrolled.slice(DEVICES - 25)) await gw.admin({ op: 'device.revoke', id: device.deviceId! });
+    for (const device of enrolled.slice(DEVICES - 25)) await big.admin({ op: 'device.revoke', id: device.deviceId! });
     await inBatches(enrolled.slice(0, CONNECTED), 16, async (device) => {
       await device.session();
       await device.fetch('GET', '/v1/models');
@@ -171,25 +174,25 @@ export default async function consoleBench(log: (line: string) => void): Promise
     });
     log(`${CONNECTED} devices connected (an event channel each)`);
 
-    await small.enrolledDevice('only@example.com');
-    for (let i = 0; i < 9; i++) await small.enrolledDevice(`small${i}@example.com`);
+    await tiny.enrolledDevice('only@example.com');
+    for (let i = 0; i < 9; i++) await tiny.enrolledDevice(`small${i}@example.com`);
 
-    const big = await measurePages(gw, browser, DEVICES, log);
-    const tiny = await measurePages(small, browser, 10, log);
-    const apiDevices = await apiTimes(gw, '/api/devices');
-    const apiOverview = await apiTimes(gw, '/api/overview');
+    const large = await measurePages(big, browser, DEVICES, log);
+    const few = await measurePages(tiny, browser, 10, log);
+    const apiDevices = await apiTimes(big, '/api/devices');
+    const apiOverview = await apiTimes(big, '/api/overview');
     const p50 = (v: number[]) => percentile(v, 50);
     const max = (v: number[]) => Math.max(...v);
     const row = (name: string, values: number[], baseline: string): BenchRow => ({ group: 'console', name, value: max(values), unit: 'ms', baseline, target: `< ${TARGET_MS} ms`, meets: max(values) < TARGET_MS });
     return [
-      row(`devices page load, ${DEVICES} devices, ${CONNECTED} connected (max of ${ROUNDS}; p50 ${p50(big.devicesLoads).toFixed(0)})`, big.devicesLoads, `10 devices: ${max(tiny.devicesLoads).toFixed(0)} ms; API alone ${p50(apiDevices).toFixed(0)} ms p50`),
-      row(`devices search (max of ${big.searches.length}; p50 ${p50(big.searches).toFixed(0)})`, big.searches, `10 devices: ${max(tiny.searches).toFixed(0)} ms`),
-      row(`overview load, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h (max of ${ROUNDS}; p50 ${p50(big.overviewLoads).toFixed(0)})`, big.overviewLoads, `10 devices: ${max(tiny.overviewLoads).toFixed(0)} ms; API alone ${p50(apiOverview).toFixed(0)} ms p50`),
+      row(`devices page load, ${DEVICES} devices, ${CONNECTED} connected (max of ${ROUNDS}; p50 ${p50(large.devicesLoads).toFixed(0)})`, large.devicesLoads, `10 devices: ${max(few.devicesLoads).toFixed(0)} ms; API alone ${p50(apiDevices).toFixed(0)} ms p50`),
+      row(`devices search (max of ${large.searches.length}; p50 ${p50(large.searches).toFixed(0)})`, large.searches, `10 devices: ${max(few.searches).toFixed(0)} ms`),
+      row(`overview load, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h (max of ${ROUNDS}; p50 ${p50(large.overviewLoads).toFixed(0)})`, large.overviewLoads, `10 devices: ${max(few.overviewLoads).toFixed(0)} ms; API alone ${p50(apiOverview).toFixed(0)} ms p50`),
     ];
   } finally {
     for (const channel of channels) channel.abort();
-    await browser.close();
-    await Promise.all([gw.stop(), small.stop()]);
+    await browser?.close();
+    await Promise.all([gw?.stop(), small?.stop()]);
     await rm(dir, { recursive: true, force: true });
   }
 }

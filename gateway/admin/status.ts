@@ -3,6 +3,7 @@
  * audit log (the evidence each session reported, and from where) and the live connection hub.
  * Typed results, so the CLI and the web console show the same.
  */
+import type { ConnectedDevice, DeviceDetail } from '../../protocol/schemas/admin.js';
 import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { LockRegistry } from '../locks/lock-registry.js';
@@ -10,20 +11,8 @@ import type { AuditEntry, DeviceRecord, Store } from '../store/store.js';
 import { trustLevelOf } from '../console/trust.js';
 import { summarizeUsage } from './usage.js';
 
-export interface ConnectedDevice {
-  tester: string;
-  deviceId: string;
-  platform: string;
-  appVersion: string;
-  buildId: string;
-  trustLevel: string;
-  /** When the oldest of its open connections opened. */
-  since: string;
-  events: number;
-  streams: number;
-  requestsLastHour: number;
-  tokensLastHour: number;
-}
+export type { ConnectedDevice, DeviceDetail };
+
 
 interface SessionDetails extends Partial<Evidence> {
   client?: string;
@@ -75,26 +64,6 @@ export async function connectedDevices(deps: { store: Store; hub: ConnectionHub;
     .sort((a, b) => a.tester.localeCompare(b.tester) || a.deviceId.localeCompare(b.deviceId));
 }
 
-export interface DeviceDetail {
-  id: string;
-  tester: string;
-  status: DeviceRecord['status'];
-  platform: string;
-  trustLevel: string;
-  enrolledAt: string;
-  enrolledFrom: string | null;
-  lastSessionAt: string | null;
-  lastSessionFrom: string | null;
-  lastSeenAt: string | null;
-  revokedAt: string | null;
-  revokedReason: string | null;
-  invite: { id: string; email: string | null };
-  /** The last evidence the gateway checked (its last session's, else its enrollment's): every field. */
-  evidence: Evidence;
-  evidenceCheckedAt: string;
-  connections: { events: number; streams: number } | null;
-  lock: { id: string; message: string | null; expiresAt: string | null } | null;
-}
 
 export async function deviceDetail(deps: { store: Store; nowMs: number; live?: { hub: ConnectionHub; locks: LockRegistry } | undefined }, device: DeviceRecord): Promise<DeviceDetail> {
   const [entries, invite] = await Promise.all([deps.store.auditSince(device.enrolledAt.slice(0, 19), ['enrollment', 'session'], `device:${device.id}`), deps.store.getInvite(device.inviteId)]);

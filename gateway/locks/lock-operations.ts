@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { LockNotice } from '../../protocol/errors.js';
+import type { LockView } from '../../protocol/schemas/admin.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { LockRecord, Store } from '../store/store.js';
 import type { LockRegistry } from './lock-registry.js';
@@ -20,18 +21,7 @@ export interface LockDeps {
 
 export type LockTarget = { kind: 'tester'; email: string } | { kind: 'device'; id: string };
 
-export interface LockView {
-  id: string;
-  target: string;
-  targetKind: 'tester' | 'device';
-  message: string | null;
-  note: string | null;
-  createdAt: string;
-  createdBy: string;
-  /** null: until removed. */
-  expiresAt: string | null;
-  holds: boolean;
-}
+export type { LockView };
 
 export class LockTargetError extends Error {
   override name = 'LockTargetError';

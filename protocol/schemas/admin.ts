@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { deviceId, email, inviteId, isoTime } from './common.js';
-import { platform } from './evidence.js';
+import { platform, type Evidence } from './evidence.js';
 
 /**
  * The admin socket (`DATA/admin.sock`, mode 0600): one JSON request per connection, newline
@@ -69,6 +69,58 @@ export const testerSummary = z.strictObject({ email, status: testerStatus, devic
 export const testerSuspended = z.strictObject({ email, status: testerStatus, devicesRevoked: z.number().int().nonnegative(), cut: z.number().int().nonnegative() });
 
 export const auditVerifyResult = z.strictObject({ ok: z.boolean(), entries: z.number().int().nonnegative(), firstBad: z.number().int().nonnegative().nullable(), head: z.string().regex(/^[1-9]\d*:[0-9a-f]{64}$/).nullable() });
+
+/** `status`: one row per connected device (the CLI's table and the console's overview). */
+export interface ConnectedDevice {
+  tester: string;
+  deviceId: string;
+  platform: string;
+  appVersion: string;
+  buildId: string;
+  trustLevel: string;
+  /** When the oldest of its open connections opened. */
+  since: string;
+  events: number;
+  streams: number;
+  requestsLastHour: number;
+  tokensLastHour: number;
+}
+
+/** `device show`: everything the gateway knows about one device. */
+export interface DeviceDetail {
+  id: string;
+  tester: string;
+  status: z.infer<typeof deviceStatus>;
+  platform: string;
+  trustLevel: string;
+  enrolledAt: string;
+  enrolledFrom: string | null;
+  lastSessionAt: string | null;
+  lastSessionFrom: string | null;
+  lastSeenAt: string | null;
+  revokedAt: string | null;
+  revokedReason: string | null;
+  invite: { id: string; email: string | null };
+  /** The last evidence the gateway checked (its last session's, else its enrollment's): every field. */
+  evidence: Evidence;
+  evidenceCheckedAt: string;
+  connections: { events: number; streams: number } | null;
+  lock: { id: string; message: string | null; expiresAt: string | null } | null;
+}
+
+/** A lock as `lock list`, `lock create` and `lock remove` answer it. */
+export interface LockView {
+  id: string;
+  target: string;
+  targetKind: 'tester' | 'device';
+  message: string | null;
+  note: string | null;
+  createdAt: string;
+  createdBy: string;
+  /** null: until removed. */
+  expiresAt: string | null;
+  holds: boolean;
+}
 
 export const adminResponse = z.discriminatedUnion('ok', [
   /** `proof`, on a state-changing command: the audit entry that records it, re-read from the store (the CLI checks it there). */

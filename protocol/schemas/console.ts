@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { email } from './common.js';
+import type { ConnectedDevice, DeviceDetail } from './admin.js';
 
 /**
  * The admin console's HTTP API (docs/PROTOCOL.md, "Admin console"): JSON over the console's own
@@ -55,7 +56,7 @@ export interface ConsoleOverview {
   /** More entries in the last 24 h than the console reads for its figures: they are a lower bound. */
   partial: boolean;
   /** What `status` answers: the devices connected now (the first 50, longest connected first). */
-  connected: ConsoleConnectedDevice[];
+  connected: ConnectedDevice[];
   audit: { head: { seq: number; hash: string; time: string } | null; lastVerify: ConsoleVerify | null };
 }
 
@@ -68,32 +69,8 @@ export interface ConsoleVerify {
   head: string | null;
 }
 
-/** One row of `airlock-gateway status`. */
-export interface ConsoleConnectedDevice {
-  tester: string;
-  deviceId: string;
-  platform: string;
-  appVersion: string;
-  buildId: string;
-  trustLevel: string;
-  since: string;
-  events: number;
-  streams: number;
-  requestsLastHour: number;
-  tokensLastHour: number;
-}
-
-export interface ConsoleLock {
-  id: string;
-  target: string;
-  targetKind: 'tester' | 'device';
-  message: string | null;
-  note: string | null;
-  createdAt: string;
-  createdBy: string;
-  expiresAt: string | null;
-  holds: boolean;
-}
+/** Rows of `status`, locks and `device show`, as the admin operations answer them. */
+export type { ConnectedDevice as ConsoleConnectedDevice, DeviceDetail as ConsoleDeviceDetail, LockView as ConsoleLock } from './admin.js';
 
 export interface ConsoleDeviceRow {
   id: string;
@@ -119,29 +96,8 @@ export interface ConsoleAuditEntry {
   hash: string;
 }
 
-/** What `device show` answers. */
-export interface ConsoleDeviceDetail {
-  id: string;
-  tester: string;
-  status: string;
-  platform: string;
-  trustLevel: string;
-  enrolledAt: string;
-  enrolledFrom: string | null;
-  lastSessionAt: string | null;
-  lastSessionFrom: string | null;
-  lastSeenAt: string | null;
-  revokedAt: string | null;
-  revokedReason: string | null;
-  invite: { id: string; email: string | null };
-  evidence: Record<string, unknown>;
-  evidenceCheckedAt: string;
-  connections: { events: number; streams: number } | null;
-  lock: { id: string; message: string | null; expiresAt: string | null } | null;
-}
-
 export interface ConsoleDevicePage {
-  device: ConsoleDeviceDetail;
+  device: DeviceDetail;
   /** The tester's status (a suspended tester can be resumed). */
   testerStatus: string;
   history: ConsoleAuditEntry[];

@@ -1,7 +1,7 @@
-import { useState, type MouseEvent } from 'react';
+import { useState } from 'react';
 import type { ConsoleAuditPage, ConsoleVerify } from '../../../protocol/schemas/console.js';
 import { get, post } from '../api.js';
-import { shortHash, when } from '../components/format.js';
+import { AuditTable } from '../components/audit-table.js';
 import { useLoad } from '../live.js';
 
 interface Filter {
@@ -84,42 +84,7 @@ export function AuditPage({ initialText }: { initialText: string }) {
         <button type="submit">Filter</button>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
-      <table className="list audit" data-testid="audit-table">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Time</th>
-            <th>Type</th>
-            <th>Actor</th>
-            <th>Subject</th>
-            <th>Details</th>
-            <th>Hash / previous</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(data?.entries ?? []).map((e) => (
-            <tr key={e.seq} id={`seq-${e.seq}`}>
-              <td className="num">{e.seq}</td>
-              <td>{when(e.time)}</td>
-              <td className="mono">{e.type}</td>
-              <td>{e.actor}</td>
-              <td className="mono">{e.subject}</td>
-              <td className="mono small details">{JSON.stringify(e.details)}</td>
-              <td className="mono small">
-                <span title={e.hash}>{shortHash(e.hash)}</span>
-                <br />
-                {e.seq > 1 ? (
-                  <a href={`#seq-${e.seq - 1}`} title={e.prevHash} onClick={(event) => scrollToEntry(event, e.seq - 1)}>
-                    ← {shortHash(e.prevHash)} (#{e.seq - 1})
-                  </a>
-                ) : (
-                  <span className="muted">genesis</span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AuditTable entries={data?.entries ?? []} testId="audit-table" />
       <div className="buttons left">
         <button type="button" disabled={pages.length === 0} onClick={() => setPages(pages.slice(0, -1))}>
           Newer
@@ -130,15 +95,4 @@ export function AuditPage({ initialText }: { initialText: string }) {
       </div>
     </section>
   );
-}
-
-// The predecessor may be on this page: scroll to it without touching the route.
-function scrollToEntry(event: MouseEvent, seq: number) {
-  event.preventDefault();
-  const row = document.getElementById(`seq-${seq}`);
-  if (row) {
-    row.scrollIntoView({ block: 'center' });
-    row.classList.add('flash');
-    setTimeout(() => row.classList.remove('flash'), 1200);
-  }
 }

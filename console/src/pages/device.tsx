@@ -3,7 +3,8 @@ import type { ConsoleDevicePage } from '../../../protocol/schemas/console.js';
 import { get } from '../api.js';
 import { lock, LOCK_FIELDS, removeLock, resumeTester, revokeDevice, suspendTester, untilText } from '../components/actions.js';
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
-import { plural, shortHash, when } from '../components/format.js';
+import { AuditTable } from '../components/audit-table.js';
+import { plural, when } from '../components/format.js';
 import { useLoad } from '../live.js';
 import { hrefOf } from '../route.js';
 
@@ -107,30 +108,7 @@ export function DevicePage({ id }: { id: string }) {
       </div>
       <div className="panel">
         <h2>History</h2>
-        <table className="list">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Time</th>
-              <th>Type</th>
-              <th>Actor</th>
-              <th>Details</th>
-              <th>Hash</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.history.map((e) => (
-              <tr key={e.seq}>
-                <td className="num">{e.seq}</td>
-                <td>{when(e.time)}</td>
-                <td className="mono">{e.type}</td>
-                <td>{e.actor}</td>
-                <td className="mono small details">{JSON.stringify(e.details)}</td>
-                <td className="mono small">{shortHash(e.hash)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AuditTable entries={data.history} />
         <p className="small">
           <a href={hrefOf({ page: 'audit', text: device.id })}>Everything about this device in the audit log</a>
         </p>
