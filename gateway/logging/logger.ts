@@ -7,8 +7,9 @@
  * fastify and pino know (`req`, `res`, `err`), and redaction of any field whose name says it holds
  * a secret or content, should a caller pass one by mistake.
  */
+import { createRequire } from 'node:module';
 import { pino, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 import type { LogFormat, LogLevel } from './levels.js';
 
@@ -55,12 +56,14 @@ export interface GatewayLoggerOptions {
   destination?: DestinationStream;
 }
 
+/** pino-pretty, loaded only when a terminal wants it (a service never does, and its start stays shorter). */
+function prettyStderr(): DestinationStream {
+  const pinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pinoPretty({ destination: 2, sync: false, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
 export function createGatewayLogger(options: GatewayLoggerOptions): PinoLogger {
-  const destination =
-    options.destination ??
-    (options.format === 'pretty'
-      ? pinoPretty({ destination: 2, sync: false, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' })
-      : pino.destination({ fd: 2, sync: false }));
+  const destination = options.destination ?? (options.format === 'pretty' ? prettyStderr() : pino.destination({ fd: 2, sync: false }));
   return pino(
     {
       level: options.level,

@@ -27,7 +27,6 @@ import { readPublicOrigin } from '../origin/origin-config.js';
 import { decidePublicOrigin, PublicOriginError, type PublicOriginSetting } from '../origin/public-origin.js';
 import { messageFirst, type Logger, type LogFormat, type LogLevel } from '../log.js';
 import { createGatewayLogger } from '../logging/logger.js';
-import { createGatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { MetricsListener } from '../metrics/listener.js';
 import { createPolicyHolder, loadPolicyFile } from '../policy/holder.js';
 import { createGatewayCluster, type GatewayCluster } from '../cluster/attach.js';
@@ -121,7 +120,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     iatWindow: 60,
   };
 
-  const metrics = options.metrics ? createGatewayMetrics() : undefined;
+  // prom-client is loaded only when metrics are asked for.
+  const metrics = options.metrics ? (await import('../metrics/gateway-metrics.js')).createGatewayMetrics() : undefined;
   const opened = await openStore(options.store ?? paths.dir, { log: (line) => log.warn(line) });
   const store = metrics?.store(opened) ?? opened;
   let metricsListener: MetricsListener | undefined;
