@@ -14,6 +14,7 @@ export function dataPaths(dir: string) {
     tokenKey: join(dir, 'token.key'),
     machineIdSalt: join(dir, 'machine-id.salt'),
     nonceSecret: join(dir, 'dpop-nonce.secret'),
+    traceKey: join(dir, 'trace.key'),
     policy: join(dir, 'policy.json'),
     database: join(dir, 'airlock.db'),
     adminSocket: join(dir, 'admin.sock'),

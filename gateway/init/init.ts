@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from '../../protocol/schemas/policy.js';
 import { dataPaths, DataDirError } from '../config/data-dir.js';
 import { writePublicOrigin } from '../origin/origin-config.js';
 import type { PublicOriginSetting } from '../origin/public-origin.js';
+import { createTraceKey } from '../tracing/trace-key.js';
 import { createGatewayCertificates, pinOfCertificatePem } from '../tls/certificates.js';
 
 async function writeSecret(path: string, content: string): Promise<void> {
@@ -42,6 +43,7 @@ export async function initDataDir(dir: string, names: readonly string[] = [], op
   await writeSecret(paths.tokenKey, token.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   await writeSecret(paths.machineIdSalt, `${randomBytes(32).toString('base64url')}\n`);
   await writeSecret(paths.nonceSecret, `${randomBytes(32).toString('base64url')}\n`);
+  await createTraceKey(paths.traceKey);
   await writeSecret(paths.policy, `${JSON.stringify(DEFAULT_POLICY, null, 2)}\n`);
   if (publicOrigin) await writePublicOrigin(data, publicOrigin);
   return { pin: await pinOfCertificatePem(certs.caCertPem), data, publicOrigin };
