@@ -1,5 +1,6 @@
 import { str, type CliCommand } from '../command.js';
-import { deviceIdFlag, duration, email, flag, text } from '../options.js';
+import { MESSAGE_OPTIONS, messageAndNote } from '../message-options.js';
+import { deviceIdFlag, duration, email, flag } from '../options.js';
 import { UsageError } from '../usage-error.js';
 
 export const lockCreate: CliCommand = {
@@ -10,9 +11,7 @@ export const lockCreate: CliCommand = {
     tester: { type: 'string', value: 'EMAIL', help: "lock every device of this tester" },
     device: { type: 'string', value: 'ID', help: 'lock this one device' },
     ttl: { type: 'string', value: '2h', help: 'end the lock on its own after this long (s, m, h or d)' },
-    message: { type: 'string', value: 'TEXT', help: 'shown to the tester on the locked screen (and kept in the audit log)' },
-    note: { type: 'string', value: 'TEXT', help: 'for admins only: kept in the audit log and lock list, never shown to the tester' },
-    reason: { type: 'string', value: 'TEXT', help: '', aliasOf: 'message' },
+    ...MESSAGE_OPTIONS,
   },
   examples: ['lock create --tester ada@lab.example --ttl 2h --message "Paused during the model update; back at 14:00." --note "change CHG-7"', 'lock create --device dev_... --ttl 30m'],
   async run({ values: v, json, out, admin }) {
@@ -22,8 +21,7 @@ export const lockCreate: CliCommand = {
       op: 'lock.create',
       target,
       ...(str(v.ttl) ? { ttlSeconds: flag('ttl', duration, v.ttl) } : {}),
-      ...(str(v.message) ? { message: flag('message', text(500), v.message) } : {}),
-      ...(str(v.note) ? { note: flag('note', text(2000), v.note) } : {}),
+      ...messageAndNote(v),
     })) as { id: string; target: string; expiresAt: string | null; cut: number };
     out(json ? JSON.stringify(result) : `Lock ${result.id} on ${result.target} ${result.expiresAt ? `until ${result.expiresAt}` : 'until removed'} (${result.cut} live connection(s) cut). Lift it early with: airlock-gateway lock remove ${result.id}`);
     return 0;
