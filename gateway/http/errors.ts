@@ -80,7 +80,8 @@ export function installErrorHandling(app: FastifyInstance, ctx: GatewayContext):
       }
       return sendAirlockError(ctx, reply, error);
     }
-    ctx.log.error('unexpected error', { method: request.method, url: request.routeOptions.url, error: raw instanceof Error ? raw.stack ?? raw.message : String(raw) });
+    // reqId ties it to the request's own log line (logging/request-log.ts).
+    ctx.log.error('unexpected error', { reqId: request.id, method: request.method, route: request.routeOptions.url ?? null, error: raw instanceof Error ? raw.stack ?? raw.message : String(raw) });
     return sendAirlockError(ctx, reply, new AirlockError('internal_error'));
   });
 
