@@ -55,7 +55,7 @@ const auditEntryOf = (e: AuditEntry) => ({ seq: e.seq, time: e.time, type: e.typ
 export type AdminOperations = (request: AdminRequest, identity: AdminIdentity | AdminActor) => Promise<unknown>;
 
 /** A console actor as an identity: the OS user who asked for the console link, `via console`. */
-const identityOf = (by: AdminIdentity | AdminActor): AdminIdentity =>
+export const identityOf = (by: AdminIdentity | AdminActor): AdminIdentity =>
   'osUser' in by ? { user: by.osUser, uid: null, pid: null, sudoUser: null, source: 'console-session', via: 'console' } : by;
 
 /** Usage figures in `tester list`: the same window as `usage` without --since. */

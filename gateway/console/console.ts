@@ -6,8 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminRequest } from '../../protocol/schemas/admin.js';
 import type { ConsoleVerify } from '../../protocol/schemas/console.js';
-import type { AdminActor, AdminOperations } from '../admin/operations.js';
-import type { AdminIdentity } from '../admin/identity.js';
+import { identityOf, type AdminActor, type AdminOperations } from '../admin/operations.js';
+import { actorOf, adminDetails, type AdminIdentity } from '../admin/identity.js';
 import type { Clock } from '../context.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { Logger } from '../log.js';
@@ -92,7 +92,11 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
   });
   // The port is known only after listening (port 0): the guard reads the address then.
   const address: ConsoleAddress = { scheme: remote ? 'https' : 'http', host: deps.listen.host, port: deps.listen.port, ...(remote && deps.publicHost ? { names: [deps.publicHost] } : {}) };
-  const app = await buildConsoleServer({ address, ...(remote ? { tls: deps.tls } : {}), sessions, api, feed, assetsDir: deps.assetsDir, log: deps.log });
+  const audit = async (event: 'login' | 'logout', osUser: string) => {
+    const identity = identityOf({ osUser, via: 'console' });
+    await deps.store.appendAudit({ type: `admin.console.${event}`, actor: actorOf(identity), subject: 'console', details: adminDetails(identity) });
+  };
+  const app = await buildConsoleServer({ address, ...(remote ? { tls: deps.tls } : {}), sessions, api, feed, assetsDir: deps.assetsDir, log: deps.log, audit });
   const bound = new URL(await app.listen({ host: deps.listen.host, port: deps.listen.port }));
   address.port = Number(bound.port);
   const host = remote && deps.publicHost ? deps.publicHost : deps.listen.host;

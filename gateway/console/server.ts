@@ -32,6 +32,8 @@ export interface ConsoleServerDeps {
   /** The built console/ app (index.html and assets/); absent: a page saying how to build it. */
   assetsDir: string;
   log: Logger;
+  /** A session was opened (or ended): recorded in the audit log before the answer. */
+  audit(event: 'login' | 'logout', osUser: string): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -105,12 +107,15 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const { secret } = parseWith(consoleLoginBody, request.body, 'The login');
     const opened = sessions.redeem(secret);
     if (!opened) throw new ConsoleHttpError(401, 'login_invalid', 'This login link was already used or has expired (links last 60 seconds and open one session). Run "airlock-gateway console" on the gateway host for a new one.');
+    await deps.audit('login', opened.session.osUser);
     reply.setCookie(name, opened.sessionId, { httpOnly: true, sameSite: 'strict', path: '/', secure: address.scheme === 'https' });
     return { osUser: opened.session.osUser, csrf: opened.session.csrf };
   });
   app.post('/api/logout', async (request, reply) => {
     const sessionId = request.cookies[name];
+    const session = sessionId ? sessions.get(sessionId, { touch: false }) : null;
     if (sessionId) sessions.end(sessionId);
+    if (session) await deps.audit('logout', session.osUser);
     reply.clearCookie(name, { path: '/' });
     return {};
   });

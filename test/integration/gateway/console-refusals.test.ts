@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminOperations } from '../../../gateway/admin/operations.js';
@@ -38,6 +38,9 @@ describe('the admin console refuses', () => {
     const first = await consoleRequest(base, 'POST', '/api/login', { body: { secret } });
     expect(first.status).toBe(200);
     expect(String(first.headers['set-cookie'])).toMatch(/^airlock_console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict$/);
+    // The session it opened is in the audit log, under the OS user who asked for the link.
+    const tail = await gw.admin<{ type: string; actor: string }[]>({ op: 'audit.tail', n: 5 });
+    expect(tail.at(-1)).toMatchObject({ type: 'admin.console.login', actor: `admin:${userInfo().username} via console` });
     const again = await consoleRequest(base, 'POST', '/api/login', { body: { secret } });
     expect([again.status, again.errorCode]).toEqual([401, 'login_invalid']);
     expect(again.json<{ error: { message: string } }>().error.message).toMatch(/already used or has expired.*airlock-gateway console/);
