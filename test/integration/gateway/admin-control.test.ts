@@ -189,6 +189,11 @@ describe('admin control and visibility (issue 13)', { timeout: 240_000 }, () => 
 
     expect(await cli(['tester', 'resume', 'resume@example.com', '--note', 'renewed'])).toEqual({ email: 'resume@example.com', status: 'active', resumed: true });
     const invite = await cli<{ link: string }>(['invite', 'create', '--email', 'resume@example.com']);
+    // What to send the tester: the link, where the app comes from, the first characters of the pin.
+    const human = await gw.cli(['invite', 'create', '--email', 'resume-human@example.com']);
+    expect(human.stdout).toMatch(/airlock:\/\/enroll\?gw=/);
+    expect(human.stdout).toContain('The Airlock app');
+    expect(human.stdout).toContain(`${gw.pin.slice(0, 19)}…`);
     const fresh = await createTestDevice(gw.client());
     await fresh.enroll(invite.link);
     await expect(fresh.session()).resolves.toMatchObject({ tokenType: 'DPoP' });
