@@ -127,7 +127,12 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
 
   const first = await new Promise<{ url: string; pin: string; listen?: string; models?: string[]; metrics?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 20 s:\n${stderr}`)), 20_000);
+    // 45 s: a loaded 2-core machine has taken over 20 s to start one (hooks allow 60 s). A gateway
+    // that has not started by then is killed, never left running behind a failed test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start in 45 s:\n${stderr}`));
+    }, 45_000);
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
