@@ -138,6 +138,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
       try {
         resolve(JSON.parse(line) as { url: string; pin: string; listen?: string; models?: string[]; metrics?: string });
       } catch {
+        child.kill('SIGKILL');
         reject(new Error(`gateway printed ${line}\n${stderr}`));
       }
     });
