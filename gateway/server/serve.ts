@@ -198,7 +198,9 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       metricsListener = await metrics.listen(options.metrics);
       log.info('metrics listening', { url: metricsListener.url });
     }
-    await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
+    // Through the deferred writer: its worker thread starts now, not under the first model call
+    // (whose answer waits for its start record, model/chat-call.ts).
+    await store.appendAuditDeferred({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
     log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, models: models.offered, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 
     const started = app;
