@@ -48,6 +48,13 @@ describe('chat bodies an attacker shapes (issue 12: 1, 2, 8, schema bounds)', ()
   });
 
   const ask = (extra: object = {}) => ({ model: 'test-chat', messages: [{ role: 'user', content: 'hi' }], ...extra });
+  let marks = 0;
+  /** A chat call, and the body the upstream received for it (found by a marker in its message). */
+  async function callAndSee(device: TestDevice, extra: object) {
+    const marker = `marker-${++marks}-${Date.now()}`;
+    const res = await device.fetch('POST', '/v1/chat/completions', { body: { ...ask(extra), messages: [{ role: 'user', content: marker }] } });
+    return { res, sent: upstream.requests.find((r) => r.body.includes(marker))?.json ?? null };
+  }
 
   it('1: a 5,000-level tool schema is a 400, and the device can still chat afterwards', async () => {
     const device = await tester();
@@ -87,10 +94,9 @@ describe('chat bodies an attacker shapes (issue 12: 1, 2, 8, schema bounds)', ()
     const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: true } }];
     const tool_choice = { type: 'function', function: { name: 'get_weather' } };
     const response_format = { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' }, strict: true } };
-    const seen = upstream.nextRequest();
-    const ok = await device.fetch('POST', '/v1/chat/completions', { body: ask({ tools, tool_choice, response_format }) });
+    const { res: ok, sent } = await callAndSee(device, { tools, tool_choice, response_format });
     expect(ok.status, ok.text).toBe(200);
-    const sent = (await seen).json!;
+    if (!sent) throw new Error('the upstream did not receive the call');
     expect(sent.tools).toEqual(tools);
     expect(sent.tool_choice).toEqual(tool_choice);
     expect(sent.response_format).toEqual(response_format);
@@ -100,11 +106,15 @@ describe('chat bodies an attacker shapes (issue 12: 1, 2, 8, schema bounds)', ()
     const a = await tester();
     const b = await tester();
     const users: unknown[] = [];
-    for (const [device, body] of [[a, ask({ user: 'ceo@example.com' })], [a, ask()], [b, ask({ user: 'ceo@example.com' })]] as const) {
-      const seen = upstream.nextRequest();
-      const res = await device.fetch('POST', '/v1/chat/completions', { body });
+    const calls = [[a, { user: 'ceo@example.com' }], [a, {}], [b, { user: 'ceo@example.com' }]] as const;
+    for (const [i, [device, extra]] of calls.entries()) {
+      // Found by its own text among everything the upstream received, whatever else arrives meanwhile.
+      const marker = `user-field-${i}-${Date.now()}`;
+      const res = await device.fetch('POST', '/v1/chat/completions', { body: { ...ask(extra), messages: [{ role: 'user', content: marker }] } });
       expect(res.status, res.text).toBe(200);
-      users.push((await seen).json!.user);
+      const received = upstream.requests.find((r) => r.body.includes(marker));
+      expect(received, marker).toBeDefined();
+      users.push(received!.json!.user);
     }
     expect(users[0]).toMatch(/^airlock-[A-Za-z0-9_-]{16,}$/);
     expect(users[1]).toBe(users[0]);
@@ -117,16 +127,14 @@ describe('chat bodies an attacker shapes (issue 12: 1, 2, 8, schema bounds)', ()
 
   it('2: max_tokens and max_completion_tokens are capped to what is left of the day', async () => {
     const device = await tester();
-    const seen = upstream.nextRequest();
-    const res = await device.fetch('POST', '/v1/chat/completions', { body: ask({ max_tokens: 100_000 }) });
+    const { res, sent: first } = await callAndSee(device, { max_tokens: 100_000 });
     expect(res.status, res.text).toBe(200);
-    const first = (await seen).json!;
+    if (!first) throw new Error('the upstream did not receive the call');
     expect(first.max_tokens).toBeLessThanOrEqual(TOKENS_PER_DAY);
     expect(first.max_tokens).toBeGreaterThan(0);
-    const seenNew = upstream.nextRequest();
-    const res2 = await device.fetch('POST', '/v1/chat/completions', { body: ask({ max_completion_tokens: 100_000 }) });
+    const { res: res2, sent: second } = await callAndSee(device, { max_completion_tokens: 100_000 });
     expect(res2.status, res2.text).toBe(200);
-    const second = (await seenNew).json!;
+    if (!second) throw new Error('the upstream did not receive the call');
     expect(second.max_completion_tokens).toBeLessThanOrEqual(TOKENS_PER_DAY - 20);
     expect(second.max_tokens).toBeUndefined();
   });
