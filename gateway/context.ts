@@ -14,6 +14,7 @@ import type { DataPaths, GatewaySecrets } from './config/data-dir.js';
 import type { Logger } from './log.js';
 import type { PolicyHolder } from './policy/holder.js';
 import type { Store } from './store/store.js';
+import type { AnswerTracer } from './tracing/answer-tracer.js';
 
 /** Where model calls go: the built-in demo upstream or an OpenAI-compatible server (issue 4 reads it). */
 export type UpstreamConfig = { kind: 'demo' } | { kind: 'url'; url: string };
@@ -85,6 +86,8 @@ export interface GatewayContext {
   clock: Clock;
   log: Logger;
   security: GatewaySecurity;
+  /** Leak tracing (gateway/tracing/): fingerprints each answer after its call; absent, nothing is traced. */
+  tracer?: AnswerTracer;
 }
 
 /** The token key as an ES256 signer over node:crypto (raw r‖s signatures, as JWS wants). */

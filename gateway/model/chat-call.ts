@@ -53,6 +53,11 @@ export interface ChatDeps {
    * authentication and registration found nothing to cut, so the call must see it here.
    */
   stillActive?: (device: DeviceIdentity) => Promise<boolean>;
+  /**
+   * Hands the answer text the relay saw to leak tracing (gateway/tracing/) after the response has
+   * finished; it returns at once and fingerprints later. Absent: no text is collected for it.
+   */
+  traceAnswer?: (call: { callId: string; tester: string; deviceId: string; model: string }, text: string) => void;
 }
 
 type Stop =
@@ -197,7 +202,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     }
     if (upstream && !stop) {
       result = chat.stream
-        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent, promptEstimate, withinBudget, startRecorded)
+        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent || deps.traceAnswer !== undefined, promptEstimate, withinBudget, startRecorded)
         : await relayJson(upstream, reply, answer, wait, end, promptEstimate, startRecorded);
     }
   } catch (error) {
@@ -236,6 +241,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     ...outcomeOf(finalStop),
     ...(policy.auditContent ? { content: { messages: chat.messages, completion: result.text } } : {}),
   });
+  if (result.text) deps.traceAnswer?.({ callId, tester: device.tester, deviceId: device.deviceId, model: model.id }, result.text);
   return reply;
 }
 

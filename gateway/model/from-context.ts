@@ -77,6 +77,7 @@ export const modelPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
     log: { warn: (details, message) => ctx.log.warn(message, details as Record<string, unknown>) },
     stillActive: (device) => stillActive(ctx, device),
     upstreamUserOf: ctx.security.upstreamUserOf,
+    ...(ctx.tracer ? { traceAnswer: ctx.tracer.trace } : {}),
   };
   await app.register(modelRoutes, { deps });
 };

@@ -17,6 +17,8 @@ import { pollLocks } from '../locks/lock-poller.js';
 const LOCK_POLL_MS = 2_000;
 import { createMemoryReplayGuard } from '../auth/replay-guard.js';
 import { nonceKeyForThisRun } from '../auth/nonce-key.js';
+import { createAnswerTracer, type AnswerTracer } from '../tracing/answer-tracer.js';
+import { loadTraceKey } from '../tracing/trace-key.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
@@ -130,6 +132,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   let app: FastifyInstance | undefined;
   let admin: Server | undefined;
   let adminConsole: RunningConsole | undefined;
+  let tracer: AnswerTracer | undefined;
   try {
     // Before anything is served: calls a crash cut off are marked in the audit log (model/call-recovery.ts).
     if (!isPostgresStore(store)) {
@@ -150,7 +153,15 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const replay = cluster?.replay ?? createMemoryReplayGuard(() => clock.nowSeconds());
     const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
-    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security };
+    // Leak tracing (gateway/tracing/): answers fingerprinted after their calls, under DATA/trace.key.
+    tracer = createAnswerTracer({
+      sink: store,
+      key: await loadTraceKey(paths.traceKey),
+      retentionDays: () => policy.current().traceRetentionDays,
+      nowMs: () => clock.nowMs(),
+      warn: (message, details) => log.warn(message, details),
+    });
+    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security, tracer };
 
     app = await buildApp(ctx, { logger: pino, observe: metrics ? [metrics.requests] : [] });
     let address: string;
@@ -226,6 +237,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
           await started.close();
           lockPoller?.stop();
           await cluster?.stop();
+          await tracer?.close();
           await store.close();
         })();
         return closing;
@@ -238,6 +250,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     await app?.close().catch(() => undefined);
     lockPoller?.stop();
     await cluster?.stop().catch(() => undefined);
+    await tracer?.close().catch(() => undefined);
     await store.close();
     throw error;
   }

@@ -127,4 +127,26 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX audit_by_time ON audit (time);
     `,
   },
+  {
+    version: 5,
+    // Leak tracing (issue 17, gateway/tracing/): who each traced answer went to, and its winnowed
+    // keyed fingerprints. No answer text: a fingerprint is a 48-bit HMAC of four words.
+    sql: `
+      CREATE TABLE trace_calls (
+        call_id TEXT PRIMARY KEY,
+        tester TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX trace_calls_by_time ON trace_calls (created_at);
+      CREATE TABLE trace_fingerprints (
+        hash INTEGER NOT NULL,
+        call_id TEXT NOT NULL REFERENCES trace_calls(call_id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (hash, call_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call_id);
+    `,
+  },
 ];

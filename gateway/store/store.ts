@@ -2,6 +2,7 @@ import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { AdmittedBuild } from '../release/admit-manifest.js';
 import type { AuditAnchor } from '../audit/chain.js';
+import type { AnswerTrace, TraceHolding } from '../tracing/trace-records.js';
 
 /**
  * The gateway's durable state behind one ASYNC interface: SQLite here (sqlite-store.ts), PostgreSQL
@@ -230,6 +231,14 @@ export interface Store {
   addRelease(release: { manifest: string; builds: readonly AdmittedBuild[] }, audit: AuditInput): Promise<{ added: number }>;
   /** Every admitted build, oldest first; a build signed by two keys appears once per key. */
   listReleases(): Promise<AdmittedBuild[]>;
+
+  // Leak tracing (issue 17, gateway/tracing/): fingerprints of answers, never their text.
+  /** Stores one answer's fingerprints and who it went to; a call traced twice keeps the first. */
+  addTrace(trace: AnswerTrace): Promise<void>;
+  /** Every (fingerprint, call) pair for these fingerprints. */
+  traceHolders(fingerprints: readonly number[]): Promise<TraceHolding[]>;
+  /** Deletes the traces made before `cutoff` (ISO time); returns how many calls went. */
+  deleteTracesBefore(cutoff: string): Promise<number>;
 
   close(): Promise<void>;
 }

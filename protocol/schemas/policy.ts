@@ -33,6 +33,8 @@ export const policy = z.strictObject({
   chatHistory: z.enum(['none', 'encrypted']).default('none'),
   /** Prompts and outputs are audited only when this is on. */
   auditContent: z.boolean().default(false),
+  /** Days the leak-tracing fingerprints of an answer are kept (gateway/tracing/); older ones are deleted. */
+  traceRetentionDays: z.number().int().min(1).max(3650).default(90),
 });
 export type Policy = z.infer<typeof policy>;
 /** A policy file as written: every field with a default may be left out. */

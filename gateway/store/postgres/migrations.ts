@@ -140,4 +140,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_by_time ON audit (time COLLATE "C");
     `,
   },
+  {
+    version: 6,
+    name: 'leak tracing: traced calls and their winnowed keyed fingerprints, no answer text',
+    sql: `
+      CREATE TABLE trace_calls (
+        call_id text PRIMARY KEY,
+        tester text NOT NULL,
+        device_id text NOT NULL,
+        model text NOT NULL,
+        created_at text NOT NULL
+      );
+      CREATE INDEX trace_calls_by_time ON trace_calls (created_at COLLATE "C");
+      CREATE TABLE trace_fingerprints (
+        hash bigint NOT NULL,
+        call_id text NOT NULL REFERENCES trace_calls(call_id) ON DELETE CASCADE,
+        created_at text NOT NULL,
+        PRIMARY KEY (hash, call_id)
+      );
+      CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call_id);
+    `,
+  },
 ];

@@ -479,5 +479,29 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         await harness.dispose();
       }
     });
+
+    it('keeps answer traces (fingerprints and who the answer went to), finds their holders and deletes expired ones', async () => {
+      const harness = await factory();
+      try {
+        const store = await harness.open(new Clock().now);
+        const call = (callId: string, createdAt: string, fingerprints: number[]) => ({ callId, tester: 'ada@example.com', deviceId: `dev_${callId}`, model: 'demo', createdAt, fingerprints });
+        // 48-bit fingerprints: the largest must come back exactly (BIGINT on PostgreSQL, not a float).
+        const big = 2 ** 48 - 1;
+        await store.addTrace(call('c1', '2030-01-01T00:00:00.000Z', [1, 2, big]));
+        await store.addTrace(call('c2', '2030-01-05T00:00:00.000Z', [2, 3]));
+        // The same call traced again keeps the first fingerprints.
+        await store.addTrace(call('c1', '2030-01-06T00:00:00.000Z', [99]));
+        const holders = await store.traceHolders([2, big, 99, 12345]);
+        const seen = holders.map((h) => `${h.fingerprint}:${h.callId}`).sort();
+        expect(seen).toEqual([`${big}:c1`, '2:c1', '2:c2'].sort());
+        expect(holders.find((h) => h.callId === 'c2')).toMatchObject({ tester: 'ada@example.com', deviceId: 'dev_c2', model: 'demo', createdAt: '2030-01-05T00:00:00.000Z' });
+        expect(await store.traceHolders([])).toEqual([]);
+        expect(await store.deleteTracesBefore('2030-01-03T00:00:00.000Z')).toBe(1);
+        expect((await store.traceHolders([1, 2, 3, big])).map((h) => `${h.fingerprint}:${h.callId}`).sort()).toEqual(['2:c2', '3:c2']);
+        await store.close();
+      } finally {
+        await harness.dispose();
+      }
+    });
   });
 }

@@ -1,0 +1,98 @@
+/**
+ * Issue 17 through a real gateway (demo upstream): each answer streamed to a tester is
+ * fingerprinted after its call under DATA/trace.key, and the store keeps the fingerprints and who
+ * the answer went to, never the answer's words.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintWords } from '../../../gateway/tracing/fingerprint.js';
+import { wordsOf } from '../../../gateway/tracing/normalise.js';
+import { startGateway, type TestGateway } from '../../helpers/gateway.js';
+import type { TestDevice } from '../../helpers/pinned-client.js';
+import { openStream } from '../model/streaming-device.js';
+
+interface Streamed {
+  text: string;
+  device: TestDevice;
+}
+
+async function streamAnswer(device: TestDevice, prompt: string): Promise<Streamed> {
+  const events = await (await openStream(device, 'POST', '/v1/chat/completions', { model: 'airlock-demo', stream: true, messages: [{ role: 'user', content: prompt }] })).rest();
+  const text = events
+    .filter((e) => e.data !== '[DONE]')
+    .map((e) => (JSON.parse(e.data) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? '')
+    .join('');
+  return { text, device };
+}
+
+function storedRows(dataDir: string): { call_id: string; tester: string; device_id: string; hash: number }[] {
+  const db = new Database(join(dataDir, 'airlock.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT c.call_id, c.tester, c.device_id, f.hash FROM trace_fingerprints f JOIN trace_calls c USING (call_id)').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+/** Every byte of the store's files (database, WAL), as lowercase text. */
+async function storeText(dataDir: string): Promise<string> {
+  const files = (await readdir(dataDir)).filter((f) => f.startsWith('airlock.db'));
+  return (await Promise.all(files.map((f) => readFile(join(dataDir, f))))).map((b) => b.toString('latin1').toLowerCase()).join('\n');
+}
+
+async function until<T>(probe: () => T | undefined, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('leak tracing through the gateway', () => {
+  let gw: TestGateway;
+  const answers: Streamed[] = [];
+  /** The store files' text before any answer: words the gateway itself writes (model ids, audit types). */
+  let before = '';
+  beforeAll(async () => {
+    gw = await startGateway();
+    const ada = await gw.enrolledDevice('ada@example.com');
+    const bob = await gw.enrolledDevice('bob@example.com');
+    await streamAnswer(ada, 'hello');
+    before = await storeText(gw.dataDir);
+    const topics = ['glaciers', 'compilers', 'beekeeping', 'tidal power', 'bread baking', 'railway signalling'];
+    for (const [i, topic] of topics.entries()) answers.push(await streamAnswer(i % 2 === 0 ? ada : bob, `Explain ${topic} in depth`));
+  });
+  afterAll(() => gw?.stop());
+
+  it('fingerprints each streamed answer under the trace key, with its tester and device', async () => {
+    const key = Buffer.from((await readFile(join(gw.dataDir, 'trace.key'), 'utf8')).trim(), 'base64url');
+    const rows = await until(() => {
+      const r = storedRows(gw.dataDir);
+      return new Set(r.map((row) => row.call_id)).size === answers.length + 1 ? r : undefined;
+    });
+    for (const answer of answers) {
+      const expected = fingerprintWords(wordsOf(answer.text), key).sort((a, b) => a - b);
+      const mine = rows.filter((r) => r.device_id === answer.device.deviceId);
+      const call = [...new Set(mine.map((r) => r.call_id))].find((id) => {
+        const got = mine.filter((r) => r.call_id === id).map((r) => r.hash).sort((a, b) => a - b);
+        return JSON.stringify(got) === JSON.stringify(expected);
+      });
+      expect(call, answer.text.slice(0, 80)).toBeDefined();
+      expect(mine.find((r) => r.call_id === call)!.tester).toBe(answer.device.tester);
+    }
+  });
+
+  it('keeps none of the answers\' words in the store files', async () => {
+    const distinctive = new Set(answers.flatMap((a) => wordsOf(a.text)).filter((w) => w.length >= 6));
+    expect(distinctive.size).toBeGreaterThan(20);
+    for (const word of distinctive) if (before.includes(word)) distinctive.delete(word);
+    expect(distinctive.size).toBeGreaterThan(20);
+    const bytes = await storeText(gw.dataDir);
+    const found = [...distinctive].filter((w) => bytes.includes(w));
+    expect(found).toEqual([]);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * The answer tracer on a real SQLite store with a fake clock: answers are stored as fingerprints
+ * after trace() returns, and are gone once `traceRetentionDays` have passed.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
+import { createAnswerTracer } from '../../../gateway/tracing/answer-tracer.js';
+import { fingerprintWords } from '../../../gateway/tracing/fingerprint.js';
+import { wordsOf } from '../../../gateway/tracing/normalise.js';
+import { answerCorpus } from '../../helpers/answer-corpus.js';
+
+const KEY = Buffer.alloc(32, 3);
+const DAY = 24 * 60 * 60 * 1000;
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+describe('answer tracer', () => {
+  it('stores answers as fingerprints off the caller, and deletes them after the retention period', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-tracer-'));
+    dirs.push(dir);
+    let now = Date.parse('2030-01-01T00:00:00.000Z');
+    const store = openSqliteStore(join(dir, 'airlock.db'), { now: () => new Date(now) });
+    const warnings: string[] = [];
+    const tracer = createAnswerTracer({ sink: store, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
+    try {
+      const corpus = answerCorpus(2);
+      const fingerprints = fingerprintWords(wordsOf(corpus.answer(0)), KEY);
+      tracer.trace({ callId: 'old', tester: 'ada@example.com', deviceId: 'dev_a', model: 'demo' }, corpus.answer(0));
+      // trace() only queues: nothing is stored before the event loop turns.
+      expect(await store.traceHolders(fingerprints)).toEqual([]);
+      await tracer.idle();
+      expect(new Set((await store.traceHolders(fingerprints)).map((h) => h.callId))).toEqual(new Set(['old']));
+
+      now += 20 * DAY;
+      tracer.trace({ callId: 'new', tester: 'bob@example.com', deviceId: 'dev_b', model: 'demo' }, corpus.answer(0));
+      await tracer.idle();
+      now += 11 * DAY;
+      expect(await tracer.expire()).toBe(1);
+      const left = await store.traceHolders(fingerprints);
+      expect(new Set(left.map((h) => h.callId))).toEqual(new Set(['new']));
+      expect(left).toHaveLength(fingerprints.length);
+      expect(warnings).toEqual([]);
+    } finally {
+      await tracer.close();
+      await store.close();
+    }
+  });
+});
