@@ -18,6 +18,7 @@ import { actorOf, adminDetails, type AdminIdentity } from './identity.js';
 import { connectedDevices, deviceDetail } from './status.js';
 import { usageFromStore } from './usage.js';
 import { diffPolicies } from '../policy/diff.js';
+import { traceLeak } from '../tracing/trace-leak.js';
 
 /** A refused admin command; `code` goes back over the socket and the CLI exits non-zero. */
 export class AdminError extends Error {
@@ -45,6 +46,8 @@ export interface AdminDeps {
   live?: { hub: ConnectionHub; devices: DeviceDirectory; policy: PolicyHolder; locks: LockRegistry };
   /** Without a running gateway: the policy file as it would be loaded at the next start. */
   loadPolicy: () => Promise<Policy>;
+  /** The leak-tracing key (DATA/trace.key), for `trace`; absent, `trace` is unavailable. */
+  traceKey?: () => Promise<Buffer>;
 }
 
 export const deviceSummaryOf = (d: DeviceRecord) => ({ id: d.id, tester: d.tester, status: d.status, platform: d.platform, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt });
@@ -183,6 +186,18 @@ export function createAdminOperations(deps: AdminDeps): AdminOperations {
         } catch (error) {
           throw new AdminError('bad_request', `The policy was not reloaded (the one in force stays): ${error instanceof Error ? error.message : String(error)}`);
         }
+      }
+      case 'trace': {
+        if (!deps.traceKey) throw new AdminError('unavailable', 'Leak tracing needs the data directory\'s trace key (DATA/trace.key); run trace with --data pointing at the gateway\'s data directory.');
+        const report = await traceLeak({ holders: (f) => store.traceHolders(f), key: await deps.traceKey() }, request.text);
+        const top = report.verdict === 'attributed' ? report.calls[0] : undefined;
+        await store.appendAudit({
+          type: 'admin.trace',
+          actor,
+          subject: `sha256:${report.textSha256}`,
+          details: { ...by, textSha256: report.textSha256, words: report.words, verdict: report.verdict, matches: report.calls.length, ...(top ? { callId: top.callId, tester: top.tester, deviceId: top.deviceId } : {}) },
+        });
+        return report;
       }
       case 'release.add':
         return addRelease(deps, request.manifest, actor, by);

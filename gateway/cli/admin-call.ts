@@ -7,6 +7,7 @@ import { AdminError } from '../admin/operations.js';
 import { callAdminSocket } from '../admin/socket-client.js';
 import { socketIsLive } from '../admin/socket-server.js';
 import { assertPrivate, dataPaths, DataDirError } from '../config/data-dir.js';
+import { loadTraceKey } from '../tracing/trace-key.js';
 
 /** The running gateway did not answer on its admin socket, or the shared store cannot be reached. */
 export class UnreachableError extends Error {
@@ -78,7 +79,7 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
   }
   try {
     // No gateway: this process acts on the store itself, as the user running it.
-    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, backupPin: () => readNextPin(paths.dir), loadPolicy: () => loadPolicyFile(paths.policy) })(request, invokingIdentity());
+    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, backupPin: () => readNextPin(paths.dir), loadPolicy: () => loadPolicyFile(paths.policy), traceKey: () => loadTraceKey(paths.traceKey) })(request, invokingIdentity());
   } finally {
     await store.close();
   }

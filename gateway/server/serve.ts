@@ -154,9 +154,10 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
     // Leak tracing (gateway/tracing/): answers fingerprinted after their calls, under DATA/trace.key.
+    const traceKey = await loadTraceKey(paths.traceKey);
     tracer = createAnswerTracer({
       sink: store,
-      key: await loadTraceKey(paths.traceKey),
+      key: traceKey,
       retentionDays: () => policy.current().traceRetentionDays,
       nowMs: () => clock.nowMs(),
       warn: (message, details) => log.warn(message, details),
@@ -185,6 +186,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       backupPin: () => readNextPin(paths.dir),
       live: { hub, devices, policy, locks },
       loadPolicy: () => loadPolicyFile(paths.policy),
+      traceKey: async () => traceKey,
     });
     const operations = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, createTlsReloader(app.server, paths));
     const run = metrics?.admin(operations) ?? operations;

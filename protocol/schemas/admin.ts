@@ -42,6 +42,8 @@ export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('policy.reload') }),
   z.strictObject({ op: z.literal('release.add'), manifest: z.string().max(1_000_000) }),
   z.strictObject({ op: z.literal('console.link') }),
+  /** `trace FILE|-`: a suspected leak to match against the answers' fingerprints (not stored; its hash is audited). */
+  z.strictObject({ op: z.literal('trace'), text: z.string().min(1).max(1_000_000) }),
   /** After `cert renew`: the running gateway serves the new server certificate to new connections. */
   z.strictObject({ op: z.literal('tls.reload') }),
 ]);

@@ -13,6 +13,7 @@ import { lockRemove } from './lock-remove.js';
 import { status } from './status.js';
 import { testerResume } from './tester-resume.js';
 import { usage } from './usage.js';
+import { trace } from './trace.js';
 import { inviteCreate } from './invite-create.js';
 import { inviteList } from './invite-list.js';
 import { inviteRevoke } from './invite-revoke.js';
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CliCommand[] = [
   dev,
   status,
   usage,
+  trace,
   inviteCreate,
   inviteList,
   inviteRevoke,

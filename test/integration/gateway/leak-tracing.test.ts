@@ -3,11 +3,13 @@
  * fingerprinted after its call under DATA/trace.key, and the store keeps the fingerprints and who
  * the answer went to, never the answer's words.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_LABEL } from '../../../gateway/model/demo-answers.js';
 import { fingerprintWords } from '../../../gateway/tracing/fingerprint.js';
+import type { TraceReport } from '../../../gateway/tracing/trace-leak.js';
 import { wordsOf } from '../../../gateway/tracing/normalise.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import type { TestDevice } from '../../helpers/pinned-client.js';
@@ -16,6 +18,20 @@ import { openStream } from '../model/streaming-device.js';
 interface Streamed {
   text: string;
   device: TestDevice;
+  /** The call id the store holds this answer's fingerprints under (found by the first test). */
+  callId?: string;
+}
+
+/**
+ * A copier's paste of 100 words of `answer`: case flipped, punctuation changed, reflowed onto
+ * short lines, and one word in ten replaced.
+ */
+function pastedBack(answer: string): string {
+  const words = answer.replace(/[*_`#>|-]/gu, ' ').split(/\s+/u).filter(Boolean).slice(25, 125);
+  const edited = words.map((w, i) => (i % 10 === 5 ? 'zebra' : i % 3 === 0 ? w.toUpperCase() : w.toLowerCase().replace(/[.,:;]$/u, i % 2 ? '!' : ';')));
+  const lines: string[] = [];
+  for (let i = 0; i < edited.length; i += 6) lines.push(edited.slice(i, i + 6).join(' '));
+  return lines.join('\n');
 }
 
 async function streamAnswer(device: TestDevice, prompt: string): Promise<Streamed> {
@@ -82,6 +98,7 @@ describe('leak tracing through the gateway', () => {
         return JSON.stringify(got) === JSON.stringify(expected);
       });
       expect(call, answer.text.slice(0, 80)).toBeDefined();
+      answer.callId = call!;
       expect(mine.find((r) => r.call_id === call)!.tester).toBe(answer.device.tester);
     }
   });
@@ -94,5 +111,52 @@ describe('leak tracing through the gateway', () => {
     const bytes = await storeText(gw.dataDir);
     const found = [...distinctive].filter((w) => bytes.includes(w));
     expect(found).toEqual([]);
+  });
+
+  async function trace(name: string, text: string): Promise<TraceReport> {
+    const file = join(gw.dataDir, '..', `${name}.txt`);
+    await writeFile(file, text);
+    const result = await gw.cli(['trace', file, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    return result.json<TraceReport>();
+  }
+
+  it('traces a pasted-back answer (case, punctuation, line breaks changed, one word in ten replaced) to its tester, device and call', async () => {
+    for (const answer of [answers[2]!, answers[3]!]) {
+      const leak = pastedBack(answer.text);
+      expect(leak.split(/\s+/u).length).toBe(100);
+      const report = await trace(`leak-${answer.callId}`, leak);
+      expect(report.verdict).toBe('attributed');
+      expect(report.calls[0]).toMatchObject({ callId: answer.callId, tester: answer.device.tester, deviceId: answer.device.deviceId, model: 'airlock-demo' });
+      expect(report.calls[0]!.coverage).toBeGreaterThan(0.3);
+      expect(report.calls[1]?.coverage ?? 0).toBeLessThan(report.calls[0]!.coverage / 3);
+    }
+    const human = await gw.cli(['trace', join(gw.dataDir, '..', `leak-${answers[2]!.callId}.txt`)]);
+    expect(human.stdout).toContain('Attributed');
+    expect(human.stdout).toContain(answers[2]!.device.deviceId!);
+  });
+
+  it('a text sharing only the demo\'s boilerplate opening line is inconclusive and names nobody', async () => {
+    const report = await trace('boilerplate', DEMO_LABEL.replace(/_/gu, '').toUpperCase());
+    expect(report.verdict).toBe('inconclusive');
+    expect(report.calls.length).toBeGreaterThan(0);
+    expect(report.calls.every((c) => c.distinctive === 0)).toBe(true);
+    const human = await gw.cli(['trace', join(gw.dataDir, '..', 'boilerplate.txt')]);
+    expect(human.stdout).toContain('Inconclusive');
+  });
+
+  it('an unrelated text matches nothing', async () => {
+    const report = await trace('unrelated', 'Tomatoes ripen faster on the windowsill when a banana sits beside them, my grandmother used to say every August while she canned the last of the harvest.');
+    expect(report).toMatchObject({ verdict: 'no-match', calls: [] });
+  });
+
+  it('audits each trace as an admin action with the text\'s hash, not the text', async () => {
+    const tail = await gw.cli(['audit', 'tail', '--json', '-n', '20']);
+    const traces = tail.json<{ type: string; subject: string; details: Record<string, unknown> }[]>().filter((e) => e.type === 'admin.trace');
+    expect(traces.length).toBeGreaterThanOrEqual(4);
+    const attributed = traces.find((e) => e.details.verdict === 'attributed')!;
+    expect(attributed.subject).toMatch(/^sha256:[0-9a-f]{64}$/u);
+    expect(attributed.details).toMatchObject({ callId: answers[2]!.callId, tester: answers[2]!.device.tester });
+    expect(JSON.stringify(traces)).not.toContain('zebra');
   });
 });

@@ -1,0 +1,70 @@
+/**
+ * `airlock-gateway trace`: a suspected leak fingerprinted the same way answers are, matched against
+ * the stored fingerprints, and the calls it matches ranked (score.ts). The text itself is not kept;
+ * the audit entry of the trace holds its SHA-256.
+ */
+import { createHash } from 'node:crypto';
+import { wordsOf } from './normalise.js';
+import { DEFAULT_WINNOW, fingerprintWords, guaranteedRun, type WinnowSettings } from './fingerprint.js';
+import { DEFAULT_TRACE, scoreLeak, type TraceSettings } from './score.js';
+import type { TracedCall, TraceHolding } from './trace-records.js';
+
+export interface TracedMatch {
+  callId: string;
+  tester: string;
+  deviceId: string;
+  model: string;
+  time: string;
+  /** Weighted share of the leak's fingerprints this answer holds, 0..1. */
+  coverage: number;
+  matched: number;
+  /** Matched fingerprints few answers hold (boilerplate excluded). */
+  distinctive: number;
+}
+
+export interface TraceReport {
+  verdict: 'attributed' | 'inconclusive' | 'no-match';
+  /** SHA-256 (hex) of the traced text as given: what the audit entry records instead of the text. */
+  textSha256: string;
+  words: number;
+  fingerprints: number;
+  /** The shortest run of words shared with an answer that is always found. */
+  guaranteedRun: number;
+  calls: TracedMatch[];
+}
+
+export async function traceLeak(
+  deps: { holders: (fingerprints: readonly number[]) => Promise<TraceHolding[]>; key: Buffer },
+  text: string,
+  settings: { winnow?: WinnowSettings; trace?: TraceSettings } = {},
+): Promise<TraceReport> {
+  const winnow = settings.winnow ?? DEFAULT_WINNOW;
+  const words = wordsOf(text);
+  const leak = fingerprintWords(words, deps.key, winnow);
+  const holdings = leak.length === 0 ? [] : await deps.holders(leak);
+  const calls = new Map<string, TracedCall>();
+  const byFingerprint = new Map<number, TracedCall[]>();
+  for (const h of holdings) {
+    const call = calls.get(h.callId) ?? { callId: h.callId, tester: h.tester, deviceId: h.deviceId, model: h.model, createdAt: h.createdAt };
+    calls.set(h.callId, call);
+    byFingerprint.set(h.fingerprint, [...(byFingerprint.get(h.fingerprint) ?? []), call]);
+  }
+  const verdict = scoreLeak(leak, (f) => byFingerprint.get(f) ?? [], settings.trace ?? DEFAULT_TRACE);
+  return {
+    verdict: verdict.kind,
+    textSha256: createHash('sha256').update(text).digest('hex'),
+    words: words.length,
+    fingerprints: verdict.leakFingerprints,
+    guaranteedRun: guaranteedRun(winnow),
+    calls: verdict.ranked.map((m) => ({
+      callId: m.call.callId,
+      tester: m.call.tester,
+      deviceId: m.call.deviceId,
+      model: m.call.model,
+      time: m.call.createdAt,
+      coverage: Math.round(m.coverage * 1000) / 1000,
+      matched: m.matched,
+      distinctive: m.distinctive,
+    })),
+  };
+}
