@@ -16,7 +16,7 @@ export interface WinnowSettings {
   w: number;
 }
 
-/** Chosen from bench/parts/70-tracing.ts: 8-word runs always found, about one fingerprint per 2.5 words. */
+/** Measured in bench/parts/70-tracing.ts (only these settings so far, no sweep): 8-word runs always found, about one fingerprint per 3 words. */
 export const DEFAULT_WINNOW: WinnowSettings = { k: 4, w: 5 };
 
 /** The shortest shared run of words that is always found. */
