@@ -14,7 +14,7 @@ export const DEMO_LABEL = '_Demo model: this answer is made up by the Airlock ga
 const STOP_WORDS = new Set(('a an and are as at be but by can could do does for from give have how i in into is it its me my of on or our please show some tell than that the their them then there these this to us was we what when where which who why will with would you your about write make list steps explain compare table code long short give more describe versus detail detailed depth overview essay ideas tips ways write function script').split(' '));
 
 /** A small seeded generator (mulberry32): the same seed, the same choices. */
-function generator(seed: number): () => number {
+export function generator(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

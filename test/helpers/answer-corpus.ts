@@ -5,18 +5,10 @@
  * from answers with the edits a copier makes (case, reflow, markdown stripped, words substituted,
  * sentences dropped); and unrelated texts from another vocabulary region.
  */
+import { generator } from '../../gateway/model/demo-answers.js';
 
-/** mulberry32: small, fast, seeded; the same seed gives the same corpus on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the demo upstream's generator): the same seed gives the same corpus on every machine. */
+export const seededRandom = generator;
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'te', 'vo', 'pi', 'da', 'ge', 'ho', 'ju', 'ri', 'zo', 'fe', 'bu', 'cy', 'wa', 'xe', 'tor', 'lin', 'mar', 'sen', 'dol', 'ver', 'gan', 'pul'];
 const FUNCTION_WORDS = ['the', 'of', 'and', 'to', 'a', 'in', 'is', 'that', 'for', 'it', 'as', 'with', 'on', 'be', 'this', 'by', 'are', 'or', 'can', 'from', 'you', 'an', 'which', 'when', 'more'];
