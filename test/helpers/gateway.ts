@@ -53,6 +53,8 @@ export interface StartGatewayOptions {
   env?: Record<string, string>;
   /** Extra `serve` arguments. */
   args?: string[];
+  /** How long `serve` may take to print its first line (default 45 s); a bench on a busy machine may need more. */
+  startTimeoutMs?: number;
   /** `--store`: a `postgres://` URL to share one store between instances (default: SQLite in the data dir). */
   store?: string;
 }
@@ -127,12 +129,14 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
 
   const first = await new Promise<{ url: string; pin: string; listen?: string; models?: string[]; metrics?: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    // 45 s: a loaded 2-core machine has taken over 20 s to start one (hooks allow 60 s). A gateway
-    // that has not started by then is killed, never left running behind a failed test.
+    // 45 s by default: a loaded 2-core machine has taken over 20 s to start one (hooks allow 60 s). A
+    // gateway that has not started by then is killed, never left running behind a failed test.
+    const limitMs = options.startTimeoutMs ?? 45_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`gateway did not start in 45 s:\n${stderr}`));
-    }, 45_000);
+      reject(new Error(`gateway did not start in ${limitMs / 1000} s:
+${stderr}`));
+    }, limitMs);
     lines.once('line', (line) => {
       clearTimeout(timer);
       try {
