@@ -62,6 +62,7 @@ export interface ConsoleApi {
   register(app: FastifyInstance, sessionOf: (request: FastifyRequest) => ConsoleSession): void;
 }
 
+const FIGURES_TTL_MS = 5_000;
 const PERIOD_MS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 
 const auditEntryOf = (e: AuditEntry): ConsoleAuditEntry => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, subject: e.subject, details: JSON.parse(e.details) as unknown, prevHash: e.prevHash, hash: e.hash });
@@ -91,6 +92,23 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
     return { entries, partial: entries.length >= scanLimit };
   }
 
+  // The 24 h figures read many audit entries; hourly charts may be a few seconds old (the live
+  // counts beside them are not).
+  let figures: { atMs: number; value: Promise<Pick<ConsoleOverview, 'hours' | 'refusals' | 'partial'>> } | undefined;
+  function dayFigures(now: number) {
+    if (!figures || now - figures.atMs > FIGURES_TTL_MS) {
+      const since = now - PERIOD_MS['24h'];
+      const value = Promise.all([entriesSince(since, 'model.call'), entriesSince(since, 'refusal')]).then(([calls, refusals]) => ({
+        hours: callsPerHour(calls.entries, now),
+        refusals: refusalsByCode([...refusals.entries, ...calls.entries]),
+        partial: calls.partial || refusals.partial,
+      }));
+      figures = { atMs: now, value };
+      value.catch(() => (figures = undefined));
+    }
+    return figures.value;
+  }
+
   function connectionsOf(id: string) {
     return { channels: deps.hub.count({ deviceId: id, kind: 'events' }), streams: deps.hub.count({ deviceId: id, kind: 'stream' }) };
   }
@@ -100,10 +118,8 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       app.get('/api/overview', async (request): Promise<ConsoleOverview> => {
         const session = sessionOf(request);
         const now = deps.clock.nowMs();
-        const since = now - PERIOD_MS['24h'];
-        const [calls, refusals, devices, testers, head, connected] = await Promise.all([
-          entriesSince(since, 'model.call'),
-          entriesSince(since, 'refusal'),
+        const [day, devices, testers, head, connected] = await Promise.all([
+          dayFigures(now),
           op<ConsoleDeviceRow[]>({ op: 'device.list' }, session),
           op<unknown[]>({ op: 'tester.list' }, session),
           deps.store.auditTail(1),
@@ -116,9 +132,7 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
           openChannels: deps.hub.count({ kind: 'events' }),
           devices: { active: devices.filter((d) => d.status === 'active').length, revoked: devices.filter((d) => d.status !== 'active').length },
           testers: testers.length,
-          hours: callsPerHour(calls.entries, now),
-          refusals: refusalsByCode([...refusals.entries, ...calls.entries]),
-          partial: calls.partial || refusals.partial,
+          ...day,
           connected: connected.slice().sort((a, b) => a.since.localeCompare(b.since)).slice(0, 50),
           audit: { head: last ? { seq: last.seq, hash: last.hash, time: last.time } : null, lastVerify: deps.lastVerify() },
         };

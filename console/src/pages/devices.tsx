@@ -5,10 +5,14 @@ import { when } from '../components/format.js';
 import { useLoad } from '../live.js';
 import { hrefOf } from '../route.js';
 
+/** Rows drawn at once: a table of thousands costs the browser more than any search saves. */
+const SHOWN = 100;
+
 export function DevicesPage() {
   const { data, error } = useLoad(() => get<ConsoleDeviceRow[]>('/api/devices'), []);
   const [query, setQuery] = useState('');
   const [onlyConnected, setOnlyConnected] = useState(false);
+  const [showAll, setShowAll] = useState(false);
   const q = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
     () => (data ?? []).filter((d) => (!onlyConnected || d.channels + d.streams > 0) && (!q || d.id.toLowerCase().includes(q) || d.tester.toLowerCase().includes(q) || d.platform.includes(q) || d.status.includes(q) || (d.locked && 'locked'.includes(q)))),
@@ -40,7 +44,7 @@ export function DevicesPage() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((d) => (
+          {(showAll ? rows : rows.slice(0, SHOWN)).map((d) => (
             <tr key={d.id}>
               <td className="mono">
                 <a href={hrefOf({ page: 'device', id: d.id })}>{d.id}</a>
@@ -57,6 +61,14 @@ export function DevicesPage() {
           ))}
         </tbody>
       </table>
+      {!showAll && rows.length > SHOWN && (
+        <p className="muted small">
+          The first {SHOWN} of {rows.length.toLocaleString()}: narrow the search, or{' '}
+          <button type="button" onClick={() => setShowAll(true)}>
+            show all
+          </button>
+        </p>
+      )}
     </section>
   );
 }
