@@ -161,14 +161,15 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await page.getByTestId('audit-table').waitFor();
     await page.getByRole('textbox', { name: 'Type starts with' }).fill('admin.device.revoke');
     await page.getByRole('button', { name: 'Filter' }).click();
-    const row = page.locator('[data-testid=audit-table] tbody tr', { hasText: ada.deviceId! });
+    // The filtered page replaces the unfiltered one: wait for the revocation row itself.
+    const row = page.locator('[data-testid=audit-table] tbody tr', { hasText: ada.deviceId! }).filter({ hasText: 'admin.device.revoke' });
     await row.waitFor();
     const text = (await row.textContent()) ?? '';
     expect(text).toContain(`admin:${OS_USER} via console`);
     expect(text).toContain('laptop lost');
     expect(text).toContain('ticket 4711');
     // The CLI's revocation is there too, under its own actor.
-    await page.locator('[data-testid=audit-table] tbody tr', { hasText: bob.deviceId! }).waitFor();
+    await page.locator('[data-testid=audit-table] tbody tr', { hasText: bob.deviceId! }).filter({ hasText: 'admin.device.revoke' }).waitFor();
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect.poll(() => page.getByTestId('verify-result').textContent()).toMatch(/^The chain verifies: \d+ entries\. Head \d+:[0-9a-f]{64}/);
     await snap(page, 'console-audit');
