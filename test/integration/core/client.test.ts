@@ -38,7 +38,7 @@ describe('client core against a real gateway', () => {
     const app = await open();
     expect(app.client.state()).toEqual({ kind: 'not-enrolled' });
     const link = await gw.invite('alice@example.com');
-    expect(app.client.previewInvite(link)).toEqual({ gateway: gw.url, host: new URL(gw.url).host, pins: [gw.pin] });
+    await expect(app.client.previewInvite(link)).resolves.toEqual({ gateway: gw.url, host: new URL(gw.url).host, pins: [gw.pin] });
 
     const state = await app.client.enroll(link);
     expect(state).toMatchObject({ kind: 'enrolled', gateway: gw.url, tester: 'alice@example.com' });
@@ -184,7 +184,7 @@ describe('client core against a real gateway', () => {
       formatInviteLink({ ...link, pins: ['sha256/not-a-pin'] }),
       formatInviteLink({ ...link, pins: ['md5/AAAA'] }),
     ]) {
-      expect(() => app.client.previewInvite(bad)).toThrow(/not valid/);
+      await expect(app.client.previewInvite(bad)).rejects.toThrow(/not valid/);
       await expect(app.client.enroll(bad)).rejects.toMatchObject({ code: 'invite_invalid' });
     }
 

@@ -95,7 +95,8 @@ describe('admin commands', () => {
     } finally {
       await again.stop();
     }
-  });
+    // Two gateway starts and six CLI processes: over 30 s on a loaded 2-core machine.
+  }, 90_000);
 });
 
 describe('airlock-gateway dev', () => {
