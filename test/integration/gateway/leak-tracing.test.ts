@@ -128,7 +128,9 @@ describe('leak tracing through the gateway', () => {
       const report = await trace(`leak-${answer.callId}`, leak);
       expect(report.verdict).toBe('attributed');
       expect(report.calls[0]).toMatchObject({ callId: answer.callId, tester: answer.device.tester, deviceId: answer.device.deviceId, model: 'airlock-demo' });
-      expect(report.calls[0]!.coverage).toBeGreaterThan(0.3);
+      // Every tenth word replaced breaks about 40% of the word 4-grams; which of them winnowing keeps
+      // depends on the gateway's random trace key, so coverage varies by run (0.22 to 0.36 seen).
+      expect(report.calls[0]!.coverage).toBeGreaterThan(0.15);
       // The demo's answers share phrasing, so a runner-up may hold up to about half the leader's
       // coverage (0.155 against 0.334 was seen): the leader must still stand clearly apart.
       expect(report.calls[1]?.coverage ?? 0).toBeLessThan(report.calls[0]!.coverage * 0.6);
