@@ -21,13 +21,16 @@ done
 # python3 (node-gyp), pkg-config and libsecret-1-dev (keytar). The keychain in tests is gnome-keyring in a
 # private D-Bus session; the renderer e2e and the browser preview run in Debian's Chromium (under Xvfb
 # where needed); nginx is the benchmark's floor reference; PostgreSQL backs the several-instances store.
+# tpm2-tools is how the app uses a TPM 2.0 for its device key (without it the app uses the keychain);
+# swtpm + swtpm-tools are the software TPM (with swtpm_setup's local EK CA) that tests and the bench use.
+tpm="tpm2-tools swtpm swtpm-tools"
 build="build-essential python3 pkg-config libsecret-1-dev"
 case "$purpose" in
   install) wanted="$build" ;;
-  start) wanted="$build gnome-keyring dbus-x11 chromium" ;;
-  test)  wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql" ;;
-  bench) wanted="$build gnome-keyring dbus-x11 nginx postgresql" ;;
-  all)   wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql" ;;
+  start) wanted="$build gnome-keyring dbus-x11 chromium tpm2-tools" ;;
+  test)  wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql $tpm" ;;
+  bench) wanted="$build gnome-keyring dbus-x11 nginx postgresql $tpm" ;;
+  all)   wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql $tpm" ;;
   *) echo "airlock: system-deps.sh: unknown purpose $purpose (use install, start, test, bench or all)" >&2; exit 2 ;;
 esac
 
