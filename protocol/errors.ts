@@ -32,6 +32,11 @@ export const ERRORS = {
   // Extensions of PROTOCOL.md's table (docs/PROTOCOL-CHANGES.md): a failure that is not a refusal.
   internal_error: { status: 500, message: 'The gateway failed. Try again later; if it persists, tell your admin.' },
   unavailable: { status: 503, message: 'The gateway is reconnecting to its store. Try again in a moment.' },
+  // TPM-bound device keys (PROTOCOL.md, "TPM-bound device keys"; issue 18).
+  tpm_ek_untrusted: { status: 403, message: 'This computer\'s TPM is not from a maker this gateway trusts. Tell your admin; the app can enroll with the keychain if the policy allows it.' },
+  tpm_activation_invalid: { status: 401, message: 'The TPM proof does not match this enrollment (unknown, expired, already used, or a wrong secret). Start the enrollment again.' },
+  tpm_certify_invalid: { status: 401, message: 'The TPM did not prove that the device key is held in it. Start the enrollment again; if it happens again, tell your admin.' },
+  tpm_required: { status: 403, message: 'This gateway requires a device key held in a TPM 2.0 chip. Make sure the TPM is on and you may use /dev/tpmrm0 (join the tss group), then enroll again with a new invite.' },
   // Client-side only: never sent by a gateway, raised by the app's pinned transport.
   connection_not_trusted: { status: 0, message: 'Connection not trusted: the gateway did not present the pinned certificate. Do not continue; tell your admin.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -15,6 +15,8 @@ export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-cas
 export const deviceId = z.string().regex(/^dev_[A-Za-z0-9_-]{16,64}$/, 'must be a device id');
 export const inviteId = z.string().regex(/^inv_[A-Za-z0-9_-]{8,64}$/, 'must be an invite id');
 export const email = z.email().max(254);
+/** The invite code: b64u of 32 random bytes. */
+export const inviteCode = b64u.refine((v) => v.length === 43, 'must be 32 bytes of base64url');
 
 /** An `https:` origin with no path, query or fragment (the gateway URL in links and tokens). */
 export const httpsOrigin = z

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { b64u, compactJws, deviceId, email, epochSeconds, ecPublicJwk } from './common.js';
+import { b64u, compactJws, deviceId, email, epochSeconds, ecPublicJwk, inviteCode } from './common.js';
 import { evidence } from './evidence.js';
 import { clientPolicy } from './policy.js';
+import { tpmEnrollProof } from './tpm.js';
 
-/** The invite code: b64u of 32 random bytes. */
-export const inviteCode = b64u.refine((v) => v.length === 43, 'must be 32 bytes of base64url');
+export { inviteCode };
 
 export const enrollChallengeRequest = z.strictObject({ code: inviteCode });
 export const enrollChallengeResponse = z.strictObject({
@@ -13,7 +13,8 @@ export const enrollChallengeResponse = z.strictObject({
   salt: b64u,
 });
 
-export const enrollRequest = z.strictObject({ attestation: compactJws });
+/** `tpm`: the proof of a TPM-held device key (PROTOCOL.md, "TPM-bound device keys"); absent for keychain keys. */
+export const enrollRequest = z.strictObject({ attestation: compactJws, tpm: tpmEnrollProof.optional() });
 export const enrollResponse = z.strictObject({
   deviceId,
   tester: email,

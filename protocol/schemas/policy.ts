@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { platform, keyStorage, appVersion } from './evidence.js';
 import { ecPublicJwk, sha256Hex } from './common.js';
 
+/** One PEM certificate block; it is parsed as X.509 where it is used (gateway/tpm-attestation/). */
+const pemCertificate = z
+  .string()
+  .max(16_384)
+  .regex(/^\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/, 'must be one PEM certificate (-----BEGIN CERTIFICATE----- ...)');
+
 export const limits = z.strictObject({
   requestsPerMinute: z.number().int().positive().default(60),
   tokensPerDay: z.number().int().positive().default(200_000),
@@ -22,6 +28,11 @@ export const policy = z.strictObject({
   requireDiskEncryption: z.boolean().default(false),
   refuseDebugger: z.boolean().default(false),
   minKeyStorage: keyStorage.default('keychain'),
+  /**
+   * CA certificates (PEM) a TPM's endorsement-key certificate must chain to for a `tpm` enrollment
+   * (gateway/tpm-attestation/): manufacturers' roots and intermediates. Empty: no TPM is trusted.
+   */
+  tpmEkCAs: z.array(pemCertificate).max(64).default([]),
   requireTrustedBuild: z.boolean().default(false),
   /** Public keys that sign release manifests (see build/). */
   releaseKeys: z.array(ecPublicJwk).default([]),

@@ -18,6 +18,11 @@ export const sessionAttestationPayload = z.strictObject({
   nonce: b64u,
   iat: epochSeconds,
   evidence,
+  /**
+   * TPM devices only (PROTOCOL.md, "TPM-bound device keys"): RFC 7638 thumbprint of the in-memory
+   * session key that signs this request's proof and every proof of the session.
+   */
+  sessionJkt: b64u.refine((v) => v.length === 43, 'must be a SHA-256 thumbprint').optional(),
 });
 
 /** Claims of the gateway's access token (PROTOCOL.md, "Sessions"). */
