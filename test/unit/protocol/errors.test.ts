@@ -30,6 +30,11 @@ const PROTOCOL_ERRORS: Record<string, number> = {
   internal_error: 500,
   unavailable: 503,
   device_locked: 403,
+  // PROTOCOL.md, "TPM-bound device keys" (issue 18).
+  tpm_ek_untrusted: 403,
+  tpm_activation_invalid: 401,
+  tpm_certify_invalid: 401,
+  tpm_required: 403,
 };
 
 describe('error table (PROTOCOL.md "Errors")', () => {
