@@ -210,9 +210,10 @@ else
   run_step "npm install, not root" airlock "npm install --no-audit --no-fund" fail
   lines="$(grep -c '^airlock: ' "$log_dir/0.log" || true)"
   say "lines from Airlock in that output: $lines (expected 1): $(grep '^airlock: ' "$log_dir/0.log" | head -n3 | tr '\n' ' ')"
-  if [ "$lines" != 1 ] || ! grep -q '^airlock: .*run:  sudo bash scripts/system-deps.sh --for install && npm install$' "$log_dir/0.log"; then
+  if [ "$lines" != 1 ] || ! grep -q '^airlock: .*run as root (su -):  bash scripts/system-deps.sh --for install, then npm install$' "$log_dir/0.log"; then
     failed=1; results+=("FAILED   npm install as a user: not exactly one 'airlock:' line naming the command to run")
   fi
+  # (minbase has no sudo, so the line must say "as root" rather than name a sudo that is not there.)
   # Root, in its own fresh clone: installs the build packages from the postinstall and builds the modules.
   run_step "npm install, root" root "npm install --no-audit --no-fund" pass
   run_step "native modules load" root "node scripts/setup/ensure-deps.mjs --check && git status --porcelain && test -z \"\$(git status --porcelain)\"" pass

@@ -45,7 +45,12 @@ if [ -n "$list_only" ]; then echo "$missing"; exit 0; fi
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != "0" ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "airlock: missing system packages ($missing); run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing" >&2
+  # A stock server image may have no sudo (Debian's minbase has none): then say "as root" instead.
+  if command -v sudo >/dev/null 2>&1; then
+    echo "airlock: missing system packages ($missing); run:  sudo apt-get update && sudo apt-get install -y --no-install-recommends $missing" >&2
+  else
+    echo "airlock: missing system packages ($missing); run as root (su -):  apt-get update && apt-get install -y --no-install-recommends $missing" >&2
+  fi
   exit 1
 fi
 

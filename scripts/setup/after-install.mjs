@@ -29,7 +29,11 @@ const missing = spawnSync('bash', [systemDeps, '--for', 'install', '--list-missi
 const missingPackages = missing.status === 0 ? missing.stdout.trim() : 'unknown';
 const canInstall = process.getuid?.() === 0 && spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
 if (missingPackages !== '' && !canInstall) {
-  say(`${names} need system packages to build (${missingPackages}); run:  sudo bash scripts/system-deps.sh --for install && npm install`);
+  // A stock server image may have no sudo (Debian's minbase has none): then say "as root" instead.
+  const hasSudo = spawnSync('sh', ['-c', 'command -v sudo'], { stdio: 'ignore' }).status === 0;
+  say(hasSudo
+    ? `${names} need system packages to build (${missingPackages}); run:  sudo bash scripts/system-deps.sh --for install && npm install`
+    : `${names} need system packages to build (${missingPackages}); run as root (su -):  bash scripts/system-deps.sh --for install, then npm install`);
   process.exit(1);
 }
 if (missingPackages !== '') {
