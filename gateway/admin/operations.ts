@@ -204,6 +204,13 @@ export function createAdminOperations(deps: AdminDeps): AdminOperations {
       case 'console.link':
         // The running gateway answers this itself (gateway/console/); here no gateway runs.
         throw new AdminError('unavailable', 'The console runs inside the gateway: start it with "airlock-gateway serve --console-listen 127.0.0.1:PORT", then run "airlock-gateway console" again.');
+      case 'host.record': {
+        // The subject is what an auditor looks for: the new certificate's serial, the CA pin, the archive.
+        const { facts } = request;
+        const subject = facts.serial ?? facts.file ?? facts.nextPin ?? facts.pin ?? request.event;
+        const entry = await store.appendAudit({ type: `admin.${request.event}`, actor, subject, details: { ...by, ...facts } });
+        return { seq: entry.seq };
+      }
       case 'tls.reload':
         // Answered by the running gateway (gateway/tls/reload.ts); with none, the next start reads the files.
         throw new AdminError('unavailable', 'No gateway runs on this data directory: it will use the new certificate when it starts.');

@@ -15,6 +15,10 @@ const note = z.string().min(1).max(2000);
 export const lockId = z.string().regex(/^lck_[A-Za-z0-9_-]{8,64}$/, 'must be a lock id (lck_...)');
 const isoSince = z.iso.datetime();
 
+/** What `host.record` records: each becomes the audit entry type `admin.<event>`. */
+export const hostEvent = z.enum(['cert.renew', 'ca.stage', 'ca.switch', 'backup.create']);
+export type HostEvent = z.infer<typeof hostEvent>;
+
 export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('invite.create'), email, expiresInSeconds: z.number().int().positive().max(365 * 86_400), devices: z.number().int().min(1).max(100) }),
   z.strictObject({ op: z.literal('invite.list') }),
@@ -46,6 +50,24 @@ export const adminRequest = z.discriminatedUnion('op', [
   z.strictObject({ op: z.literal('trace'), text: z.string().min(1).max(1_000_000) }),
   /** After `cert renew`: the running gateway serves the new server certificate to new connections. */
   z.strictObject({ op: z.literal('tls.reload') }),
+  /**
+   * Commands that change the gateway's keys or copy its secrets on the host itself (`cert renew`,
+   * `ca rotate`, `backup`) do their work from the CLI, then record it here so the audit log shows it.
+   */
+  z.strictObject({
+    op: z.literal('host.record'),
+    event: hostEvent,
+    facts: z.strictObject({
+      serial: z.string().max(200).optional(),
+      notAfter: z.string().max(200).optional(),
+      pin: z.string().max(200).optional(),
+      nextPin: z.string().max(200).optional(),
+      previousPin: z.string().max(200).optional(),
+      file: z.string().max(4096).optional(),
+      bytes: z.string().max(20).optional(),
+      store: z.string().max(20).optional(),
+    }),
+  }),
 ]);
 export type AdminRequest = z.infer<typeof adminRequest>;
 export type AdminOp = AdminRequest['op'];

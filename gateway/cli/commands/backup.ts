@@ -10,13 +10,14 @@ export const backup: CliCommand = {
     'everything but the database: back that up with pg_dump (it prints the command).',
   options: { out: { type: 'string', value: 'FILE', help: 'the archive to write (a new file; .tar.gz)', required: true } },
   examples: ['backup --out /var/backups/airlock-2026-12-03.tar.gz --data /srv/airlock'],
-  async run({ values, dataDir, json, out }) {
+  async run({ values, dataDir, json, out, admin }) {
     const file = str(values.out);
     if (!file) throw new UsageError('--out FILE is required: the archive to write', undefined, 'backup');
     await assertAirlockDataDir(dataDir);
     const [{ createBackup }, { isPostgresUrl, resolveStoreTarget, redactStoreUrl }] = await Promise.all([import('../../backup/backup.js'), import('../../cluster/open-store.js')]);
     const target = await resolveStoreTarget(dataDir, str(values.store));
     const result = await createBackup({ dataDir, out: file, postgres: isPostgresUrl(target) });
+    await admin({ op: 'host.record', event: 'backup.create', facts: { file: result.out, bytes: String(result.bytes), pin: result.pin, store: result.store } });
     const pgDump = result.store === 'postgres' ? `pg_dump --format=custom --file airlock.pgdump '${redactStoreUrl(target)}'` : null;
     out(json
       ? JSON.stringify({ ...result, ...(pgDump ? { database: `not in the archive: back it up with ${pgDump} (password from ~/.pgpass or PGPASSWORD)` } : {}) })

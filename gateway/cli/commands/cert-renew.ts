@@ -20,6 +20,7 @@ export const certRenew: CliCommand = {
     const [{ renewServerCertificate }, { readPublicOrigin }] = await Promise.all([import('../../tls/renew.js'), import('../../origin/origin-config.js')]);
     const renewed = await renewServerCertificate(paths, { names, publicHost: (await readPublicOrigin(dataDir))?.host ?? null });
     const reloaded = (await socketIsLive(paths.adminSocket)) ? ((await admin({ op: 'tls.reload' })) as { serial: string }).serial === renewed.serial : false;
+    await admin({ op: 'host.record', event: 'cert.renew', facts: { serial: renewed.serial, notAfter: renewed.notAfter, pin: renewed.pin } });
     out(json
       ? JSON.stringify({ ...renewed, reloaded })
       : `New server certificate ${renewed.serial}, valid until ${renewed.notAfter}, for localhost${renewed.names.length ? `, ${renewed.names.join(', ')}` : ''}.\npin (unchanged): ${renewed.pin}\n${reloaded ? 'The running gateway serves it to new connections now; open connections carry on.' : 'No gateway runs here: it will serve the new certificate when it starts.'}`);

@@ -72,6 +72,12 @@ describe('ca rotate --stage, then --switch', () => {
 
     gw = await startGateway({ dataDir, args: ['--listen', `127.0.0.1:${port}`] });
     expect(gw.pin).toBe(nextPin);
+    // Both steps are in the audit log: the stage (through the running gateway) and the switch (offline).
+    const tail = (await gw.admin({ op: 'audit.tail', n: 20 })) as { type: string; details: Record<string, unknown> }[];
+    expect(tail.filter((e) => e.type === 'admin.ca.stage' || e.type === 'admin.ca.switch').map((e) => [e.type, e.details.pin])).toEqual([
+      ['admin.ca.stage', oldPin],
+      ['admin.ca.switch', nextPin],
+    ]);
     expect(parseInviteLink(await gw.invite('d@example.com')).pins).toEqual([nextPin]);
 
     const after = await chatAll(late.client, 'airlock-demo', 'after the switch');

@@ -58,6 +58,9 @@ describe('backup and restore', () => {
     expect(result).toMatchObject({ out, pin: gw.pin, store: 'sqlite' });
     expect(result.files).toEqual(expect.arrayContaining(['airlock.db', 'ca.pem', 'ca.key', 'server.pem', 'server.key', 'token.key', 'machine-id.salt', 'dpop-nonce.secret', 'policy.json']));
     expect((await stat(out)).mode & 0o777).toBe(0o600);
+    // The copy of the gateway's secrets is in the audit log, naming the archive.
+    const tail = (await gw.admin({ op: 'audit.tail', n: 200 })) as { type: string; subject: string; details: Record<string, unknown> }[];
+    expect(tail.filter((e) => e.type === 'admin.backup.create')).toEqual([expect.objectContaining({ subject: out, details: expect.objectContaining({ store: 'sqlite', pin: gw.pin }) })]);
     // Nothing left beside it (the staging directory is gone).
     expect(await readdir(base)).toEqual(['airlock.tar.gz']);
 

@@ -66,6 +66,9 @@ describe('cert renew', () => {
     expect(after.serialNumber.toUpperCase()).toBe(result.serial.toUpperCase());
     expect(after.subjectAltName).toBe(before.subjectAltName);
     for (const file of ['server.pem', 'server.key']) expect((await stat(join(gw.dataDir, file))).mode & 0o777, file).toBe(0o600);
+    // The renewal is in the audit log, with the new serial and the admin who ran it.
+    const tail = (await gw.admin({ op: 'audit.tail', n: 5 })) as { type: string; subject: string; details: Record<string, unknown> }[];
+    expect(tail.find((e) => e.type === 'admin.cert.renew')).toMatchObject({ subject: result.serial, details: { pin: gw.pin, notAfter: result.notAfter } });
 
     // A new connection: the new certificate, under the same CA (the pin).
     expect(await presented(gw.listenUrl, gw.caPem)).toEqual({ serial: after.serialNumber.toUpperCase(), caPin: gw.pin });
