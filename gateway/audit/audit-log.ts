@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { Logger } from '../log.js';
-import type { AuditInput, Store } from '../store/store.js';
+import type { AuditInput, Store, WrittenEntry } from '../store/store.js';
 
 /**
  * Appends entries that are not part of a state change (refusals, sessions, model calls). State
@@ -14,6 +14,11 @@ export interface AuditLog {
    * event loop (Store.appendAuditDeferred), equally durable once it resolves.
    */
   appendDeferred(entry: AuditInput): Promise<void>;
+  /**
+   * A model call's start record: resolves once written (survives the gateway process dying),
+   * `durable` once fsync'd (Store.appendAuditWritten).
+   */
+  appendWritten(entry: AuditInput): Promise<WrittenEntry>;
   /** A refused request, with its error code; failures to write are logged, never thrown. */
   refusal(code: ErrorCode, actor: string, subject: string, details?: Record<string, unknown>): Promise<void>;
 }
@@ -26,6 +31,7 @@ export function createAuditLog(store: Store, log: Logger): AuditLog {
     appendDeferred: async (entry) => {
       await store.appendAuditDeferred(entry);
     },
+    appendWritten: (entry) => store.appendAuditWritten(entry),
     async refusal(code, actor, subject, details) {
       try {
         await store.appendAudit({ type: 'refusal', actor, subject, details: { code, ...details } });

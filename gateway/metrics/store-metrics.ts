@@ -7,7 +7,7 @@
 import type { Store } from '../store/store.js';
 import type { MetricSet } from './metric-set.js';
 
-const AUDIT_APPENDS = new Set(['appendAudit', 'appendAuditDeferred']);
+const AUDIT_APPENDS = new Set(['appendAudit', 'appendAuditDeferred', 'appendAuditWritten']);
 
 function methodNames(target: object): string[] {
   const names = new Set<string>();

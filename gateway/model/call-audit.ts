@@ -33,7 +33,7 @@ export type ModelAuditSink = (entry: ModelCallAudit) => void | Promise<void>;
 /**
  * Written when a call is admitted, before any of its answer reaches the tester: a call that a
  * crash cut off still has its record, and the next start marks it `model.call.interrupted`
- * (model/call-recovery.ts).
+ * (model/call-recovery.ts). Why "written" and not yet "fsync'd" is enough: model/chat-call.ts.
  */
 export interface ModelCallStart {
   type: 'model.call.start';
@@ -45,4 +45,5 @@ export interface ModelCallStart {
   stream: boolean;
 }
 
-export type ModelStartSink = (entry: ModelCallStart) => Promise<void>;
+/** Resolves once the start record is written (it survives the gateway process dying); `durable` once fsync'd. */
+export type ModelStartSink = (entry: ModelCallStart) => Promise<{ durable: Promise<void> }>;

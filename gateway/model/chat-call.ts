@@ -41,7 +41,7 @@ export interface ChatDeps {
   hub: ConnectionHub;
   policy: () => Policy;
   audit: ModelAuditSink;
-  /** Records a call's start durably; the answer waits for it (not the upstream request). */
+  /** Records a call's start; the answer waits until it is written (not the upstream request). */
   auditStart?: ModelStartSink;
   /** Milliseconds since the epoch. */
   now: () => number;
@@ -152,8 +152,20 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   }
 
   const callId = randomUUID();
-  // Committed (off the event loop) while the upstream works on the request; nothing of the answer
-  // is sent before it is, so no tester sees an answer the audit log has no record of.
+  // The start record is written before the upstream is even asked, and nothing of the answer is
+  // sent before it is, so no tester sees an answer the audit log has no record of. "Written" is
+  // the SQLite store's WAL write(2) without its fsync (Store.appendAuditWritten): the first byte
+  // no longer waits for a disk flush (0.5 to 15 ms on the build machine). Why no crash loses the call:
+  //  - the gateway process dying (kill -9, OOM, a crash of its own, the adversarial case of
+  //    issue 12): the record is in the kernel's page cache, which outlives the process, so the
+  //    next start finds it and marks the call interrupted (model/call-recovery.ts);
+  //  - the whole machine stopping (power, kernel): the group fdatasync asked for with the write
+  //    returns within one disk flush, usually before the upstream's first byte; only a machine
+  //    that stops inside that flush AND after the first byte left can lose the record, and then
+  //    it also loses everything the kernel had not yet sent. The end entry is not reported done
+  //    (nor is any later revocation or enrollment, whose fsync'd commit covers the whole WAL)
+  //    before the start record is on disk.
+  // A PostgreSQL store commits it (durable) first, as before.
   const startRecorded = recordStart(deps, { type: 'model.call.start', callId, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true });
   const controller = new AbortController();
   let stop: Stop | null = null;
@@ -223,8 +235,16 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   }
   const durationMs = deps.now() - startedAt;
   // Counting and auditing wait for the response to finish, so none of their work (the audit's
-  // fsync'd commit runs on a worker thread, see gateway/audit/deferred-writer.ts) delays the answer.
+  // fsync runs on libuv's thread pool, see gateway/audit/wal-sync.ts) delays the answer.
   await responseDone(reply);
+  const start = await startRecorded;
+  if (start) {
+    try {
+      await start.durable;
+    } catch (error) {
+      deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'model call start not flushed to disk');
+    }
+  }
   const tokens = result.usage;
   try {
     await admission.finish(tokens.prompt + tokens.completion, deps.now());
@@ -299,11 +319,12 @@ function responseDone(reply: FastifyReply): Promise<void> {
 }
 
 /** The start record; a failure to write it is logged and does not stop the call (as for the end record). */
-async function recordStart(deps: ChatDeps, entry: Parameters<ModelStartSink>[0]): Promise<void> {
+async function recordStart(deps: ChatDeps, entry: Parameters<ModelStartSink>[0]): Promise<{ durable: Promise<void> } | null> {
   try {
-    await deps.auditStart?.(entry);
+    return (await deps.auditStart?.(entry)) ?? null;
   } catch (error) {
     deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'model call start not audited');
+    return null;
   }
 }
 
@@ -332,7 +353,7 @@ async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number, wait: 
   }
 }
 
-async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, wait: Wait, end: (stop: Stop) => void, promptEstimate: number, startRecorded: Promise<void>) {
+async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer: { begun: boolean }, wait: Wait, end: (stop: Stop) => void, promptEstimate: number, startRecorded: Promise<unknown>) {
   const parts = await readAtMost(upstream.body, MAX_JSON_ANSWER_BYTES, wait);
   const fail = (message: string) => {
     end({ kind: 'upstream', error: new AirlockError('upstream_error', message) });
@@ -373,7 +394,7 @@ async function relayStream(
   collectText: boolean,
   promptEstimate: number,
   withinBudget: (tokensSoFar: number) => boolean,
-  startRecorded: Promise<void>,
+  startRecorded: Promise<unknown>,
 ) {
   const relay = createStreamRelay({ collectText });
   const it = upstream.body[Symbol.asyncIterator]();

@@ -70,9 +70,7 @@ export const modelPlugin: FastifyPluginAsync<{ ctx: GatewayContext }> = async (a
     hub: ctx.hub,
     policy: () => ctx.policy.current(),
     audit: auditSink(ctx),
-    auditStart: async ({ type, deviceId, model, ...details }) => {
-      await ctx.audit.appendDeferred({ type, actor: `device:${deviceId}`, subject: model, details: { deviceId, ...details } });
-    },
+    auditStart: ({ type, deviceId, model, ...details }) => ctx.audit.appendWritten({ type, actor: `device:${deviceId}`, subject: model, details: { deviceId, ...details } }),
     now: () => ctx.clock.nowMs(),
     log: { warn: (details, message) => ctx.log.warn(message, details as Record<string, unknown>) },
     stillActive: (device) => stillActive(ctx, device),

@@ -5,8 +5,8 @@
  * `refusal.summary` entry per address, code and actor says how many there were, from when to
  * when, when the window ends. A flood then costs a few entries, not one per request.
  *
- * Every write goes through `append`, which the gateway points at the store's deferred writer
- * (committed and fsync'd on a worker thread): no refusal's disk write runs on the event loop.
+ * Every write goes through `append`, which the gateway points at the store's deferred appends
+ * (batched, fsync'd on libuv's thread pool): no refusal's fsync runs on the event loop.
  */
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { AuditInput } from '../store/store.js';

@@ -211,8 +211,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       metricsListener = await metrics.listen(options.metrics);
       log.info('metrics listening', { url: metricsListener.url });
     }
-    // Through the deferred writer: its worker thread starts now, not under the first model call
-    // (whose answer waits for its start record, model/chat-call.ts).
+    // Through the deferred path, as model calls: its WAL descriptor is opened now, not under the first call.
     await store.appendAuditDeferred({ type: 'gateway.start', actor: 'gateway', subject: config.origin, details: { upstream: options.upstream.kind } });
     log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, models: models.offered, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditRow } from '../audit/chain.js';
-import { createDeferredAuditWriter } from '../audit/deferred-writer.js';
+import { createWalSync } from '../audit/wal-sync.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { auditQueryParams, toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from './rows.js';
@@ -17,9 +17,15 @@ import type {
   TesterRecord,
 } from './store.js';
 
+/** A model-call entry or token usage waiting for the end of the event-loop turn (flushQueued). */
+type Queued =
+  | { kind: 'audit'; input: AuditInput; resolve(entry: AuditEntry): void; reject(error: Error): void }
+  | { kind: 'usage'; tester: string; day: string; tokens: number; resolve(): void; reject(error: Error): void };
+
 /**
  * The embedded store: one SQLite file in the data directory, WAL with synchronous=FULL (a commit
  * is on disk before the caller hears of it, so an answered command survives SIGKILL or power loss).
+ * Model-call entries and token usage are the exception, for speed (issue 19): see `flushQueued`.
  */
 export function openSqliteStore(path: string, options: { now?: () => Date } = {}): Store {
   const now = options.now ?? (() => new Date());
@@ -93,10 +99,16 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     all: db.prepare('SELECT build_id, kid, version, platform, arch, created_at FROM releases ORDER BY added_at, build_id, kid'),
   };
 
-  // The chain's head is read inside each write transaction, never cached: the deferred writer's
-  // worker appends to the same chain through its own connection.
+  // The chain's head is read inside each write transaction, never cached: another connection
+  // (another process on this file, a tool) may append to the same chain.
   let pendingHead: { seq: number; hash: string } | null = null;
-  const deferred = createDeferredAuditWriter(path, now);
+  const syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+  const syncFull = db.prepare('PRAGMA synchronous = FULL');
+  const addUsage = db.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens');
+  const walSync = createWalSync(path);
+  let queued: Queued[] = [];
+  let flushScheduled = false;
+  let closed = false;
 
   function currentHead(): { seq: number; hash: string } {
     const row = q.auditHead.get() as { seq: number; hash: string } | undefined;
@@ -115,8 +127,54 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash: base.hash, hash };
   }
 
+  /**
+   * Writes the queued model-call entries and token usage now, in one transaction committed with
+   * synchronous=NORMAL: the WAL frames are written (they survive the gateway process dying, kill -9
+   * included) but not yet fsync'd. Each item's promise resolves after the group fdatasync of the WAL
+   * that follows (audit/wal-sync.ts), so a resolved entry is as durable as one committed with FULL;
+   * entries written in one event-loop turn share one transaction and one fsync (group commit).
+   */
+  function flushQueued(): void {
+    flushScheduled = false;
+    const batch = queued;
+    queued = [];
+    if (batch.length === 0) return;
+    let written: Array<AuditEntry | undefined>;
+    pendingHead = null;
+    syncNormal.run();
+    try {
+      written = db.transaction(() => batch.map((item) => {
+        if (item.kind === 'audit') return append(item.input);
+        addUsage.run(item.tester, item.day, item.tokens);
+        return undefined;
+      })).immediate();
+    } catch (error) {
+      for (const item of batch) item.reject(error instanceof Error ? error : new Error(String(error)));
+      return;
+    } finally {
+      syncFull.run();
+      pendingHead = null;
+    }
+    walSync.sync().then(
+      () => batch.forEach((item, i) => (item.kind === 'audit' ? item.resolve(written[i]!) : item.resolve())),
+      (error: Error) => batch.forEach((item) => item.reject(error)),
+    );
+  }
+
+  function enqueue(item: Queued): void {
+    queued.push(item);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushQueued);
+    }
+  }
+
   /** Runs `fn` in an IMMEDIATE transaction: the write lock is held from the head's read to the commit. */
   function atomically<T>(fn: () => T): T {
+    // Entries asked for before this change go before it in the chain, and this change's fsync'd
+    // commit (synchronous=FULL syncs the whole WAL) makes them durable before it is reported done:
+    // once a revocation or an enrollment is answered, every call entry before it is on disk.
+    if (queued.length > 0) flushQueued();
     pendingHead = null;
     try {
       return db.transaction(fn).immediate();
@@ -286,7 +344,14 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
       return atomically(() => append(entry));
     },
     appendAuditDeferred(entry) {
-      return deferred.append(entry);
+      if (closed) return Promise.reject(new Error('the store is closed'));
+      return new Promise<AuditEntry>((resolve, reject) => enqueue({ kind: 'audit', input: entry, resolve, reject }));
+    },
+    async appendAuditWritten(entry) {
+      if (closed) throw new Error('the store is closed');
+      const durable = new Promise<AuditEntry>((resolve, reject) => queued.push({ kind: 'audit', input: entry, resolve, reject }));
+      flushQueued();
+      return { durable: durable.then(() => undefined) };
     },
     async auditSince(since, types, actor) {
       if (types.length === 0) return [];
@@ -313,8 +378,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
 
     addTokenUsage(testerEmail, tokens, at) {
-      // Committed (synchronous=FULL) by the deferred writer's worker: the fsync stays off the event loop.
-      return deferred.addTokenUsage(testerEmail, at.toISOString().slice(0, 10), tokens);
+      // Batched with the call entries (flushQueued): the fsync stays off the event loop.
+      if (closed) return Promise.reject(new Error('the store is closed'));
+      return new Promise<void>((resolve, reject) => enqueue({ kind: 'usage', tester: testerEmail, day: at.toISOString().slice(0, 10), tokens, resolve, reject }));
     },
     async tokensUsedToday(testerEmail, at) {
       return (q.usage.get(testerEmail, at.toISOString().slice(0, 10)) as number | undefined) ?? 0;
@@ -334,7 +400,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
 
     async close() {
-      await deferred.close();
+      closed = true;
+      flushQueued();
+      await walSync.close();
       db.close();
     },
   };

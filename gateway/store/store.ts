@@ -148,6 +148,11 @@ export type EnrollRefusal =
 
 export type EnrollOutcome = { ok: true; device: DeviceRecord } | { ok: false; code: EnrollRefusal; message: string };
 
+/** An audit entry in the chain, with the promise of its fsync (Store.appendAuditWritten). */
+export interface WrittenEntry {
+  durable: Promise<void>;
+}
+
 export interface Store {
   // Invites
   createInvite(invite: NewInvite, audit: AuditInput): Promise<InviteRecord>;
@@ -204,10 +209,17 @@ export interface Store {
   appendAudit(entry: AuditInput): Promise<AuditEntry>;
   /**
    * Same chain and durability as appendAudit (resolves once committed and fsync'd), for entries
-   * off the request path such as model calls: the SQLite store commits them from a worker thread
-   * in batches, so their fsync does not block the event loop; PostgreSQL is async already.
+   * off the request path such as model calls: the SQLite store writes those of one event-loop turn
+   * in one transaction and fsyncs them off the event loop (group commit); PostgreSQL is async already.
    */
   appendAuditDeferred(entry: AuditInput): Promise<AuditEntry>;
+  /**
+   * For a model call's start record, which the answer waits for: resolves once the entry is in the
+   * chain and would survive the gateway process dying (SQLite: written to the WAL, not yet fsync'd;
+   * PostgreSQL: committed); `durable` resolves once it would survive a power loss too (SQLite: the
+   * group fdatasync that follows at once). See gateway/model/chat-call.ts for why that is enough.
+   */
+  appendAuditWritten(entry: AuditInput): Promise<WrittenEntry>;
   auditTail(n: number): Promise<AuditEntry[]>;
   /** The entry with this sequence number, or null (the CLI checks an admin answer's proof with it). */
   auditEntry(seq: number): Promise<AuditEntry | null>;

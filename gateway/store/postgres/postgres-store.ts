@@ -278,6 +278,11 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
       // Already off the event loop: the commit's wait is network I/O here.
       return tx((c) => append(c, entry));
     },
+    async appendAuditWritten(entry) {
+      // Committed means durable here: there is no cheaper written-but-not-synced step to offer.
+      await tx((c) => append(c, entry));
+      return { durable: Promise.resolve() };
+    },
     async auditSince(since, types, actor) {
       const { rows } = await pool.query<AuditDbRow>('SELECT * FROM audit WHERE time COLLATE "C" >= $1 AND type = ANY($2) AND ($3::text IS NULL OR actor = $3) ORDER BY seq', [since, types, actor ?? null]);
       return rows.map(toAudit);

@@ -1,5 +1,5 @@
 /**
- * Model-call audit entries are written off the event loop (the SQLite store's worker thread) yet
+ * Model-call audit entries are batched and fsync'd off the event loop (the SQLite store's group commit) yet
  * stay in the one hash chain with the entries of enrollments and admin commands, and an entry
  * that was committed survives SIGKILL. Real gateway process, pinned TLS, DPoP.
  */
@@ -104,5 +104,5 @@ describe('model-call audit through the worker', () => {
     await chat(await again.enrolledDevice('after@example.com'), 100);
     expect(await waitForEntries(again, 'model.call', 32)).toHaveLength(32);
     expect((await again.cli(['audit', 'verify', '--json'])).json()).toMatchObject({ ok: true, firstBad: null });
-  }, 60_000);
+  }, 120_000);
 });

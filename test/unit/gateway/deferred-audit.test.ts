@@ -1,7 +1,8 @@
 /**
- * Model-call audit entries written by the SQLite store's worker thread (appendAuditDeferred):
- * one hash chain with the entries of state changes written on the main connection, durable once
- * the promise resolves (even under SIGKILL), and drained on close.
+ * Model-call audit entries batched by the SQLite store (appendAuditDeferred, group commit): one
+ * hash chain with the entries of state changes, durable once the promise resolves (even under
+ * SIGKILL), written before any later state change is reported done, and drained on close. And a
+ * call's start record (appendAuditWritten), which survives SIGKILL as soon as it is written.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,7 +17,7 @@ import { hashInviteCode } from '../../../gateway/enroll/ids.js';
 
 const call = (i: number) => ({ type: 'model.call', actor: `device:dev_${i}`, subject: 'test-chat', details: { i, outcome: 'ok' } });
 
-describe('SQLite store: deferred audit appends (worker thread)', () => {
+describe('SQLite store: deferred audit appends (group commit)', () => {
   let dir: string;
   let path: string;
   let store: Store;
@@ -66,22 +67,32 @@ describe('SQLite store: deferred audit appends (worker thread)', () => {
     await expect(store.appendAuditDeferred(call(50)).then((e) => e.seq)).resolves.toBe(51);
   });
 
+  /** Runs the child in `mode` on the store's file; resolves with what it printed once it is dead. */
+  async function killedChild(mode: string, killAfterLine: boolean): Promise<string> {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./deferred-audit-child.ts', import.meta.url)), mode, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exited = once(child, 'exit');
+    if (killAfterLine) {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          if (out.includes('\n')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`child exited early with ${code}: ${err}`)));
+      });
+      child.kill('SIGKILL');
+    }
+    await exited;
+    expect(child.signalCode, err).toBe('SIGKILL');
+    return out;
+  }
+
   it('keeps an entry whose promise resolved when the process is killed with SIGKILL', async () => {
     await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: 'test' });
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./deferred-audit-child.ts', import.meta.url)), path], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: string) => {
-        out += chunk;
-        if (out.includes('\n')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`child exited early with ${code}`)));
-    });
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-    expect(child.signalCode).toBe('SIGKILL');
-    expect(Number(out.trim())).toBe(2);
+    expect(Number((await killedChild('deferred', true)).trim())).toBe(2);
 
     await store.close();
     store = openSqliteStore(path);
@@ -89,4 +100,30 @@ describe('SQLite store: deferred audit appends (worker thread)', () => {
     const [last] = await store.auditTail(1);
     expect(last).toMatchObject({ seq: 2, type: 'model.call', actor: 'device:dev_child' });
   });
+
+  it('keeps a start record the moment appendAuditWritten resolved, its fsync not awaited (SIGKILL)', async () => {
+    await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: 'test' });
+    expect(Number((await killedChild('written', true)).trim())).toBe(2);
+    await store.close();
+    store = openSqliteStore(path);
+    expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 2 });
+    expect((await store.auditTail(1))[0]).toMatchObject({ seq: 2, type: 'model.call.start' });
+  });
+
+  // Issue 19: call entries are batched, yet every one asked for before a revocation or an
+  // enrollment is on disk, and before it in the chain, once that change is reported done.
+  for (const [mode, changeType] of [['revoke', 'admin.device.revoke'], ['enroll', 'device.enroll']] as const) {
+    it(`has every call entry asked for before a ${mode === 'revoke' ? 'revocation' : 'second enrollment'} on disk once it resolved (SIGKILL right after)`, async () => {
+      await killedChild(mode, false);
+      await store.close();
+      store = openSqliteStore(path);
+      expect(await store.auditVerify()).toMatchObject({ ok: true });
+      const tail = await store.auditTail(100);
+      const calls = tail.filter((e) => e.type === 'model.call');
+      expect(calls.map((e) => JSON.parse(e.details).i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      const change = tail.filter((e) => e.type === changeType).at(-1)!;
+      expect(change).toBeDefined();
+      for (const e of calls) expect(e.seq).toBeLessThan(change.seq);
+    });
+  }
 });
