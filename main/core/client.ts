@@ -19,6 +19,10 @@ import { redacting } from './log/redacting-logger.js';
 import type { Clock, DataDir, Keychain, Logger, RandomBytes } from './ports.js';
 import { createDpopClient, type DpopClient } from './session/dpop-client.js';
 import { createSession, type Session } from './session/session.js';
+import { createSessionKey } from './session/session-key.js';
+import { detectTpm, type TpmAvailability } from './tpm/detect.js';
+import { fallsBackToKeychain, firstKeyChoice, tpmRequiredError } from './tpm/key-choice.js';
+import type { TpmTools } from './tpm/tpm-tools.js';
 import { createGatewayHttp, type GatewayHttp } from './transport/gateway-http.js';
 import { createPinnedConnector, type TrustAnchors } from './transport/pinned-connector.js';
 import { CA_FILES_DIR, caFilesIn } from './vault/ca-files.js';
@@ -41,10 +45,18 @@ export interface AirlockClientDeps {
    * and only links for it are enrolled. Unset, the first Airlock entry in the keychain is used.
    */
   gateway?: string;
+  /**
+   * A TPM 2.0 for the device key (main/core/tpm/): enrollment makes the key there when the TPM is
+   * usable, and falls back to the keychain where the gateway allows. Absent: keychain keys only.
+   */
+  tpm?: { tools: TpmTools; detect?: () => Promise<TpmAvailability> };
 }
 
-const TRUST_SUMMARY =
-  'Device key in the OS keychain with self-reported evidence: stops a shared token, a copied config file and a stolen access token, and makes this device visible and revocable. It does not stop someone who extracts the key from their own keychain.';
+const TRUST_SUMMARY = {
+  keychain:
+    'Device key in the OS keychain with self-reported evidence: stops a shared token, a copied config file and a stolen access token, and makes this device visible and revocable. It does not stop someone who extracts the key from their own keychain.',
+  tpm: 'Device key held in this computer\'s TPM, proven to the gateway: it cannot be copied to another machine. Each session uses a short-lived key kept in memory, which malware running as you could use until the session ends.',
+} as const;
 
 function sessionExpiry(session: Session): string | null {
   const expires = session.expiresAt();
@@ -77,7 +89,7 @@ interface Connection {
 export async function createAirlockClient(input: AirlockClientDeps): Promise<AirlockClient> {
   const deps = { ...input, logger: redacting(input.logger) };
   const { logger, clock } = deps;
-  const vault = createVault({ keychain: deps.keychain, logger, cas: caFilesIn(join(deps.dataDir.path, CA_FILES_DIR)), random: deps.random });
+  const vault = createVault({ keychain: deps.keychain, logger, cas: caFilesIn(join(deps.dataDir.path, CA_FILES_DIR)), random: deps.random, ...(deps.tpm ? { tpm: deps.tpm.tools } : {}) });
   const listeners = new Set<(state: ClientState) => void>();
   let state: ClientState = { kind: 'not-enrolled' };
   let connection: Connection | null = null;
@@ -162,7 +174,8 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       deviceId: identity.record.deviceId,
       signer: identity.signer,
       salt: identity.record.salt,
-      collect: (salt) => deps.attestation.collect(salt),
+      collect: async (salt) => ({ ...(await deps.attestation.collect(salt)), keyStorage: identity.keyStorage }),
+      ...(identity.keyStorage === 'tpm' ? { sessionKey: createSessionKey } : {}),
       clock,
       random: deps.random,
       logger,
@@ -380,20 +393,45 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       let saved: Promise<void>;
       try {
         setState({ kind: 'enrolling', step: 'challenge' });
-        ({ identity, saved } = await enrollDevice({
-          invite,
-          http,
-          dpop,
-          vault,
-          keychainUsable: vault.assertUsable(),
-          collect: (salt) => deps.attestation.collect(salt),
-          warm: () => deps.attestation.warm(),
-          acceptedCas: () => anchors.caPems,
-          now: () => clock.now(),
-          onStep: (step) => {
-            if (state.kind !== 'enrolling' || state.step !== step) setState({ kind: 'enrolling', step });
-          },
-        }));
+        const tpm = deps.tpm;
+        const availability = tpm ? await (tpm.detect ?? (() => detectTpm({ tools: tpm.tools })))() : null;
+        if (availability !== null && !availability.usable) logger.info('client: the TPM cannot be used; enrolling with a keychain key', { reason: availability.reason });
+        const keychainUsable = vault.assertUsable();
+        keychainUsable.catch(() => undefined);
+        const enrollWith = (useTpm: boolean) =>
+          enrollDevice({
+            invite,
+            http,
+            dpop,
+            vault,
+            keychainUsable,
+            collect: (salt) => deps.attestation.collect(salt),
+            warm: () => deps.attestation.warm(),
+            acceptedCas: () => anchors.caPems,
+            now: () => clock.now(),
+            onStep: (step) => {
+              if (state.kind !== 'enrolling' || state.step !== step) setState({ kind: 'enrolling', step });
+            },
+            ...(useTpm && tpm ? { tpm: tpm.tools } : {}),
+          });
+        const first = firstKeyChoice(availability);
+        try {
+          ({ identity, saved } = await enrollWith(first === 'tpm'));
+        } catch (error) {
+          if (first === 'tpm' && isAirlockError(error) && fallsBackToKeychain(error.code)) {
+            logger.warn('client: the gateway does not trust this TPM; trying a keychain key', { code: error.code });
+            try {
+              ({ identity, saved } = await enrollWith(false));
+            } catch (second) {
+              // The policy wants a TPM after all: the TPM's refusal is the reason to show.
+              throw isAirlockError(second, 'tpm_required') ? error : second;
+            }
+          } else if (first === 'keychain' && availability !== null && isAirlockError(error, 'tpm_required')) {
+            throw tpmRequiredError(availability);
+          } else {
+            throw error;
+          }
+        }
       } catch (error) {
         await http.close().catch(() => undefined);
         fail(error);
@@ -472,7 +510,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         pins: [...record.pins],
         evidence,
         sessionExpiresAt: sessionExpiry(c.session),
-        trustLevel: { keyStorage: evidence.keyStorage, summary: TRUST_SUMMARY },
+        trustLevel: { keyStorage: evidence.keyStorage, summary: TRUST_SUMMARY[c.identity.keyStorage] },
         policy: record.policy,
         history: conversations.historyStatus(),
       };

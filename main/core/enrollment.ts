@@ -2,10 +2,13 @@ import { createEnrollAttestation } from '../../protocol/attestation/attestation.
 import { AirlockError } from '../../protocol/errors.js';
 import type { InviteLink } from '../../protocol/invite/link.js';
 import { enrollChallengeResponse, enrollResponse } from '../../protocol/schemas/enroll.js';
+import { tpmActivationResponse, type TpmEnrollProof } from '../../protocol/schemas/tpm.js';
 import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { DpopClient } from './session/dpop-client.js';
 import { errorFromResponse } from './session/gateway-error.js';
 import type { GatewayHttp, GatewayResponse } from './transport/gateway-http.js';
+import { startTpmEnrollment } from './tpm/tpm-enrollment.js';
+import type { TpmTools } from './tpm/tpm-tools.js';
 import { notTrusted } from './transport/trust-bootstrap.js';
 import type { EnrollmentRecord } from './vault/record.js';
 import type { DeviceIdentity, Vault } from './vault/vault.js';
@@ -24,6 +27,11 @@ export interface EnrollDeps {
   acceptedCas: () => readonly string[];
   now: () => number;
   onStep: (step: 'challenge' | 'attest' | 'enroll') => void;
+  /**
+   * Make the device key in this TPM and prove it (PROTOCOL.md "TPM-bound device keys"); absent,
+   * the key is a keychain key as before.
+   */
+  tpm?: TpmTools;
 }
 
 async function postJson(deps: EnrollDeps, path: string, body: unknown): Promise<GatewayResponse> {
@@ -55,7 +63,16 @@ export async function enrollDevice(deps: EnrollDeps): Promise<EnrolledDevice> {
   // The keychain check, key generation and the machine facts do not depend on the challenge
   // (which spends nothing): overlap them with it.
   deps.keychainUsable.catch(() => undefined);
-  const keyPending = deps.vault.createKey();
+  const tpm = deps.tpm ? startTpmEnrollment(deps.tpm) : null;
+  try {
+    return await enrollWith(deps, tpm);
+  } finally {
+    await tpm?.close();
+  }
+}
+
+async function enrollWith(deps: EnrollDeps, tpm: ReturnType<typeof startTpmEnrollment> | null): Promise<EnrolledDevice> {
+  const keyPending = tpm ? tpm.key.then((key) => deps.vault.adoptTpmKey(key)) : deps.vault.createKey();
   keyPending.catch(() => undefined);
   deps.warm?.().catch(() => undefined);
   // An unusable keychain is the answer to give, even when the challenge failed too.
@@ -71,7 +88,19 @@ export async function enrollDevice(deps: EnrollDeps): Promise<EnrolledDevice> {
 
   deps.onStep('attest');
   const key = await keyPending;
-  const evidence = await deps.collect(challenge.data.salt);
+  let proof: TpmEnrollProof | undefined;
+  if (tpm) {
+    proof = await tpm.prove({
+      code: deps.invite.code,
+      nonce: challenge.data.nonce,
+      activate: async (request) => {
+        const answer = tpmActivationResponse.safeParse(await (await postJson(deps, '/v1/enroll/tpm/activation', request)).json());
+        if (!answer.success) throw malformed('TPM activation');
+        return answer.data;
+      },
+    });
+  }
+  const evidence: Evidence = { ...(await deps.collect(challenge.data.salt)), keyStorage: tpm ? 'tpm' : 'keychain' };
   const attestation = await createEnrollAttestation(key.signer, {
     code: deps.invite.code,
     nonce: challenge.data.nonce,
@@ -80,7 +109,7 @@ export async function enrollDevice(deps: EnrollDeps): Promise<EnrolledDevice> {
   });
 
   deps.onStep('enroll');
-  const enrolled = enrollResponse.safeParse(await (await postJson(deps, '/v1/enroll', { attestation })).json());
+  const enrolled = enrollResponse.safeParse(await (await postJson(deps, '/v1/enroll', { attestation, ...(proof ? { tpm: proof } : {}) })).json());
   if (!enrolled.success) throw malformed('enrollment');
   const caPems = deps.acceptedCas();
   if (caPems.length === 0) throw notTrusted('no gateway CA was accepted');
@@ -94,5 +123,5 @@ export async function enrollDevice(deps: EnrollDeps): Promise<EnrolledDevice> {
     enrolledAt: new Date(deps.now()).toISOString(),
     policy: enrolled.data.policy,
   };
-  return { identity: { record, signer: key.signer }, saved: key.save(record).then(() => undefined) };
+  return { identity: { record, signer: key.signer, keyStorage: tpm ? 'tpm' : 'keychain' }, saved: key.save(record).then(() => undefined) };
 }

@@ -5,6 +5,7 @@ import { createAirlockClient } from '../core/client.js';
 import { createKeytarKeychain } from '../core/keychain/keytar-keychain.js';
 import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../core/node-ports.js';
 import type { Logger } from '../core/ports.js';
+import { createTpmTools, tctiFrom } from '../core/tpm/tpm-tools.js';
 
 export interface AppIdentity {
   appVersion: string;
@@ -28,6 +29,8 @@ export async function createDesktopClient(options: { dataPath: string; app: AppI
     logger: options.logger,
     attestation: createAttestationCollector(nodeAttestationDeps(options.app)),
     ...(options.gateway ? { gateway: options.gateway } : {}),
+    // Linux first (issue 18): the TPM named by TPM2TOOLS_TCTI, by default the kernel's /dev/tpmrm0.
+    ...(process.platform === 'linux' ? { tpm: { tools: createTpmTools({ tcti: tctiFrom(process.env) }) } } : {}),
   });
 }
 

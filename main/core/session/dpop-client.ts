@@ -9,6 +9,11 @@ export interface DpopRequest extends Omit<GatewayRequest, 'body'> {
   /** The body, made per attempt: a session attestation must sign the nonce of that attempt. */
   body?: (nonce: string | undefined) => Promise<string> | string;
   accessToken?: string;
+  /**
+   * Signs this request's proof instead of the device key: a TPM device's session key, to which
+   * its access token is bound (PROTOCOL.md "TPM-bound device keys").
+   */
+  signer?: Es256Signer;
 }
 
 export interface DpopClient {
@@ -51,7 +56,7 @@ export function createDpopClient(deps: { http: GatewayHttp; signer: () => Es256S
 
   async function attempt(request: DpopRequest): Promise<GatewayResponse> {
     const nonce = latestNonce;
-    const proof = await createDpopProof(deps.signer(), {
+    const proof = await createDpopProof(request.signer ?? deps.signer(), {
       htm: request.method,
       url: `${deps.http.origin}${request.path}`,
       ...(nonce !== undefined ? { nonce } : {}),

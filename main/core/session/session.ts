@@ -8,6 +8,7 @@ import { isRevokingCode, type RevokingCode } from '../errors.js';
 import type { Clock, Logger, RandomBytes } from '../ports.js';
 import type { GatewayResponse } from '../transport/gateway-http.js';
 import type { DpopClient, DpopRequest } from './dpop-client.js';
+import type { SessionKey } from './session-key.js';
 
 export interface SessionDeps {
   dpop: DpopClient;
@@ -24,6 +25,12 @@ export interface SessionDeps {
   onLocked?: (lock: LockNotice) => void;
   /** A new session started (for the UI's "session until"). */
   onRenewed?: (expiresAtMs: number) => void;
+  /**
+   * TPM devices: a fresh in-memory key per session (session-key.ts). The TPM key signs the session
+   * attestation with its thumbprint (`sessionJkt`); the session request's proof and every proof
+   * under the token are signed by it. Absent for keychain devices, whose key signs everything.
+   */
+  sessionKey?: () => Promise<SessionKey>;
 }
 
 export interface Session {
@@ -33,7 +40,7 @@ export interface Session {
    * An authenticated call (`Authorization: DPoP` + proof). Renews before expiry; on
    * `token_expired` renews once and retries. Gateway answers that end the device call onRevoked.
    */
-  call(request: Omit<DpopRequest, 'accessToken'>): Promise<GatewayResponse>;
+  call(request: Omit<DpopRequest, 'accessToken' | 'signer'>): Promise<GatewayResponse>;
   expiresAt(): number | null;
   evidence(): Evidence | null;
   stop(): void;
@@ -45,7 +52,8 @@ export function renewalMargin(lifetimeSeconds: number): number {
 }
 
 export function createSession(deps: SessionDeps): Session {
-  let token: { value: string; expiresAt: number; margin: number } | null = null;
+  // A TPM device's session key lives here, beside the token bound to it, and nowhere else.
+  let token: { value: string; expiresAt: number; margin: number; key: SessionKey | null } | null = null;
   let lastEvidence: Evidence | null = null;
   let inflight: Promise<void> | null = null;
   let timer: { cancel(): void } | null = null;
@@ -59,10 +67,12 @@ export function createSession(deps: SessionDeps): Session {
 
   async function acquire(): Promise<void> {
     const evidence = await deps.collect(deps.salt);
+    const key = deps.sessionKey ? await deps.sessionKey() : null;
     const response = await deps.dpop
       .send({
         method: 'POST',
         path: '/v1/session',
+        ...(key !== null ? { signer: key.signer } : {}),
         // The attestation signs the same nonce as the proof; with none known yet, the first try
         // carries a placeholder and the gateway answers use_dpop_nonce with a real one.
         body: async (nonce) =>
@@ -71,6 +81,7 @@ export function createSession(deps: SessionDeps): Session {
               nonce: nonce ?? b64uEncode(deps.random(16)),
               iat: Math.floor(deps.dpop.serverNow() / 1000),
               evidence,
+              ...(key !== null ? { sessionJkt: key.jkt } : {}),
             }),
           }),
       })
@@ -79,7 +90,7 @@ export function createSession(deps: SessionDeps): Session {
     if (!parsed.success) throw new AirlockError('bad_request', 'The gateway sent a malformed session answer. Update the app or tell your admin.');
     const now = deps.clock.now();
     const margin = renewalMargin(parsed.data.expiresIn);
-    token = { value: parsed.data.accessToken, expiresAt: now + parsed.data.expiresIn * 1000, margin };
+    token = { value: parsed.data.accessToken, expiresAt: now + parsed.data.expiresIn * 1000, margin, key };
     lastEvidence = evidence;
     deps.logger.info('session: started', { expiresIn: parsed.data.expiresIn });
     deps.onRenewed?.(token.expiresAt);
@@ -103,9 +114,10 @@ export function createSession(deps: SessionDeps): Session {
     return inflight;
   }
 
-  function current(): string {
+  /** The token and, for a TPM device, the session key its proofs must be signed with. */
+  function current(): Pick<DpopRequest, 'accessToken' | 'signer'> {
     if (token === null) throw new AirlockError('token_invalid', 'The session has ended.');
-    return token.value;
+    return { accessToken: token.value, ...(token.key !== null ? { signer: token.key.signer } : {}) };
   }
 
   function fresh(): boolean {
@@ -120,13 +132,13 @@ export function createSession(deps: SessionDeps): Session {
     async call(request) {
       if (!fresh()) await renew();
       try {
-        return await deps.dpop.send({ ...request, accessToken: current() });
+        return await deps.dpop.send({ ...request, ...current() });
       } catch (error) {
         if (!isAirlockError(error, 'token_expired') && !isAirlockError(error, 'token_invalid')) check(error);
         deps.logger.info('session: token refused by the gateway; renewing once', { code: (error as AirlockError).code });
         token = null;
         await renew();
-        return await deps.dpop.send({ ...request, accessToken: current() }).catch(check);
+        return await deps.dpop.send({ ...request, ...current() }).catch(check);
       }
     },
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { b64u, deviceId, email, httpsOrigin, isoTime, spkiPin } from '../../../protocol/schemas/common.js';
 import { clientPolicy } from '../../../protocol/schemas/policy.js';
+import { tpmKeyRecord } from '../tpm/key-record.js';
 
 const caPem = z.string().min(100).max(10_000).startsWith('-----BEGIN CERTIFICATE-----');
 
@@ -47,10 +48,12 @@ export const MAX_KEYCHAIN_ENTRY_BYTES = 2048;
 /**
  * One keychain secret (service `Airlock`, account = gateway origin): the key and a small record.
  * The gateway CAs live in the app's data directory (public data, checked against the pins).
+ * `key` is the private JWK of a keychain key, or for a TPM key (`kind: "tpm"`) only its public part
+ * and the TPM's wrapped blob (tpm/key-record.ts).
  */
 export const vaultEntry = z.strictObject({
   v: z.literal(2),
-  key: devicePrivateJwk,
+  key: z.union([devicePrivateJwk, tpmKeyRecord]),
   record: enrollmentRecord.omit({ caPems: true }),
 });
 export type VaultEntry = z.infer<typeof vaultEntry>;

@@ -2,8 +2,15 @@ import { webcrypto } from 'node:crypto';
 import { publicJwkOf, signerFromCryptoKey, type Es256Signer } from '../../../protocol/jws/signer.js';
 import { jsonOrUndefined } from '../json.js';
 import type { Keychain, Logger, RandomBytes } from '../ports.js';
+import type { TpmKeyRecord } from '../tpm/key-record.js';
+import { tpmSigner } from '../tpm/tpm-device.js';
+import type { TpmTools } from '../tpm/tpm-tools.js';
 import type { CaFiles } from './ca-files.js';
 import { devicePrivateJwk, MAX_KEYCHAIN_ENTRY_BYTES, vaultEntry, vaultEntryV1, type DevicePrivateJwk, type EnrollmentRecord } from './record.js';
+
+/** Where the device key is kept: the keychain (private JWK) or a TPM (public part and wrapped blob). */
+export type DeviceKeyStorage = 'keychain' | 'tpm';
+type StoredKey = DevicePrivateJwk | TpmKeyRecord;
 
 export const KEYCHAIN_SERVICE = 'Airlock';
 /** Where the write check puts (and at once deletes) its throwaway secret: never among the enrollments. */
@@ -11,8 +18,9 @@ export const KEYCHAIN_PROBE_SERVICE = 'Airlock keychain check';
 
 export interface DeviceIdentity {
   record: EnrollmentRecord;
-  /** Signs with the device key; the private key itself never leaves this module. */
+  /** Signs with the device key; the private key itself never leaves this module (or the TPM). */
   signer: Es256Signer;
+  keyStorage: DeviceKeyStorage;
 }
 
 export interface NewDeviceKey {
@@ -32,6 +40,8 @@ export interface Vault {
   load(gateway?: string): Promise<DeviceIdentity | null>;
   /** A fresh ES256 key pair for enrollment, held in memory until `save`. */
   createKey(): Promise<NewDeviceKey>;
+  /** A device key made inside the TPM (tpm/tpm-device.ts): only its public part and wrapped blob are stored. */
+  adoptTpmKey(key: TpmKeyRecord): NewDeviceKey;
   updateRecord(record: EnrollmentRecord): Promise<void>;
   /** Deletes every entry this keychain holds for the gateway. */
   wipe(gateway: string): Promise<void>;
@@ -51,7 +61,7 @@ async function signerFromJwk(jwk: DevicePrivateJwk): Promise<Es256Signer> {
  * CA certificates, public data, are kept in `cas` (the app's data directory). Read back through
  * zod; the key is never written to a file, never logged.
  */
-export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaFiles; random?: RandomBytes }): Vault {
+export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaFiles; random?: RandomBytes; tpm?: TpmTools }): Vault {
   const { keychain, logger, cas } = deps;
   const random = deps.random ?? ((n: number) => webcrypto.getRandomValues(new Uint8Array(n)));
 
@@ -65,9 +75,9 @@ export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaF
     return run;
   }
 
-  async function store(jwk: DevicePrivateJwk, record: EnrollmentRecord): Promise<void> {
+  async function store(key: StoredKey, record: EnrollmentRecord): Promise<void> {
     const { caPems, ...small } = record;
-    const secret = JSON.stringify(vaultEntry.parse({ v: 2, key: jwk, record: small }));
+    const secret = JSON.stringify(vaultEntry.parse({ v: 2, key, record: small }));
     const bytes = Buffer.byteLength(secret, 'utf8');
     if (bytes > MAX_KEYCHAIN_ENTRY_BYTES) throw new Error(`vault: the keychain entry would be ${bytes} bytes (at most ${MAX_KEYCHAIN_ENTRY_BYTES})`);
     // The CAs first: an entry in the keychain always has its CAs on disk (or none, which the transport recovers from).
@@ -75,7 +85,15 @@ export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaF
     await keychain.set(KEYCHAIN_SERVICE, record.gateway, secret);
   }
 
-  async function readEntry(gateway: string): Promise<{ key: DevicePrivateJwk; record: EnrollmentRecord } | null> {
+  async function identityOf(key: StoredKey, record: EnrollmentRecord): Promise<DeviceIdentity> {
+    if ('kind' in key) {
+      if (deps.tpm === undefined) throw new Error('vault: this enrollment\'s key is in a TPM, and no TPM is configured');
+      return { record, signer: tpmSigner(deps.tpm, key), keyStorage: 'tpm' };
+    }
+    return { record, signer: await signerFromJwk(key), keyStorage: 'keychain' };
+  }
+
+  async function readEntry(gateway: string): Promise<{ key: StoredKey; record: EnrollmentRecord } | null> {
     const secret = await keychain.get(KEYCHAIN_SERVICE, gateway);
     if (secret === null) return null;
     const json = secret.length <= 64_000 ? jsonOrUndefined(secret) : undefined;
@@ -108,7 +126,7 @@ export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaF
         if (gateway !== undefined && account !== gateway) continue;
         const entry = await readEntry(account);
         if (entry === null || entry.record.gateway !== account) continue;
-        return { record: entry.record, signer: await signerFromJwk(entry.key) };
+        return identityOf(entry.key, entry.record);
       }
       return null;
     },
@@ -121,7 +139,19 @@ export function createVault(deps: { keychain: Keychain; logger: Logger; cas: CaF
         signer,
         async save(record) {
           await serial(() => store(jwk, record));
-          return { record, signer };
+          return { record, signer, keyStorage: 'keychain' };
+        },
+      };
+    },
+
+    adoptTpmKey(key) {
+      if (deps.tpm === undefined) throw new Error('vault: no TPM is configured');
+      const signer = tpmSigner(deps.tpm, key);
+      return {
+        signer,
+        async save(record) {
+          await serial(() => store(key, record));
+          return { record, signer, keyStorage: 'tpm' };
         },
       };
     },

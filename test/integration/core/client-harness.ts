@@ -11,6 +11,7 @@ import { cryptoRandom, dataDirAt, nodeAttestationDeps, systemClock } from '../..
 import type { Keychain } from '../../../main/core/ports.js';
 import { CA_FILES_DIR, caFilesIn } from '../../../main/core/vault/ca-files.js';
 import { KEYCHAIN_SERVICE } from '../../../main/core/vault/vault.js';
+import { createTpmTools } from '../../../main/core/tpm/tpm-tools.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
 import { afterAll, beforeAll } from 'vitest';
 import { startPrivateKeychain, type PrivateKeychain } from '../../setup/keychain.js';
@@ -50,7 +51,7 @@ export interface TestApp {
  * The real client core as the app wires it: keytar on the private test keychain, a real data
  * directory, real attestation (the machine id can be replaced to play another machine).
  */
-export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string; keychain?: Keychain }): Promise<TestApp> {
+export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string; keychain?: Keychain; tpmTcti?: string }): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-app-')));
   // Something the app keeps locally (e.g. window state), to see that revocation removes it.
   await writeFile(join(dataDir, 'window-state.json'), '{"width":1200}');
@@ -67,6 +68,7 @@ export async function startApp(options: { gateway: string; dataDir?: string; mac
     attestation,
     gateway: options.gateway,
     controlBackoff: { initialMs: 100, maxMs: 2000 },
+    ...(options.tpmTcti !== undefined ? { tpm: { tools: createTpmTools({ tcti: options.tpmTcti }) } } : {}),
   });
   const states: ClientState[] = [client.state()];
   client.onState((s) => states.push(s));

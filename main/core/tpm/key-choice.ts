@@ -1,0 +1,36 @@
+/**
+ * Which key an enrollment makes, and what the tester is told when the gateway wants a TPM this
+ * computer cannot offer. Pure: detection (detect.ts) and the gateway's answers come in.
+ *
+ * The app cannot read the gateway's policy before it enrolls, so it tries the strongest key it
+ * can make: a TPM key when the TPM is usable, else a keychain key. The gateway's refusals then
+ * say what the policy allows:
+ *  - a TPM key refused with `tpm_ek_untrusted` (the TPM's maker is not in `tpmEkCAs`) falls back
+ *    to the keychain, which the policy may allow; if it too is refused (`tpm_required`), the TPM's
+ *    refusal is the one to show, since it is the reason;
+ *  - a keychain key refused with `tpm_required` while the TPM is not usable: one sentence naming
+ *    the requirement and the one thing to do (detect.ts's advice).
+ */
+import { AirlockError } from '../../../protocol/errors.js';
+import type { TpmAvailability } from './detect.js';
+
+export type KeyChoice = 'tpm' | 'keychain';
+
+export function firstKeyChoice(availability: TpmAvailability | null): KeyChoice {
+  return availability?.usable === true ? 'tpm' : 'keychain';
+}
+
+/** After a TPM enrollment was refused with this code, is the keychain worth a try? */
+export function fallsBackToKeychain(code: string): boolean {
+  return code === 'tpm_ek_untrusted';
+}
+
+/** The sentence when the gateway requires a TPM key and this computer's TPM cannot be used. */
+export function tpmRequiredSentence(advice: string): string {
+  return `This gateway accepts only a device key held in a TPM, and Airlock cannot use this computer's TPM. ${advice}`;
+}
+
+export function tpmRequiredError(availability: TpmAvailability | null): AirlockError {
+  const advice = availability !== null && !availability.usable ? availability.advice : 'Ask your administrator to set up the TPM on this computer, then enroll again.';
+  return new AirlockError('tpm_required', tpmRequiredSentence(advice));
+}

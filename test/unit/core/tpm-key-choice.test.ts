@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { tpmAdvice, type TpmAvailability } from '../../../main/core/tpm/detect.js';
+import { fallsBackToKeychain, firstKeyChoice, tpmRequiredError } from '../../../main/core/tpm/key-choice.js';
+
+const noPermission: TpmAvailability = { usable: false, tcti: 'device:/dev/tpmrm0', reason: 'no-permission', advice: tpmAdvice('no-permission', { group: 'tss' }) };
+
+describe('which key an enrollment makes (main/core/tpm/key-choice.ts)', () => {
+  it('a usable TPM first; otherwise (or with no TPM configured) the keychain', () => {
+    expect(firstKeyChoice({ usable: true, tcti: 'device:/dev/tpmrm0' })).toBe('tpm');
+    expect(firstKeyChoice(noPermission)).toBe('keychain');
+    expect(firstKeyChoice(null)).toBe('keychain');
+  });
+
+  it('falls back to the keychain only when the gateway does not trust the TPM\'s maker', () => {
+    expect(fallsBackToKeychain('tpm_ek_untrusted')).toBe(true);
+    for (const code of ['tpm_certify_invalid', 'tpm_activation_invalid', 'invite_used', 'tpm_required']) expect(fallsBackToKeychain(code)).toBe(false);
+  });
+
+  it('when the gateway requires a TPM and this one is unusable: one sentence with the requirement and the one thing to do', () => {
+    const error = tpmRequiredError(noPermission);
+    expect(error.code).toBe('tpm_required');
+    expect(error.message).toBe("This gateway accepts only a device key held in a TPM, and Airlock cannot use this computer's TPM. Ask your administrator to add you to the tss group (sudo usermod -aG tss $USER), then sign out and in again.");
+  });
+});
