@@ -7,7 +7,6 @@ import { AdminError } from '../admin/operations.js';
 import { callAdminSocket } from '../admin/socket-client.js';
 import { socketIsLive } from '../admin/socket-server.js';
 import { assertPrivate, dataPaths, DataDirError } from '../config/data-dir.js';
-import { loadTraceKey } from '../tracing/trace-key.js';
 
 /** The running gateway did not answer on its admin socket, or the shared store cannot be reached. */
 export class UnreachableError extends Error {
@@ -56,7 +55,7 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
   }
   if (options.live) throw new UnreachableError(`No gateway is running on ${options.dataDir} (nothing answers on its admin socket), so there are no live connections to show. Start it with "airlock-gateway serve", or check --data.`);
   // Loaded here, not at start: a command answered by the running gateway needs none of this.
-  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget }, { createAdminOperations }, { loadPolicyFile }, { systemClock }, { readPublicOrigin }, { originWhenStopped }] = await Promise.all([
+  const [{ pinOfCertificatePem }, { readRecordedOrigin }, { openStore, resolveStoreTarget, isPostgresStore }, { createAdminOperations }, { loadPolicyFile }, { systemClock }, { readPublicOrigin }, { originWhenStopped }] = await Promise.all([
     import('../tls/certificates.js'),
     import('../server/origin-file.js'),
     import('../cluster/open-store.js'),
@@ -77,9 +76,10 @@ export async function callAdmin(options: AdminCallOptions, request: AdminRequest
     if (isConnectionError(error)) throw new UnreachableError(`The store cannot be reached (${error instanceof Error ? error.message : String(error)}). Check the database runs and --store / DATA/store.url.`);
     throw error;
   }
+  const opened = store;
   try {
     // No gateway: this process acts on the store itself, as the user running it.
-    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, backupPin: () => readNextPin(paths.dir), loadPolicy: () => loadPolicyFile(paths.policy), traceKey: () => loadTraceKey(paths.traceKey) })(request, invokingIdentity());
+    return await createAdminOperations({ store, clock: systemClock, origin: () => recorded, pin, backupPin: () => readNextPin(paths.dir), loadPolicy: () => loadPolicyFile(paths.policy), traceKey: async () => (await import('../tracing/trace-key-check.js')).loadStoreTraceKey(opened, { keyPath: paths.traceKey, sharedStore: isPostgresStore(opened) }) })(request, invokingIdentity());
   } finally {
     await store.close();
   }

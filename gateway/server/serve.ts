@@ -18,7 +18,7 @@ const LOCK_POLL_MS = 2_000;
 import { createMemoryReplayGuard } from '../auth/replay-guard.js';
 import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { createAnswerTracer, type AnswerTracer } from '../tracing/answer-tracer.js';
-import { loadTraceKey } from '../tracing/trace-key.js';
+import { loadStoreTraceKey } from '../tracing/trace-key-check.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
@@ -154,9 +154,11 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
     // Leak tracing (gateway/tracing/): answers fingerprinted after their calls, under DATA/trace.key.
-    const traceKey = await loadTraceKey(paths.traceKey);
+    // One key per store: a gateway holding another instance's key refuses to start (trace-key-check.ts).
+    const traceKey = await loadStoreTraceKey(store, { keyPath: paths.traceKey, sharedStore: isPostgresStore(store) });
     tracer = createAnswerTracer({
-      sink: store,
+      // The worker thread writes through its own connection: to the SQLite file, or a pool of one.
+      sink: isPostgresStore(store) ? { kind: 'postgres', connection: store.connection } : { kind: 'sqlite', path: paths.database },
       key: traceKey,
       retentionDays: () => policy.current().traceRetentionDays,
       nowMs: () => clock.nowMs(),

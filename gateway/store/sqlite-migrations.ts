@@ -149,4 +149,16 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call_id);
     `,
   },
+  {
+    version: 6,
+    // The trace key's check value (gateway/tracing/trace-key-check.ts): a store whose fingerprints
+    // were made under one DATA/trace.key refuses a gateway holding another.
+    sql: `
+      CREATE TABLE trace_key_check (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        check_value TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -5,7 +5,7 @@ import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { auditQueryParams, toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from './rows.js';
 import { RETIRED_REASON } from './store.js';
-import type { TraceHolding } from '../tracing/trace-records.js';
+import { sqliteTraceRows } from '../tracing/sqlite-trace-rows.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -80,13 +80,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
     usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
   };
-  const traceQ = {
-    call: db.prepare('INSERT OR IGNORE INTO trace_calls (call_id, tester, device_id, model, created_at) VALUES (?, ?, ?, ?, ?)'),
-    fingerprint: db.prepare('INSERT OR IGNORE INTO trace_fingerprints (hash, call_id, created_at) VALUES (?, ?, ?)'),
-    holders: db.prepare(`SELECT f.hash AS fingerprint, c.call_id AS callId, c.tester, c.device_id AS deviceId, c.model, c.created_at AS createdAt
-      FROM json_each(?) j JOIN trace_fingerprints f ON f.hash = j.value JOIN trace_calls c ON c.call_id = f.call_id`),
-    expire: db.prepare('DELETE FROM trace_calls WHERE created_at < ?'),
-  };
+  const traceRows = sqliteTraceRows(db);
   const lockQ = {
     insert: db.prepare('INSERT INTO locks (id, target_kind, target, message, note, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     byId: db.prepare('SELECT * FROM locks WHERE id = ?'),
@@ -305,17 +299,17 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
         return toLock(lockQ.byId.get(lock.id) as LockRow);
       });
     },
-    async addTrace(trace) {
-      db.transaction(() => {
-        if (traceQ.call.run(trace.callId, trace.tester, trace.deviceId, trace.model, trace.createdAt).changes === 0) return;
-        for (const hash of trace.fingerprints) traceQ.fingerprint.run(hash, trace.callId, trace.createdAt);
-      })();
+    async addTraces(traces) {
+      traceRows.write(traces);
     },
     async traceHolders(fingerprints) {
-      return traceQ.holders.all(JSON.stringify(fingerprints)) as TraceHolding[];
+      return traceRows.holders(fingerprints);
     },
     async deleteTracesBefore(cutoff) {
-      return traceQ.expire.run(cutoff).changes;
+      return traceRows.expire(cutoff);
+    },
+    async claimTraceKeyCheck(check) {
+      return traceRows.claimKeyCheck(check, now().toISOString());
     },
     async listLocks() {
       return (lockQ.open.all() as LockRow[]).map(toLock);

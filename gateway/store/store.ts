@@ -245,12 +245,17 @@ export interface Store {
   listReleases(): Promise<AdmittedBuild[]>;
 
   // Leak tracing (issue 17, gateway/tracing/): fingerprints of answers, never their text.
-  /** Stores one answer's fingerprints and who it went to; a call traced twice keeps the first. */
-  addTrace(trace: AnswerTrace): Promise<void>;
+  /** Stores answers' fingerprints and who they went to, in one transaction; a call traced twice keeps the first. */
+  addTraces(traces: readonly AnswerTrace[]): Promise<void>;
   /** Every (fingerprint, call) pair for these fingerprints. */
   traceHolders(fingerprints: readonly number[]): Promise<TraceHolding[]>;
   /** Deletes the traces made before `cutoff` (ISO time); returns how many calls went. */
   deleteTracesBefore(cutoff: string): Promise<number>;
+  /**
+   * The check value of the trace key the stored fingerprints are made under
+   * (tracing/trace-key-check.ts): stores `check` when none is stored yet, returns the stored one.
+   */
+  claimTraceKeyCheck(check: string): Promise<string>;
 
   close(): Promise<void>;
 }

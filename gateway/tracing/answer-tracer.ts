@@ -1,63 +1,114 @@
 /**
- * Fingerprints answers after their calls, off the request path: the call hands over the text the
- * relay saw once its response has finished, and the work (normalising, HMACs, the store write)
- * runs later, one answer per turn of the event loop, so no stream waits for it. The text is
- * dropped as soon as it is fingerprinted; only the fingerprints and who the answer went to are
- * stored. Expired traces (policy `traceRetentionDays`) are deleted at start and hourly.
+ * Fingerprints answers after their calls, off the gateway's event loop: the call hands over the
+ * text the relay saw once its response has finished, and a worker thread (trace-worker.ts) does
+ * the rest: normalising, the keyed hashes, and the store write, batched and committed through its
+ * own connection. The text is dropped as soon as it is fingerprinted; only the fingerprints and who
+ * the answer went to are stored. Expired traces (policy `traceRetentionDays`) are deleted at start
+ * and hourly, by the worker too.
+ *
+ * What a crash can lose: the answers handed over and not yet committed, that is those whose calls
+ * ended in the moments before a kill -9 or power loss (a batch is committed as soon as it is
+ * fingerprinted: milliseconds on a quiet gateway; under a flood, at most MAX_PENDING answers).
+ * Their calls are in the audit log; only their fingerprints are missing. A committed batch is on
+ * disk (SQLite synchronous=FULL, or PostgreSQL's commit).
  */
-import { wordsOf } from './normalise.js';
-import { DEFAULT_WINNOW, fingerprintWords, type WinnowSettings } from './fingerprint.js';
-import type { AnswerTrace, TracedCall } from './trace-records.js';
+import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../server/worker-entry.js';
+import { DEFAULT_WINNOW, type WinnowSettings } from './fingerprint.js';
+import type { TracedCall } from './trace-records.js';
+import type { TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
 
-/** The part of the store tracing writes to. */
-export interface TraceSink {
-  addTrace(trace: AnswerTrace): Promise<void>;
-  deleteTracesBefore(cutoff: string): Promise<number>;
-}
+export type { TraceWorkerSink } from './trace-worker-protocol.js';
 
 export interface AnswerTracer {
-  /** Queues an answer; returns at once. */
+  /** Hands an answer to the worker; returns at once. */
   trace(call: Omit<TracedCall, 'createdAt'>, text: string): void;
   /** Deletes traces older than the retention; returns how many calls went. */
   expire(): Promise<number>;
-  /** Resolves when every queued answer is stored (tests, shutdown). */
+  /** Resolves when every answer handed over is committed (or reported lost). */
   idle(): Promise<void>;
+  /** Waits for the answers handed over, then stops the worker. */
   close(): Promise<void>;
 }
 
-/** Answers waiting beyond this are not traced (and logged): memory stays bounded under a flood. */
-const MAX_QUEUED = 1_000;
+/** Answers handed over and not yet committed beyond this are not traced (and logged): memory stays bounded under a flood. */
+export const MAX_PENDING = 1_000;
 const EXPIRE_EVERY_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function createAnswerTracer(options: {
-  sink: TraceSink;
+  sink: TraceWorkerSink;
   key: Buffer;
   retentionDays: () => number;
   nowMs: () => number;
   warn: (message: string, details: Record<string, unknown>) => void;
   settings?: WinnowSettings;
 }): AnswerTracer {
-  const settings = options.settings ?? DEFAULT_WINNOW;
-  const queue: { call: Omit<TracedCall, 'createdAt'>; text: string; at: number }[] = [];
-  let running: Promise<void> | null = null;
+  const workerData: TraceWorkerData = { key: new Uint8Array(options.key), settings: options.settings ?? DEFAULT_WINNOW, sink: options.sink };
+  let worker: Worker | null = null;
+  let pending = 0;
   let closed = false;
+  let nextExpiry = 1;
+  const expiries = new Map<number, { resolve(deleted: number): void; reject(error: Error): void }>();
+  const idleWaiters: Array<() => void> = [];
 
-  async function drain(): Promise<void> {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      // Yield first: the answer's own response and other calls' chunks go before this work.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const fingerprints = fingerprintWords(wordsOf(next.text), options.key, settings);
-      if (fingerprints.length === 0) continue;
-      await options.sink.addTrace({ ...next.call, createdAt: new Date(next.at).toISOString(), fingerprints }).catch((error: unknown) => {
-        options.warn('answer not fingerprinted for leak tracing', { callId: next.call.callId, error: error instanceof Error ? error.message : String(error) });
-      });
-    }
+  function settled(): void {
+    if (pending > 0 || expiries.size > 0) return;
+    worker?.unref();
+    for (const wake of idleWaiters.splice(0)) wake();
   }
 
-  async function expire(): Promise<number> {
+  function lost(reason: string): void {
+    if (pending > 0) options.warn('answers not fingerprinted for leak tracing: the tracing worker stopped', { answers: pending, reason });
+    pending = 0;
+    for (const [id, waiter] of expiries) {
+      expiries.delete(id);
+      waiter.reject(new Error(`the tracing worker stopped: ${reason}`));
+    }
+    settled();
+  }
+
+  function start(): Worker {
+    const spec = workerEntry('trace-worker', import.meta.url);
+    const started = new Worker(spec.entry, { workerData, eval: spec.eval });
+    started.on('message', (reply: TraceReply) => {
+      if (reply.kind === 'stored') {
+        pending -= reply.answers;
+        if (reply.error) options.warn('answers not fingerprinted for leak tracing', { callIds: reply.error.callIds, error: reply.error.message });
+      } else {
+        const waiter = expiries.get(reply.id);
+        expiries.delete(reply.id);
+        if (reply.kind === 'expired') waiter?.resolve(reply.deleted);
+        else waiter?.reject(new Error(reply.message));
+      }
+      settled();
+    });
+    started.on('error', (error) => {
+      if (worker === started) worker = null;
+      lost(error.message);
+    });
+    started.on('exit', (code) => {
+      if (worker === started) worker = null;
+      lost(`exit code ${code}`);
+    });
+    started.unref();
+    return started;
+  }
+
+  function post(message: TraceRequest): void {
+    worker ??= start();
+    worker.ref();
+    worker.postMessage(message);
+  }
+
+  function expire(): Promise<number> {
+    if (closed) return Promise.resolve(0);
     const cutoff = new Date(options.nowMs() - options.retentionDays() * DAY_MS).toISOString();
-    return options.sink.deleteTracesBefore(cutoff);
+    const id = nextExpiry++;
+    return new Promise<number>((resolve, reject) => {
+      expiries.set(id, { resolve, reject });
+      post({ kind: 'expire', id, cutoff });
+    });
   }
   const expireQuietly = (): void => {
     expire().catch((error: unknown) => options.warn('expired leak-tracing fingerprints not deleted; retried in an hour', { error: error instanceof Error ? error.message : String(error) }));
@@ -66,24 +117,30 @@ export function createAnswerTracer(options: {
   const timer = setInterval(expireQuietly, EXPIRE_EVERY_MS);
   timer.unref();
 
+  const idle = (): Promise<void> => (pending === 0 && expiries.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)));
+
   return {
     trace(call, text) {
       if (closed) return;
-      if (queue.length >= MAX_QUEUED) {
+      if (pending >= MAX_PENDING) {
         options.warn('leak-tracing queue full; answer not fingerprinted', { callId: call.callId });
         return;
       }
-      queue.push({ call, text, at: options.nowMs() });
-      running ??= drain().finally(() => (running = null));
+      pending += 1;
+      post({ kind: 'answer', call: { ...call, createdAt: new Date(options.nowMs()).toISOString() }, text });
     },
     expire,
-    async idle() {
-      while (running) await running;
-    },
+    idle,
     async close() {
       closed = true;
       clearInterval(timer);
-      while (running) await running;
+      await idle();
+      const running = worker;
+      worker = null;
+      if (!running) return;
+      const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      running.postMessage({ kind: 'close' } satisfies TraceRequest);
+      await exited;
     },
   };
 }

@@ -161,4 +161,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call_id);
     `,
   },
+  {
+    version: 7,
+    name: 'leak tracing: the check value of the trace key every instance must share',
+    sql: `
+      CREATE TABLE trace_key_check (
+        id integer PRIMARY KEY CHECK (id = 1),
+        check_value text NOT NULL,
+        created_at text NOT NULL
+      );
+    `,
+  },
 ];

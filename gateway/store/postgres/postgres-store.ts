@@ -16,6 +16,7 @@ import { appendAuditTx, auditEntry, auditQuery, auditTail, auditVerify } from '.
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { inTransaction, type Queryable } from './queryable.js';
+import { claimKeyCheck, expireTraces, traceHolders, writeTraces } from '../../tracing/postgres-trace-rows.js';
 import { toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from '../rows.js';
 
 // Orderings use the "C" collation: byte order, as SQLite compares, whatever the database's locale.
@@ -221,23 +222,17 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
         return toLock(rows[0]!);
       });
     },
-    async addTrace(trace) {
-      await tx(async (c) => {
-        const added = await c.query('INSERT INTO trace_calls (call_id, tester, device_id, model, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (call_id) DO NOTHING', [trace.callId, trace.tester, trace.deviceId, trace.model, trace.createdAt]);
-        if (added.rowCount === 0) return;
-        await c.query('INSERT INTO trace_fingerprints (hash, call_id, created_at) SELECT DISTINCT h, $2, $3 FROM unnest($1::bigint[]) AS h ON CONFLICT DO NOTHING', [trace.fingerprints.map(String), trace.callId, trace.createdAt]);
-      });
+    async addTraces(traces) {
+      await tx((c) => writeTraces(c, traces));
     },
     async traceHolders(fingerprints) {
-      const rows = await pool.query<{ fingerprint: string; callId: string; tester: string; deviceId: string; model: string; createdAt: string }>(
-        `SELECT f.hash::text AS fingerprint, c.call_id AS "callId", c.tester, c.device_id AS "deviceId", c.model, c.created_at AS "createdAt"
-         FROM trace_fingerprints f JOIN trace_calls c ON c.call_id = f.call_id WHERE f.hash = ANY($1::bigint[])`,
-        [fingerprints.map(String)],
-      );
-      return rows.rows.map((row) => ({ ...row, fingerprint: Number(row.fingerprint) }));
+      return traceHolders(pool, fingerprints);
     },
     async deleteTracesBefore(cutoff) {
-      return (await pool.query('DELETE FROM trace_calls WHERE created_at COLLATE "C" < $1', [cutoff])).rowCount ?? 0;
+      return expireTraces(pool, cutoff);
+    },
+    async claimTraceKeyCheck(check) {
+      return claimKeyCheck(pool, check, now().toISOString());
     },
     async listLocks() {
       const { rows } = await pool.query<LockRow>('SELECT * FROM locks WHERE removed_at IS NULL ORDER BY created_at COLLATE "C", id COLLATE "C"');

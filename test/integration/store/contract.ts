@@ -487,17 +487,19 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         const call = (callId: string, createdAt: string, fingerprints: number[]) => ({ callId, tester: 'ada@example.com', deviceId: `dev_${callId}`, model: 'demo', createdAt, fingerprints });
         // 48-bit fingerprints: the largest must come back exactly (BIGINT on PostgreSQL, not a float).
         const big = 2 ** 48 - 1;
-        await store.addTrace(call('c1', '2030-01-01T00:00:00.000Z', [1, 2, big]));
-        await store.addTrace(call('c2', '2030-01-05T00:00:00.000Z', [2, 3]));
-        // The same call traced again keeps the first fingerprints.
-        await store.addTrace(call('c1', '2030-01-06T00:00:00.000Z', [99]));
+        await store.addTraces([call('c1', '2030-01-01T00:00:00.000Z', [1, 2, big]), call('c2', '2030-01-05T00:00:00.000Z', [2, 3])]);
+        // The same call traced again keeps the first fingerprints, in a later batch or the same one.
+        await store.addTraces([call('c1', '2030-01-06T00:00:00.000Z', [99]), call('c3', '2030-01-06T00:00:00.000Z', [99]), call('c3', '2030-01-07T00:00:00.000Z', [98])]);
         const holders = await store.traceHolders([2, big, 99, 12345]);
         const seen = holders.map((h) => `${h.fingerprint}:${h.callId}`).sort();
-        expect(seen).toEqual([`${big}:c1`, '2:c1', '2:c2'].sort());
+        expect(seen).toEqual([`${big}:c1`, '2:c1', '2:c2', '99:c3'].sort());
         expect(holders.find((h) => h.callId === 'c2')).toMatchObject({ tester: 'ada@example.com', deviceId: 'dev_c2', model: 'demo', createdAt: '2030-01-05T00:00:00.000Z' });
         expect(await store.traceHolders([])).toEqual([]);
         expect(await store.deleteTracesBefore('2030-01-03T00:00:00.000Z')).toBe(1);
         expect((await store.traceHolders([1, 2, 3, big])).map((h) => `${h.fingerprint}:${h.callId}`).sort()).toEqual(['2:c2', '3:c2']);
+        // The trace key's check value: the first claim is kept, a later one gets the stored value back.
+        expect(await store.claimTraceKeyCheck('check-a')).toBe('check-a');
+        expect(await store.claimTraceKeyCheck('check-b')).toBe('check-a');
         await store.close();
       } finally {
         await harness.dispose();

@@ -26,12 +26,12 @@ describe('answer tracer', () => {
     let now = Date.parse('2030-01-01T00:00:00.000Z');
     const store = openSqliteStore(join(dir, 'airlock.db'), { now: () => new Date(now) });
     const warnings: string[] = [];
-    const tracer = createAnswerTracer({ sink: store, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
+    const tracer = createAnswerTracer({ sink: { kind: 'sqlite', path: join(dir, 'airlock.db') }, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
     try {
       const corpus = answerCorpus(2);
       const fingerprints = fingerprintWords(wordsOf(corpus.answer(0)), KEY);
       tracer.trace({ callId: 'old', tester: 'ada@example.com', deviceId: 'dev_a', model: 'demo' }, corpus.answer(0));
-      // trace() only queues: nothing is stored before the event loop turns.
+      // trace() only hands the answer to the worker thread: nothing is stored when it returns.
       expect(await store.traceHolders(fingerprints)).toEqual([]);
       await tracer.idle();
       expect(new Set((await store.traceHolders(fingerprints)).map((h) => h.callId))).toEqual(new Set(['old']));

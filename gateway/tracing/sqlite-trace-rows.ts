@@ -1,0 +1,43 @@
+/**
+ * Leak tracing's rows in the SQLite store (migrations 5 and 6): the statements the store's own
+ * connection uses and the tracer's worker (trace-worker.ts) uses on its second connection.
+ */
+import type Database from 'better-sqlite3';
+import type { AnswerTrace, TraceHolding } from './trace-records.js';
+
+export interface SqliteTraceRows {
+  /** Stores each answer's fingerprints in one transaction; a call traced twice keeps the first. */
+  write(traces: readonly AnswerTrace[]): void;
+  holders(fingerprints: readonly number[]): TraceHolding[];
+  /** Deletes the traces made before `cutoff` (ISO time); returns how many calls went. */
+  expire(cutoff: string): number;
+  /** Stores `check` when no check value is stored yet; returns the stored one either way. */
+  claimKeyCheck(check: string, at: string): string;
+}
+
+export function sqliteTraceRows(db: Database.Database): SqliteTraceRows {
+  const call = db.prepare('INSERT OR IGNORE INTO trace_calls (call_id, tester, device_id, model, created_at) VALUES (?, ?, ?, ?, ?)');
+  const fingerprint = db.prepare('INSERT OR IGNORE INTO trace_fingerprints (hash, call_id, created_at) VALUES (?, ?, ?)');
+  const holders = db.prepare(`SELECT f.hash AS fingerprint, c.call_id AS callId, c.tester, c.device_id AS deviceId, c.model, c.created_at AS createdAt
+    FROM json_each(?) j JOIN trace_fingerprints f ON f.hash = j.value JOIN trace_calls c ON c.call_id = f.call_id`);
+  const expire = db.prepare('DELETE FROM trace_calls WHERE created_at < ?');
+  const insertCheck = db.prepare('INSERT OR IGNORE INTO trace_key_check (id, check_value, created_at) VALUES (1, ?, ?)');
+  const storedCheck = db.prepare('SELECT check_value FROM trace_key_check WHERE id = 1').pluck();
+  // IMMEDIATE: the write lock is taken at BEGIN, so a busy store waits (busy_timeout) instead of failing mid-batch.
+  const write = db.transaction((traces: readonly AnswerTrace[]) => {
+    for (const trace of traces) {
+      if (call.run(trace.callId, trace.tester, trace.deviceId, trace.model, trace.createdAt).changes === 0) continue;
+      for (const hash of trace.fingerprints) fingerprint.run(hash, trace.callId, trace.createdAt);
+    }
+  });
+  const claim = db.transaction((check: string, at: string) => {
+    insertCheck.run(check, at);
+    return storedCheck.get() as string;
+  });
+  return {
+    write: (traces) => write.immediate(traces),
+    holders: (fingerprints) => holders.all(JSON.stringify(fingerprints)) as TraceHolding[],
+    expire: (cutoff) => expire.run(cutoff).changes,
+    claimKeyCheck: (check, at) => claim.immediate(check, at),
+  };
+}

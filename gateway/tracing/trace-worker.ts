@@ -1,0 +1,113 @@
+/**
+ * The worker half of answer-tracer.ts: fingerprints answers (normalising and one HMAC per word
+ * k-gram, about 2 ms of CPU for a 300-word answer) and stores them through its own connection to
+ * the store, so neither the hashing nor the write's commit (fsync'd on SQLite) runs on the
+ * gateway's event loop. Answers that arrive while a batch is being fingerprinted or committed wait
+ * in the port's queue and go in the next batch, one transaction each (group commit).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { inTransaction } from '../store/postgres/queryable.js';
+import { fingerprintWords } from './fingerprint.js';
+import { wordsOf } from './normalise.js';
+import { expireTraces, writeTraces } from './postgres-trace-rows.js';
+import { sqliteTraceRows } from './sqlite-trace-rows.js';
+import type { AnswerTrace } from './trace-records.js';
+import type { TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
+
+if (!parentPort) throw new Error('trace-worker.ts runs only as a worker thread');
+const port = parentPort;
+const data = workerData as TraceWorkerData;
+const key = Buffer.from(data.key);
+
+/** Answers per transaction: a flood is written in bounded steps, each holding the write lock briefly. */
+const MAX_BATCH = 64;
+
+interface Writer {
+  write(traces: readonly AnswerTrace[]): Promise<void>;
+  expire(cutoff: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+function openWriter(sink: TraceWorkerSink): Writer {
+  if (sink.kind === 'sqlite') {
+    const db = new Database(sink.path);
+    db.pragma('journal_mode = WAL');
+    // Committed means on disk, as for every other write to the store.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const rows = sqliteTraceRows(db);
+    return {
+      write: async (traces) => rows.write(traces),
+      expire: async (cutoff) => rows.expire(cutoff),
+      close: async () => void db.close(),
+    };
+  }
+  const pool = new pg.Pool({ ...sink.connection, max: 1, keepAlive: true, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => undefined); // an idle connection lost: the next batch takes a fresh one
+  return {
+    write: (traces) => inTransaction(pool, (client) => writeTraces(client, traces)),
+    expire: (cutoff) => expireTraces(pool, cutoff),
+    close: () => pool.end(),
+  };
+}
+
+const writer = openWriter(data.sink);
+const answers: Array<Extract<TraceRequest, { kind: 'answer' }>> = [];
+const expiries: Array<Extract<TraceRequest, { kind: 'expire' }>> = [];
+let closing = false;
+let running = false;
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const reply = (message: TraceReply): void => port.postMessage(message);
+
+async function storeBatch(batch: typeof answers): Promise<void> {
+  const traces: AnswerTrace[] = [];
+  for (const answer of batch) {
+    const fingerprints = fingerprintWords(wordsOf(answer.text), key, data.settings);
+    if (fingerprints.length > 0) traces.push({ ...answer.call, fingerprints });
+  }
+  try {
+    await writer.write(traces);
+    reply({ kind: 'stored', answers: batch.length, traced: traces.length });
+  } catch (error) {
+    reply({ kind: 'stored', answers: batch.length, traced: 0, error: { message: errorText(error), callIds: batch.map((a) => a.call.callId) } });
+  }
+}
+
+async function run(): Promise<void> {
+  for (;;) {
+    // Let every message already posted arrive first: they all go in this batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (answers.length > 0) await storeBatch(answers.splice(0, MAX_BATCH));
+    else if (expiries.length > 0) {
+      const { id, cutoff } = expiries.shift()!;
+      await writer.expire(cutoff).then(
+        (deleted) => reply({ kind: 'expired', id, deleted }),
+        (error: unknown) => reply({ kind: 'expire-failed', id, message: errorText(error) }),
+      );
+    } else break;
+  }
+  if (closing) {
+    await writer.close().catch(() => undefined);
+    port.close();
+  }
+}
+
+function schedule(): void {
+  if (running) return;
+  running = true;
+  void run().finally(() => {
+    running = false;
+    if (!closing && (answers.length > 0 || expiries.length > 0)) schedule();
+  });
+}
+
+port.on('message', (message: TraceRequest) => {
+  if (message.kind === 'answer') answers.push(message);
+  else if (message.kind === 'expire') expiries.push(message);
+  else closing = true;
+  schedule();
+});
