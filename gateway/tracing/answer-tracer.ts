@@ -13,7 +13,7 @@
  * disk (SQLite synchronous=FULL, or PostgreSQL's commit).
  */
 import { Worker } from 'node:worker_threads';
-import { workerEntry } from '../server/worker-entry.js';
+import { workerEntry } from './worker-entry.js';
 import { DEFAULT_WINNOW, type WinnowSettings } from './fingerprint.js';
 import type { TracedCall } from './trace-records.js';
 import type { TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
