@@ -82,7 +82,7 @@ describe('leak tracing through the gateway', { timeout: 120_000 }, () => {
     before = await storeText(gw.dataDir);
     const topics = ['glaciers', 'compilers', 'beekeeping', 'tidal power', 'bread baking', 'railway signalling'];
     for (const [i, topic] of topics.entries()) answers.push(await streamAnswer(i % 2 === 0 ? ada : bob, `Explain ${topic} in depth`));
-  });
+  }, 180_000);
   afterAll(async () => {
     await gw?.stop();
     if (root) await rm(root, { recursive: true, force: true });
