@@ -21,6 +21,21 @@ export function isPostgresStore(store: Store): store is PostgresStore {
 }
 
 /** A store URL with its password hidden, for logs and error messages. */
+/**
+ * The store URL for a command the admin runs (pg_dump): the password removed, not masked, so libpq
+ * takes it from ~/.pgpass or PGPASSWORD (a masked "***" would be sent as the password).
+ */
+export function storeUrlWithoutPassword(target: string): string {
+  if (!isPostgresUrl(target)) return target;
+  try {
+    const url = new URL(target);
+    url.password = '';
+    return url.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
 export function redactStoreUrl(target: string): string {
   if (!isPostgresUrl(target)) return target;
   try {

@@ -14,11 +14,11 @@ export const backup: CliCommand = {
     const file = str(values.out);
     if (!file) throw new UsageError('--out FILE is required: the archive to write', undefined, 'backup');
     await assertAirlockDataDir(dataDir);
-    const [{ createBackup }, { isPostgresUrl, resolveStoreTarget, redactStoreUrl }] = await Promise.all([import('../../backup/backup.js'), import('../../cluster/open-store.js')]);
+    const [{ createBackup }, { isPostgresUrl, resolveStoreTarget, storeUrlWithoutPassword }] = await Promise.all([import('../../backup/backup.js'), import('../../cluster/open-store.js')]);
     const target = await resolveStoreTarget(dataDir, str(values.store));
     const result = await createBackup({ dataDir, out: file, postgres: isPostgresUrl(target) });
     await admin({ op: 'host.record', event: 'backup.create', facts: { file: result.out, bytes: String(result.bytes), pin: result.pin, store: result.store } });
-    const pgDump = result.store === 'postgres' ? `pg_dump --format=custom --file airlock.pgdump '${redactStoreUrl(target)}'` : null;
+    const pgDump = result.store === 'postgres' ? `pg_dump --format=custom --file airlock.pgdump '${storeUrlWithoutPassword(target)}'` : null;
     out(json
       ? JSON.stringify({ ...result, ...(pgDump ? { database: `not in the archive: back it up with ${pgDump} (password from ~/.pgpass or PGPASSWORD)` } : {}) })
       : `Backup written to ${result.out} (${result.bytes} bytes, mode 0600): ${result.files.join(', ')}.\npin: ${result.pin}` +
