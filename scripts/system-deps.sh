@@ -24,13 +24,17 @@ done
 # tpm2-tools is how the app uses a TPM 2.0 for its device key (without it the app uses the keychain);
 # swtpm + swtpm-tools are the software TPM (with swtpm_setup's local EK CA) that tests and the bench use.
 tpm="tpm2-tools swtpm swtpm-tools"
+# iproute2 gives `ss`, with which the gateway names the OS user and pid on the other end of its admin
+# socket (gateway/admin/peer-identity.ts); a minimal image lacks it, and audit entries then name only
+# the socket's owner.
+gateway="iproute2"
 build="build-essential python3 pkg-config libsecret-1-dev"
 case "$purpose" in
   install) wanted="$build" ;;
-  start) wanted="$build gnome-keyring dbus-x11 chromium tpm2-tools" ;;
-  test)  wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql $tpm" ;;
-  bench) wanted="$build gnome-keyring dbus-x11 nginx postgresql $tpm" ;;
-  all)   wanted="$build gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql $tpm" ;;
+  start) wanted="$build $gateway gnome-keyring dbus-x11 chromium tpm2-tools" ;;
+  test)  wanted="$build $gateway gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql $tpm" ;;
+  bench) wanted="$build $gateway gnome-keyring dbus-x11 nginx postgresql $tpm" ;;
+  all)   wanted="$build $gateway gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql $tpm" ;;
   *) echo "airlock: system-deps.sh: unknown purpose $purpose (use install, start, test, bench or all)" >&2; exit 2 ;;
 esac
 
