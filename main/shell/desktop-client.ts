@@ -19,7 +19,7 @@ export interface AppIdentity {
  * `gateway` pins the client to one gateway origin (only its keychain entry is loaded): for a build
  * made for one gateway, and for dev and tests that share a keychain with other enrollments.
  */
-export async function createDesktopClient(options: { dataPath: string; app: AppIdentity; logger: Logger; gateway?: string }): Promise<AirlockClient> {
+export async function createDesktopClient(options: { dataPath: string; app: AppIdentity; logger: Logger; gateway?: string; tpmTcti?: string }): Promise<AirlockClient> {
   await mkdir(options.dataPath, { recursive: true, mode: 0o700 });
   return createAirlockClient({
     keychain: createKeytarKeychain(),
@@ -29,8 +29,8 @@ export async function createDesktopClient(options: { dataPath: string; app: AppI
     logger: options.logger,
     attestation: createAttestationCollector(nodeAttestationDeps(options.app)),
     ...(options.gateway ? { gateway: options.gateway } : {}),
-    // Linux first (issue 18): the TPM named by TPM2TOOLS_TCTI, by default the kernel's /dev/tpmrm0.
-    ...(process.platform === 'linux' ? { tpm: { tools: createTpmTools({ tcti: tctiFrom(process.env) }) } } : {}),
+    // Linux first (issue 18): the TPM named by `tpmTcti` (tests), else TPM2TOOLS_TCTI, else the kernel's /dev/tpmrm0.
+    ...(process.platform === 'linux' ? { tpm: { tools: createTpmTools({ tcti: tctiFrom(process.env, options.tpmTcti) }) } } : {}),
   });
 }
 

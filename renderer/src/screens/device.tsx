@@ -15,8 +15,8 @@ const TRUST: Record<DeviceStatus['trustLevel']['keyStorage'], { label: string; s
   },
   tpm: {
     label: 'Hardware-bound key (TPM 2.0)',
-    stops: 'The key cannot be copied off this machine, and the platform vouches for it.',
-    doesNot: 'It does not stop someone using this machine while you are signed in.',
+    stops: 'The key was made in this computer’s TPM and cannot be copied off it; the gateway checked the TPM’s certificate before enrolling it.',
+    doesNot: 'It does not stop someone using this machine while you are signed in, or malware running as you from using the current session’s short-lived key until the session ends.',
   },
   'secure-enclave': {
     label: 'Hardware-bound key (Secure Enclave)',

@@ -17,6 +17,14 @@ const STEPS: Record<Extract<ClientState, { kind: 'enrolling' }>['step'], string>
  * confirmation. Then the gateway and pin are shown; "Enroll this device…" asks main, which
  * confirms with the tester outside this window before a key is made or the invite used.
  */
+/** The notice's title: a refusal about this computer's TPM says so (the message says what to do). */
+function failureTitle(failure: { code: string; title: string }): string {
+  if (failure.code === 'connection_not_trusted') return 'Connection not trusted';
+  if (failure.code === 'tpm_required') return 'This gateway needs a TPM-bound key';
+  if (failure.code === 'tpm_ek_untrusted') return 'This computer\u2019s TPM is not trusted by the gateway';
+  return failure.title;
+}
+
 export function EnrollScreen({ api, state, initialLink, onFinished, onBack }: {
   api: AirlockApi;
   state: ClientState;
@@ -174,7 +182,7 @@ export function EnrollScreen({ api, state, initialLink, onFinished, onBack }: {
 
         {state.kind === 'enrolling' ? <p className="muted" role="status">{STEPS[state.step]}</p> : null}
 
-        {failure ? <FailureNotice title={failure.code === 'connection_not_trusted' ? 'Connection not trusted' : failure.title} failure={failure} /> : null}
+        {failure ? <FailureNotice title={failureTitle(failure)} failure={failure} /> : null}
       </main>
     </Frame>
   );

@@ -51,7 +51,7 @@ export interface TestApp {
  * The real client core as the app wires it: keytar on the private test keychain, a real data
  * directory, real attestation (the machine id can be replaced to play another machine).
  */
-export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string; keychain?: Keychain; tpmTcti?: string }): Promise<TestApp> {
+export async function startApp(options: { gateway: string; dataDir?: string; machineId?: string; keychain?: Keychain; tpmTcti?: string; tpmWorkRoot?: string }): Promise<TestApp> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'airlock-app-')));
   // Something the app keeps locally (e.g. window state), to see that revocation removes it.
   await writeFile(join(dataDir, 'window-state.json'), '{"width":1200}');
@@ -68,7 +68,7 @@ export async function startApp(options: { gateway: string; dataDir?: string; mac
     attestation,
     gateway: options.gateway,
     controlBackoff: { initialMs: 100, maxMs: 2000 },
-    ...(options.tpmTcti !== undefined ? { tpm: { tools: createTpmTools({ tcti: options.tpmTcti }) } } : {}),
+    ...(options.tpmTcti !== undefined ? { tpm: { tools: createTpmTools({ tcti: options.tpmTcti, ...(options.tpmWorkRoot ? { tmpRoot: options.tpmWorkRoot } : {}) }) } } : {}),
   });
   const states: ClientState[] = [client.state()];
   client.onState((s) => states.push(s));
