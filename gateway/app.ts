@@ -14,6 +14,7 @@ import { protectedRoutes } from './protected-routes.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthzRoutes } from './routes/healthz.js';
 import { sessionRoutes } from './routes/session.js';
+import { tpmActivationRoute } from './tpm-attestation/activation-route.js';
 
 /** What watches the app without being part of it: the log fastify writes to, and hooks such as metrics'. */
 export interface AppObservers {
@@ -60,6 +61,7 @@ export async function buildApp(gatewayCtx: GatewayContext, observers: AppObserve
 
   await app.register(healthzRoutes, { ctx });
   await app.register(enrollRoutes, { ctx });
+  if (ctx.tpm) await app.register(tpmActivationRoute, { ctx, tpm: ctx.tpm });
   await app.register(sessionRoutes, { ctx });
   await app.register(async (authenticated) => {
     await authenticated.register(dpopAuth, { ctx });

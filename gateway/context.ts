@@ -15,6 +15,7 @@ import type { Logger } from './log.js';
 import type { PolicyHolder } from './policy/holder.js';
 import type { Store } from './store/store.js';
 import type { AnswerTracer } from './tracing/answer-tracer.js';
+import type { TpmAttestation } from './tpm-attestation/tpm-attestation.js';
 
 /** Where model calls go: the built-in demo upstream or an OpenAI-compatible server (issue 4 reads it). */
 export type UpstreamConfig = { kind: 'demo' } | { kind: 'url'; url: string };
@@ -88,6 +89,8 @@ export interface GatewayContext {
   security: GatewaySecurity;
   /** Leak tracing (gateway/tracing/): fingerprints each answer after its call; absent, nothing is traced. */
   tracer?: AnswerTracer;
+  /** TPM-bound device keys (gateway/tpm-attestation/); absent, a TPM proof is refused and no device is `tpm`. */
+  tpm?: TpmAttestation;
 }
 
 /** The token key as an ES256 signer over node:crypto (raw r‖s signatures, as JWS wants). */

@@ -20,6 +20,8 @@ import { inviteRefusal } from '../enroll/invite-rules.js';
 import { responses } from '../http/schemas.js';
 import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
+import { refuseUnlessKeyStorageMeetsPolicy, withVerifiedKeyStorage } from '../tpm-attestation/key-storage-policy.js';
+import { enrollmentKeyStorage } from '../tpm-attestation/route-hooks.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
 /** The nonce an attestation names, read without trusting it (only to spend it), or null when unreadable. */
@@ -72,9 +74,14 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       const claimedInvite = await claimedInviteOf(request.body.attestation);
       if (claimedInvite) request.refusalContext = { invite: claimedInvite.id, email: claimedInvite.email };
       let verified: Awaited<ReturnType<typeof verifyEnrollAttestation>>;
+      let keyStorage: Awaited<ReturnType<typeof enrollmentKeyStorage>>;
       try {
         verified = await verifyEnrollAttestation(request.body.attestation, { now: clock.nowSeconds(), iatWindow: config.iatWindow, keyCache });
-        await enforcePolicy(verified.payload.evidence, inForce, trustedBuilds);
+        // Key storage is what was proven (gateway/tpm-attestation/), never the evidence's claim.
+        const { jwk: key, payload: claimed } = verified;
+        keyStorage = await enrollmentKeyStorage(ctx.tpm, { proof: request.body.tpm, claimed: claimed.evidence.keyStorage, jwk: key, nonce: claimed.nonce, inviteId: claimedInvite?.id ?? null, nowSeconds: clock.nowSeconds() });
+        refuseUnlessKeyStorageMeetsPolicy(keyStorage.keyStorage, inForce, 'enrollment');
+        await enforcePolicy(withVerifiedKeyStorage(claimed.evidence, keyStorage.keyStorage), inForce, trustedBuilds);
       } catch (error) {
         // Refused before the store was reached: the nonce it named is spent all the same, so a
         // second attempt (a fixed signature, other evidence) needs a new challenge.
@@ -86,12 +93,12 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
       const jkt = await jwkThumbprint(jwk);
       const { evidence } = payload;
       const outcome = await store.enrollDevice(
-        { challengeNonce: payload.nonce, codeHash: hashInviteCode(payload.code), device: { id: newDeviceId(), publicJwk: jwk, jkt, evidence }, now: clock.nowSeconds() },
+        { challengeNonce: payload.nonce, codeHash: hashInviteCode(payload.code), device: { id: newDeviceId(), publicJwk: jwk, jkt, evidence, keyStorage: keyStorage.keyStorage }, now: clock.nowSeconds() },
         (device) => ({
           type: 'enrollment',
           actor: `device:${device.id}`,
           subject: device.tester,
-          details: { client: request.ip, invite: device.inviteId, jkt, platform: evidence.platform, osRelease: evidence.osRelease, arch: evidence.arch, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
+          details: { client: request.ip, invite: device.inviteId, jkt, platform: evidence.platform, osRelease: evidence.osRelease, arch: evidence.arch, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: keyStorage.keyStorage, ...(keyStorage.facts ? { tpm: keyStorage.facts } : {}) },
         }),
       );
       if (!outcome.ok) throw new AirlockError(outcome.code, outcome.message);

@@ -12,6 +12,8 @@ import { responses } from '../http/schemas.js';
 import { refuseIfLocked } from '../locks/refuse.js';
 import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
+import { refuseUnlessKeyStorageMeetsPolicy, withVerifiedKeyStorage } from '../tpm-attestation/key-storage-policy.js';
+import { sessionBoundJkt } from '../tpm-attestation/route-hooks.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
 /**
@@ -39,8 +41,10 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       if (device === null) throw new AirlockError('device_unknown');
       // A refusal from here on names the device in its audit entry (issue 13), not only the address.
       request.tokenDevice = device.id;
-      if (proof.jkt !== device.jkt) throw new AirlockError('dpop_invalid', 'Invalid DPoP proof: it is not signed by this device\'s registered key.');
+      // A TPM device's proofs are signed by its session key, checked once its attestation is (below).
+      if (device.keyStorage !== 'tpm' && proof.jkt !== device.jkt) throw new AirlockError('dpop_invalid', 'Invalid DPoP proof: it is not signed by this device\'s registered key.');
       const attestation = await verifySessionAttestation(request.body.attestation, device.publicJwk, { now, iatWindow: config.iatWindow, keyCache });
+      const boundJkt = sessionBoundJkt(device, attestation, proof.jkt);
       if (attestation.nonce !== proof.payload.nonce) {
         throw new AirlockError('attestation_invalid', 'The device attestation was refused: its nonce is not the current DPoP nonce of this request. Retry with a fresh nonce.');
       }
@@ -51,12 +55,13 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
       refuseIfLocked(security.locks, { deviceId: device.id, tester: device.tester }, clock.nowMs());
       if (attestation.evidence.machineIdHash !== device.evidence.machineIdHash) throw new AirlockError('key_moved');
       const inForce = policy.current();
-      await enforcePolicy(attestation.evidence, inForce, trustedBuilds);
+      refuseUnlessKeyStorageMeetsPolicy(device.keyStorage, inForce, 'session');
+      await enforcePolicy(withVerifiedKeyStorage(attestation.evidence, device.keyStorage), inForce, trustedBuilds);
 
       const expiresIn = inForce.tokenLifetimeSeconds;
       const accessToken = await signAccessToken(
         security.tokenSigner,
-        { iss: config.origin, aud: config.origin, sub: device.id, tester: device.tester, iat: now, exp: now + expiresIn, jti: newNonce(16), cnf: { jkt: device.jkt } },
+        { iss: config.origin, aud: config.origin, sub: device.id, tester: device.tester, iat: now, exp: now + expiresIn, jti: newNonce(16), cnf: { jkt: boundJkt } },
         security.tokenKid,
       );
       const { evidence } = attestation;
@@ -64,7 +69,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async 
         type: 'session',
         actor: `device:${device.id}`,
         subject: device.tester,
-        details: { client: request.ip, expiresIn, platform: evidence.platform, osRelease: evidence.osRelease, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: evidence.keyStorage },
+        details: { client: request.ip, expiresIn, platform: evidence.platform, osRelease: evidence.osRelease, appVersion: evidence.appVersion, buildId: evidence.buildId, packaged: evidence.packaged, diskEncryption: evidence.diskEncryption, debugger: evidence.debugger, keyStorage: device.keyStorage },
       });
       const nowMs = clock.nowMs();
       if (security.devices.shouldTouch(device.id, nowMs)) await store.touchDevice(device.id, new Date(nowMs).toISOString());

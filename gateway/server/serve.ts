@@ -19,6 +19,7 @@ import { createMemoryReplayGuard } from '../auth/replay-guard.js';
 import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { createAnswerTracer, type AnswerTracer } from '../tracing/answer-tracer.js';
 import { loadStoreTraceKey } from '../tracing/trace-key-check.js';
+import { createTpmAttestation } from '../tpm-attestation/tpm-attestation.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
@@ -164,7 +165,10 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       nowMs: () => clock.nowMs(),
       warn: (message, details) => log.warn(message, details),
     });
-    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security, tracer };
+    // TPM-bound keys (gateway/tpm-attestation/): activations sealed under a key derived from the
+    // gateway's persisted secret (the same on every instance), single-use through the replay guard.
+    const tpm = createTpmAttestation({ secret: secrets.nonceSecret, replay, lifetime: config.challengeLifetime });
+    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security, tracer, tpm };
 
     app = await buildApp(ctx, { logger: pino, observe: metrics ? [metrics.requests] : [] });
     let address: string;

@@ -9,7 +9,7 @@ import type { AdmittedBuild } from '../release/admit-manifest.js';
 import type { AuditEntry, AuditQuery, DeviceRecord, InviteRecord, LockRecord, TesterRecord } from './store.js';
 
 export interface InviteRow { id: string; email: string; code_hash: string; created_at: string; expires_at: string; device_limit: number; devices_used: number; status: InviteRecord['status'] }
-export interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null }
+export interface DeviceRow { id: string; tester: string; invite_id: string; public_jwk: string; jkt: string; evidence: string; platform: string; status: DeviceRecord['status']; enrolled_at: string; last_seen_at: string | null; revoked_at: string | null; revoked_reason: string | null; key_storage: DeviceRecord['keyStorage'] }
 export interface TesterRow { email: string; status: TesterRecord['status']; created_at: string; devices: number | string }
 export interface ReleaseRow { build_id: string; kid: string; version: string; platform: string; arch: string; created_at: string }
 export interface AuditDbRow { seq: number | string; time: string; type: string; actor: string; subject: string; details: string; prev_hash: string; hash: string }
@@ -21,7 +21,7 @@ export const toInvite = (r: InviteRow): InviteRecord => ({
 export const toDevice = (r: DeviceRow): DeviceRecord => ({
   id: r.id, tester: r.tester, inviteId: r.invite_id, publicJwk: JSON.parse(r.public_jwk) as EcPublicJwk, jkt: r.jkt,
   evidence: JSON.parse(r.evidence) as Evidence, platform: r.platform as Platform, status: r.status, enrolledAt: r.enrolled_at,
-  lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason,
+  lastSeenAt: r.last_seen_at, revokedAt: r.revoked_at, revokedReason: r.revoked_reason, keyStorage: r.key_storage,
 });
 export const toTester = (r: TesterRow): TesterRecord => ({ email: r.email, status: r.status, createdAt: r.created_at, devices: Number(r.devices) });
 export const toRelease = (r: ReleaseRow): AdmittedBuild => ({

@@ -161,4 +161,12 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 7,
+    // TPM-bound keys (issue 18, gateway/tpm-attestation/): the key storage the gateway VERIFIED at
+    // enrollment. Every device enrolled before it is `keychain`, whatever its evidence claimed.
+    sql: `
+      ALTER TABLE devices ADD COLUMN key_storage TEXT NOT NULL DEFAULT 'keychain' CHECK (key_storage IN ('keychain', 'tpm'));
+    `,
+  },
 ];

@@ -60,7 +60,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     insertTester: db.prepare('INSERT INTO testers (email, status, created_at) VALUES (?, \'active\', ?)'),
     suspendTester: db.prepare('UPDATE testers SET status = \'suspended\', suspended_reason = ? WHERE email = ?'),
     resumeTester: db.prepare('UPDATE testers SET status = \'active\', suspended_reason = NULL WHERE email = ? AND status = \'suspended\''),
-    insertDevice: db.prepare('INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?, \'active\', ?)'),
+    insertDevice: db.prepare('INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at, key_storage) VALUES (?, ?, ?, ?, ?, ?, ?, \'active\', ?, ?)'),
     deviceById: db.prepare('SELECT * FROM devices WHERE id = ?'),
     deviceByJkt: db.prepare('SELECT id FROM devices WHERE jkt = ?'),
     devices: db.prepare('SELECT * FROM devices ORDER BY enrolled_at, id'),
@@ -245,7 +245,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
         const at = now().toISOString();
         if (!existing) q.insertTester.run(current.email, at);
         const d = input.device;
-        q.insertDevice.run(d.id, current.email, current.id, JSON.stringify(d.publicJwk), d.jkt, JSON.stringify(d.evidence), d.evidence.platform, at);
+        q.insertDevice.run(d.id, current.email, current.id, JSON.stringify(d.publicJwk), d.jkt, JSON.stringify(d.evidence), d.evidence.platform, at, d.keyStorage ?? 'keychain');
         q.countInvite.run(current.id);
         const record = device(d.id)!;
         append(audit(record));

@@ -52,6 +52,11 @@ export interface DeviceRecord {
   lastSeenAt: string | null;
   revokedAt: string | null;
   revokedReason: string | null;
+  /**
+   * The key storage the gateway VERIFIED at enrollment (issue 18): `tpm` only on a TPM proof
+   * (gateway/tpm-attestation/); the evidence's `keyStorage` is the app's claim and counts for nothing.
+   */
+  keyStorage: 'keychain' | 'tpm';
 }
 
 /**
@@ -134,6 +139,8 @@ export interface NewDevice {
   publicJwk: EcPublicJwk;
   jkt: string;
   evidence: Evidence;
+  /** Verified key storage (DeviceRecord.keyStorage); absent: `keychain`. */
+  keyStorage?: 'keychain' | 'tpm';
 }
 
 /** Why an enrollment was refused inside its transaction (the codes of PROTOCOL.md). */

@@ -1,7 +1,11 @@
-import { MAX_DATA_SIZE, MAX_NAME_SIZE, TPM_ALG } from './constants.js';
+import { MAX_DATA_SIZE, MAX_NAME_SIZE, TPM_ALG, TPM_ST_ATTEST_CERTIFY, TPM_ST_ATTEST_CREATION } from './constants.js';
 import { TpmParseError, TpmReader } from './reader.js';
 
-/** A TPMS_ATTEST (TPM 2.0 part 2, 10.12.12) of type certify; any other type is reported by `type`. */
+/**
+ * A TPMS_ATTEST (TPM 2.0 part 2, 10.12.12). The attested part is read for TPM_ST_ATTEST_CERTIFY
+ * (TPMS_CERTIFY_INFO: name, qualifiedName) and TPM_ST_ATTEST_CREATION (TPMS_CREATION_INFO:
+ * objectName, creationHash); any other type leaves it null (and its bytes unread).
+ */
 export interface TpmsAttest {
   magic: number;
   type: number;
@@ -12,14 +16,14 @@ export interface TpmsAttest {
   restartCount: number;
   safe: boolean;
   firmwareVersion: bigint;
-  /** TPMS_CERTIFY_INFO, present when `type` is TPM_ST_ATTEST_CERTIFY. */
-  certified: { name: Uint8Array; qualifiedName: Uint8Array } | null;
+  /** The certified object's Name (both infos begin with it), for certify and creation types. */
+  certified: { name: Uint8Array; second: Uint8Array } | null;
 }
 
 const MAX_ATTEST = 1024;
 
 /** The attestation data as `tpm2_certify -o` writes it (no size prefix), parsed strictly. */
-export function parseTpmsAttest(bytes: Uint8Array, certifyType: number): TpmsAttest {
+export function parseTpmsAttest(bytes: Uint8Array): TpmsAttest {
   if (bytes.length > MAX_ATTEST) throw new TpmParseError(`TPMS_ATTEST: ${bytes.length} bytes, more than ${MAX_ATTEST}`);
   const r = new TpmReader(bytes, 'TPMS_ATTEST');
   const magic = r.u32('magic');
@@ -33,10 +37,11 @@ export function parseTpmsAttest(bytes: Uint8Array, certifyType: number): TpmsAtt
   if (safe > 1) throw new TpmParseError('TPMS_ATTEST: clockInfo.safe is not a TPMI_YES_NO');
   const firmwareVersion = r.u64('firmwareVersion');
   let certified: TpmsAttest['certified'] = null;
-  if (type === certifyType) {
-    const name = r.sized('attested.name', MAX_NAME_SIZE);
-    const qualifiedName = r.sized('attested.qualifiedName', MAX_NAME_SIZE);
-    certified = { name, qualifiedName };
+  if (type === TPM_ST_ATTEST_CERTIFY || type === TPM_ST_ATTEST_CREATION) {
+    const name = r.sized('attested name', MAX_NAME_SIZE);
+    // qualifiedName (a Name) or creationHash (a digest): both at most a TPMT_HA.
+    const second = r.sized(type === TPM_ST_ATTEST_CERTIFY ? 'attested qualifiedName' : 'attested creationHash', MAX_NAME_SIZE);
+    certified = { name, second };
     r.end();
   }
   return { magic, type, qualifiedSigner, extraData, clock, resetCount, restartCount, safe: safe === 1, firmwareVersion, certified };

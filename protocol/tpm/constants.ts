@@ -40,8 +40,9 @@ export type ObjectAttribute = keyof typeof TPMA_OBJECT;
 
 /** TPM_GENERATED_VALUE: the first four bytes of every TPMS_ATTEST the TPM makes. */
 export const TPM_GENERATED_VALUE = 0xff544347;
-/** TPM_ST_ATTEST_CERTIFY. */
+/** TPM_ST_ATTEST_CERTIFY (TPM2_Certify) and TPM_ST_ATTEST_CREATION (TPM2_CertifyCreation). */
 export const TPM_ST_ATTEST_CERTIFY = 0x8017;
+export const TPM_ST_ATTEST_CREATION = 0x801a;
 
 /** Bytes of a SHA-256 digest, the only name algorithm accepted. */
 export const SHA256_SIZE = 32;

@@ -172,4 +172,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'TPM-bound keys: the key storage verified at enrollment (earlier devices are keychain)',
+    sql: `
+      ALTER TABLE devices ADD COLUMN key_storage text NOT NULL DEFAULT 'keychain' CHECK (key_storage IN ('keychain', 'tpm'));
+    `,
+  },
 ];

@@ -145,9 +145,9 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
         }
         const d = input.device;
         await c.query(
-          `INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)`,
-          [d.id, current.email, current.id, JSON.stringify(d.publicJwk), d.jkt, JSON.stringify(d.evidence), d.evidence.platform, at],
+          `INSERT INTO devices (id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at, key_storage)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9)`,
+          [d.id, current.email, current.id, JSON.stringify(d.publicJwk), d.jkt, JSON.stringify(d.evidence), d.evidence.platform, at, d.keyStorage ?? 'keychain'],
         );
         await c.query(
           `UPDATE invites SET devices_used = devices_used + 1,
