@@ -50,7 +50,7 @@ export interface AdminDeps {
   traceKey?: () => Promise<Buffer>;
 }
 
-export const deviceSummaryOf = (d: DeviceRecord) => ({ id: d.id, tester: d.tester, status: d.status, platform: d.platform, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt });
+export const deviceSummaryOf = (d: DeviceRecord) => ({ id: d.id, tester: d.tester, status: d.status, platform: d.platform, enrolledAt: d.enrolledAt, lastSeenAt: d.lastSeenAt, keyStorage: d.keyStorage });
 const inviteSummaryOf = (i: InviteRecord, nowMs: number) => ({ id: i.id, email: i.email, status: inviteStatusAt(i, nowMs), expiresAt: i.expiresAt, devices: i.devicesUsed });
 const auditEntryOf = (e: AuditEntry) => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, subject: e.subject, details: JSON.parse(e.details) as unknown, prevHash: e.prevHash, hash: e.hash });
 

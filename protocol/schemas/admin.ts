@@ -85,6 +85,8 @@ export const deviceSummary = z.strictObject({
   platform,
   enrolledAt: isoTime,
   lastSeenAt: isoTime.nullable(),
+  /** Where the device key is, as the gateway VERIFIED it at enrollment (issue 18): `tpm` only on a TPM proof. */
+  keyStorage: z.enum(['keychain', 'tpm']),
 });
 export const deviceRevoked = z.strictObject({ id: deviceId, status: deviceStatus, cut: z.number().int().nonnegative() });
 
@@ -116,6 +118,8 @@ export interface DeviceDetail {
   tester: string;
   status: z.infer<typeof deviceStatus>;
   platform: string;
+  /** Verified at enrollment (deviceSummary.keyStorage). */
+  keyStorage: 'keychain' | 'tpm';
   trustLevel: string;
   enrolledAt: string;
   enrolledFrom: string | null;

@@ -6,7 +6,7 @@ export const deviceList: CliCommand = {
   summary: 'every enrolled device with its tester and status',
   async run({ json, out, admin }) {
     const rows = (await admin({ op: 'device.list' })) as Record<string, unknown>[];
-    out(json ? JSON.stringify(rows) : table(rows, ['id', 'tester', 'status', 'platform', 'enrolledAt', 'lastSeenAt']));
+    out(json ? JSON.stringify(rows) : table(rows, ['id', 'tester', 'status', 'platform', 'keyStorage', 'enrolledAt', 'lastSeenAt']));
     return 0;
   },
 };

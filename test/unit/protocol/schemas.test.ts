@@ -237,7 +237,7 @@ describe('admin socket', () => {
 
   it('shapes what the CLI prints with --json', () => {
     ok(inviteCreated, { id: 'inv_12345678', link: 'airlock://enroll?gw=...', expiresAt: '2026-11-26T14:00:00Z' });
-    ok(deviceSummary, { id: DEVICE, tester: 'ada@example.com', status: 'active', platform: 'linux', enrolledAt: '2026-11-23T14:00:00Z', lastSeenAt: null });
+    ok(deviceSummary, { id: DEVICE, tester: 'ada@example.com', status: 'active', platform: 'linux', enrolledAt: '2026-11-23T14:00:00Z', lastSeenAt: null, keyStorage: 'keychain' });
     ok(auditVerifyResult, { ok: false, entries: 10, firstBad: 4, head: `3:${'a'.repeat(64)}` });
     ok(auditVerifyResult, { ok: true, entries: 0, firstBad: null, head: null });
     refused(auditVerifyResult, { ok: true, entries: 10 });
