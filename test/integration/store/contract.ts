@@ -140,6 +140,7 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
           lastSeenAt: null,
           revokedAt: null,
           revokedReason: null,
+          keyStorage: 'keychain',
         });
         expect(await store.getDevice(device.id)).toEqual(outcome.device);
         expect(await store.getInvite(inv.id)).toMatchObject({ devicesUsed: 1, status: 'pending' });
@@ -149,6 +150,22 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         expect(await store.getInvite(inv.id)).toMatchObject({ devicesUsed: 2, status: 'used' });
         expect((await store.getTester('ada@example.com'))?.devices).toBe(2);
         expect((await store.auditTail(1))[0]).toMatchObject({ type: 'device.enroll', subject: second.ok ? second.device.id : '' });
+      } finally {
+        await done();
+      }
+    });
+
+    it('keeps the key storage verified at enrollment: tpm only when the enrollment says so', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        const inv = await invite(store, clock, { limit: 2 });
+        const tpm = await enroll(store, clock, inv.id, inv.codeHash, { ...newDevice(), keyStorage: 'tpm' });
+        const plain = await enroll(store, clock, inv.id, inv.codeHash);
+        if (!tpm.ok || !plain.ok) throw new Error('enrollment failed');
+        expect(tpm.device.keyStorage).toBe('tpm');
+        expect((await store.getDevice(tpm.device.id))?.keyStorage).toBe('tpm');
+        expect((await store.getDevice(plain.device.id))?.keyStorage).toBe('keychain');
+        expect((await store.listDevices()).map((d) => d.keyStorage).sort()).toEqual(['keychain', 'tpm']);
       } finally {
         await done();
       }

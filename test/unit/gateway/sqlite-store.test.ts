@@ -7,6 +7,7 @@ import { SQLITE_MIGRATIONS } from '../../../gateway/store/sqlite-migrations.js';
 
 /** The migration that lets a device be `retired` (the one that rebuilds `devices`). */
 const RETIRE_MIGRATION = SQLITE_MIGRATIONS.find((m) => m.sql.includes("'retired'"))!.version;
+const KEY_STORAGE_MIGRATION = SQLITE_MIGRATIONS.find((m) => m.sql.includes('key_storage'))!.version;
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
 import type { NewDevice, Store } from '../../../gateway/store/store.js';
 import { hashInviteCode } from '../../../gateway/enroll/ids.js';
@@ -60,10 +61,11 @@ describe('SQLite store', () => {
     await store.close();
     // Back to a version-2 database holding that row, as a gateway released before retire left it.
     const db = new Database(path);
-    db.exec(`DELETE FROM schema_migrations WHERE version = ${RETIRE_MIGRATION};
+    // (Its devices table predates key_storage too: the TPM migration runs again after the retire one.)
+    db.exec(`DELETE FROM schema_migrations WHERE version IN (${RETIRE_MIGRATION}, ${KEY_STORAGE_MIGRATION});
       CREATE TABLE devices_v2 AS SELECT * FROM devices; DROP TABLE devices;
       CREATE TABLE devices (id TEXT PRIMARY KEY, tester TEXT NOT NULL REFERENCES testers(email), invite_id TEXT NOT NULL REFERENCES invites(id), public_jwk TEXT NOT NULL, jkt TEXT NOT NULL UNIQUE, evidence TEXT NOT NULL, platform TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'revoked')), enrolled_at TEXT NOT NULL, last_seen_at TEXT, revoked_at TEXT, revoked_reason TEXT);
-      INSERT INTO devices SELECT * FROM devices_v2; DROP TABLE devices_v2;`);
+      INSERT INTO devices SELECT id, tester, invite_id, public_jwk, jkt, evidence, platform, status, enrolled_at, last_seen_at, revoked_at, revoked_reason FROM devices_v2; DROP TABLE devices_v2;`);
     expect(() => db.prepare("UPDATE devices SET status = 'retired'").run()).toThrow(/CHECK/);
     db.close();
     store = openSqliteStore(path);
