@@ -18,6 +18,8 @@ export function dataPaths(dir: string) {
     policy: join(dir, 'policy.json'),
     database: join(dir, 'airlock.db'),
     adminSocket: join(dir, 'admin.sock'),
+    /** `serve --workers N` only (gateway/workers/replay-file.ts). */
+    replayDb: join(dir, 'replay.db'),
   };
 }
 export type DataPaths = ReturnType<typeof dataPaths>;

@@ -39,6 +39,8 @@ import { certificateNames, certificateNamesHost, pinOfCertificatePem } from '../
 import { startConsole, type RunningConsole } from '../console/console.js';
 import { consoleAssets } from '../console/assets.js';
 import type { ConsoleListen } from '../console/listen-address.js';
+import type { WorkerRole } from '../workers/worker-role.js';
+import { withWorkerAdminFanOut, withWorkerFanOut } from '../workers/fan-out.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -60,6 +62,8 @@ export interface ServeOptions {
   console?: { listen: ConsoleListen; assetsDir?: string };
   /** Where to serve Prometheus metrics (plain HTTP, its own port); none when absent. */
   metrics?: { host: string; port: number };
+  /** One of the processes of `serve --workers N` (gateway/workers/): what it shares with the others. */
+  worker?: WorkerRole;
 }
 
 export interface RunningGateway {
@@ -103,7 +107,10 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   const log: Logger = messageFirst(pino);
   const paths = dataPaths(options.dataDir);
   const secrets = await loadSecrets(paths);
-  if (await socketIsLive(paths.adminSocket)) throw new Error(`Another gateway is already running on ${paths.dir} (its admin socket answers).`);
+  const worker = options.worker;
+  // Only the lead worker answers the admin socket; the primary checked that no other gateway does.
+  const lead = !worker || worker.link.index === 1;
+  if (!worker && (await socketIsLive(paths.adminSocket))) throw new Error(`Another gateway is already running on ${paths.dir} (its admin socket answers).`);
   const policy = await createPolicyHolder(paths.policy);
   const pin = await pinOfCertificatePem(secrets.caCertPem);
   const originAt = await publicOriginFor(options, secrets.tls.cert);
@@ -126,7 +133,9 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   // prom-client is loaded only when metrics are asked for.
   const metrics = options.metrics ? (await import('../metrics/gateway-metrics.js')).createGatewayMetrics() : undefined;
   const opened = await openStore(options.store ?? paths.dir, { log: (line) => log.warn(line) });
-  const store = metrics?.store(opened) ?? opened;
+  const counted = metrics?.store(opened) ?? opened;
+  // Several worker processes: revocations and suspensions reach every worker before they are reported done.
+  const store = worker ? withWorkerFanOut(counted, worker.link.fanOut) : counted;
   let metricsListener: MetricsListener | undefined;
   let cluster: GatewayCluster | undefined;
   let lockPoller: { stop(): void } | undefined;
@@ -136,7 +145,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
   let tracer: AnswerTracer | undefined;
   try {
     // Before anything is served: calls a crash cut off are marked in the audit log (model/call-recovery.ts).
-    if (!isPostgresStore(store)) {
+    // (Several workers: the primary did this once, before any of them served.)
+    if (!isPostgresStore(store) && !worker) {
       const interrupted = await markInterruptedCalls(store, clock.nowMs());
       if (interrupted > 0) log.warn('model calls that never ended (the gateway stopped under them) were marked interrupted in the audit log', { count: interrupted });
     }
@@ -146,13 +156,13 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const locks = createLockRegistry(store);
     await locks.reload();
     // Several instances: locks made through another one reach this one within LOCK_POLL_MS.
-    lockPoller = isPostgresStore(store) ? pollLocks({ locks, hub, nowMs: () => clock.nowMs(), everyMs: LOCK_POLL_MS, onError: (error) => log.warn('could not read the locks; will retry', { error: error instanceof Error ? error.message : String(error) }) }) : undefined;
+    lockPoller = isPostgresStore(store) || worker ? pollLocks({ locks, hub, nowMs: () => clock.nowMs(), everyMs: LOCK_POLL_MS, onError: (error) => log.warn('could not read the locks; will retry', { error: error instanceof Error ? error.message : String(error) }) }) : undefined;
     // Several instances: revocations fan out, DPoP proofs are single-use across them, and this
     // instance refuses authenticated requests whenever it may have missed a revocation.
     cluster = isPostgresStore(store) ? createGatewayCluster({ store, hub, devices, reloadPolicy: () => policy.reload(), log: (line) => log.warn(line) }) : undefined;
     await cluster?.start();
-    const replay = cluster?.replay ?? createMemoryReplayGuard(() => clock.nowSeconds());
-    const nonceKey = nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
+    const replay = cluster?.replay ?? worker?.replay.guard ?? createMemoryReplayGuard(() => clock.nowSeconds());
+    const nonceKey = worker?.link.nonceKey ?? nonceKeyForThisRun(secrets.nonceSecret, cluster !== undefined);
     const security = await createSecurity(secrets, pin, config, clock, { replay, devices, nonceKey, locks });
     // Leak tracing (gateway/tracing/): answers fingerprinted after their calls, under DATA/trace.key.
     // One key per store: a gateway holding another instance's key refuses to start (trace-key-check.ts).
@@ -194,9 +204,30 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       loadPolicy: () => loadPolicyFile(paths.policy),
       traceKey: async () => traceKey,
     });
-    const operations = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, createTlsReloader(app.server, paths));
+    const reloadTls = createTlsReloader(app.server, paths);
+    const withTls = withTlsReload(isPostgresStore(store) ? withClusterFanOut(local, store) : local, reloadTls);
+    const operations = worker ? withWorkerAdminFanOut(withTls, worker.link.fanOut) : withTls;
     const run = metrics?.admin(operations) ?? operations;
-    if (options.console) {
+    // Changes made through another worker, applied here before that worker reports them done.
+    worker?.link.onEvent(async (event) => {
+      switch (event.kind) {
+        case 'device.revoked':
+          devices.markDeviceRevoked(event.deviceId);
+          hub.cutDevice(event.deviceId, event.reason);
+          return;
+        case 'tester.suspended':
+          devices.markTesterSuspended(event.tester, []);
+          hub.cutTester(event.tester, event.reason);
+          return;
+        case 'policy.changed':
+          await policy.reload();
+          return;
+        case 'tls.reload':
+          await reloadTls();
+          return;
+      }
+    });
+    if (options.console && lead) {
       adminConsole = await startConsole({
         listen: options.console.listen,
         testers: { host: options.host, port },
@@ -212,8 +243,8 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       });
     }
     const socketOps = adminConsole ? adminConsole.adminOps(run) : run;
-    admin = await startAdminSocket(paths.adminSocket, socketOps, log, (request, result) => proofOf(store, request, result));
-    if (metrics && options.metrics) {
+    if (lead) admin = await startAdminSocket(paths.adminSocket, socketOps, log, (request, result) => proofOf(store, request, result));
+    if (metrics && options.metrics && lead) {
       metricsListener = await metrics.listen(options.metrics);
       log.info('metrics listening', { url: metricsListener.url });
     }
@@ -222,7 +253,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     log.info('gateway listening', { url: config.origin, originFrom: publicOrigin.source, models: models.offered, listen: address, upstream: options.upstream.kind === 'demo' ? 'demo' : 'url' });
 
     const started = app;
-    const socket = admin;
+    const socket: Server | undefined = admin;
     const scrape = metricsListener;
     let closing: Promise<void> | undefined;
     return {
@@ -238,7 +269,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       consoleUrl: adminConsole?.url ?? null,
       close() {
         closing ??= (async () => {
-          await new Promise<void>((resolve) => socket.close(() => resolve()));
+          if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
           await adminConsole?.close();
           await scrape?.close();
           await started.close();
@@ -246,6 +277,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
           await cluster?.stop();
           await tracer?.close();
           await store.close();
+          worker?.replay.close();
         })();
         return closing;
       },

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { RunningGateway } from '../../server/serve.js';
 import { str, type CliCommand } from '../command.js';
 import { LOG_LEVELS } from '../../logging/levels.js';
@@ -59,6 +60,7 @@ export const serve: CliCommand = {
     'console-allow-remote': { type: 'boolean', help: 'allow --console-listen on a non-loopback address (then HTTPS with the gateway certificate); prefer an SSH tunnel' },
     'metrics-listen': { type: 'string', value: 'HOST:PORT', help: 'serve Prometheus metrics at http://HOST:PORT/metrics, a listener of its own (off unless given; loopback only unless --metrics-allow-remote)' },
     'metrics-allow-remote': { type: 'boolean', help: 'let --metrics-listen bind an address that is not loopback (plain HTTP, no authentication: keep it behind your own network controls)' },
+    workers: { type: 'string', value: 'N', help: 'serve from N processes sharing the port and the SQLite store (default 1; e.g. one per core): proofs stay single-use and revocations cut every stream in all of them' },
   },
   examples: ['serve --listen 0.0.0.0:8443 --upstream https://models.internal.example/v1'],
   async run({ values: v, dataDir, json, out }) {
@@ -75,7 +77,18 @@ export const serve: CliCommand = {
       }
     } else if (v['console-allow-remote'] === true) throw new UsageError('--console-allow-remote goes with --console-listen HOST:PORT', undefined, 'serve');
     const metrics = metricsAddress(str(v['metrics-listen']), v['metrics-allow-remote'] === true);
-    const [{ serveGateway }, { resolveStoreTarget }] = await Promise.all([import('../../server/serve.js'), import('../../cluster/open-store.js')]);
+    const workers = str(v.workers) === undefined ? 1 : flag('workers', count(64), v.workers);
+    const [{ serveGateway }, { resolveStoreTarget, isPostgresUrl }] = await Promise.all([import('../../server/serve.js'), import('../../cluster/open-store.js')]);
+    const storeTarget = await resolveStoreTarget(dataDir, str(v.store));
+    if (workers > 1 && isPostgresUrl(storeTarget)) throw new UsageError('--workers shares one SQLite store between processes; with PostgreSQL run one gateway per core instead (they share the store already)', undefined, 'serve');
+    // `--workers N`: this process only starts, relays and stops the N gateway processes (gateway/workers/).
+    if (workers > 1 && cluster.isPrimary) {
+      const [{ runPrimary }, { prepareWorkersRun }] = await Promise.all([import('../../workers/primary.js'), import('../../workers/worker-role.js')]);
+      const warn = (message: string, details: Record<string, unknown> = {}): void => void process.stderr.write(`${JSON.stringify({ level: 'warn', time: Date.now(), msg: message, ...details })}\n`);
+      const nonceKey = await prepareWorkersRun(dataDir, () => Date.now(), warn);
+      return runPrimary({ workers, nonceKey, prepare: async () => undefined, out, log: warn });
+    }
+    const worker = cluster.isWorker ? await (await import('../../workers/worker-role.js')).joinWorkers(dataDir, Number(process.env.AIRLOCK_WORKER_INDEX ?? '0'), () => Math.floor(Date.now() / 1000), (line) => void process.stderr.write(`${JSON.stringify({ level: 'warn', time: Date.now(), msg: line })}\n`)) : undefined;
     const gateway = await serveGateway({
       dataDir,
       host: at.host,
@@ -85,20 +98,28 @@ export const serve: CliCommand = {
       ...(v.model ? { models: v.model as string[] } : {}),
       ...(str(v['public-origin']) ? { publicOrigin: flag('public-origin', publicOriginFlag, v['public-origin']) } : {}),
       ...(str(v['unauth-rate-limit']) ? { unauthRateLimitPerMinute: flag('unauth-rate-limit', count(1_000_000), v['unauth-rate-limit']) } : {}),
-      store: await resolveStoreTarget(dataDir, str(v.store)),
+      store: storeTarget,
       logLevel: level,
       logFormat: format,
       ...(consoleAt ? { console: { listen: consoleAt } } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(worker ? { worker } : {}),
     });
     // `listen`: the address actually bound, which differs from `url`, the public origin (docs/PROTOCOL-CHANGES.md).
     const listening = listenUrl(gateway.ctx.config.listen);
     const consoleLine = gateway.consoleUrl ? `\nadmin console: ${gateway.consoleUrl} (open it with "airlock-gateway console")` : '';
     const models = `models offered (${MODEL_SOURCES[gateway.models.from] ?? gateway.models.from}): ${gateway.models.offered.join(', ')}`;
-    out(json
+    const line = json
       ? JSON.stringify({ url: gateway.url, pin: gateway.pin, listen: listening, models: gateway.models.offered, ...(gateway.consoleUrl ? { console: gateway.consoleUrl } : {}), ...(gateway.metricsUrl ? { metrics: gateway.metricsUrl } : {}) })
-      : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}\n${models}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}${gateway.metricsUrl ? `\nmetrics: ${gateway.metricsUrl}` : ''}`);
+      : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}\n${models}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}${gateway.metricsUrl ? `\nmetrics: ${gateway.metricsUrl}` : ''}`;
+    // A worker's line goes to the primary, which prints the lead's once every worker listens.
+    if (worker) {
+      worker.link.onPrimaryGone(() => void gateway.close().finally(() => process.exit(1)));
+      worker.link.listening(line);
+    } else out(line);
     await serveUntilSignalled(gateway);
+    // A worker's IPC channel to its primary would keep this process alive.
+    if (worker) process.disconnect?.();
     return 0;
   },
 };
