@@ -6,6 +6,17 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
+/** User+system CPU of a process and all its descendants so far, in ms (Linux /proc: nginx's master and workers). */
+export function processTreeCpuMs(pid: number): number {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    // gone, or a kernel without the children file: the process alone
+  }
+  return processCpuMs(pid) + children.reduce((sum, child) => sum + processTreeCpuMs(child), 0);
+}
+
 /** User+system CPU of a process so far, in ms (Linux /proc; all its threads included). */
 export function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

@@ -68,6 +68,8 @@ async function waitForTls(port: number, ca: string, deadlineMs = 10_000): Promis
 
 export interface Nginx {
   port: number;
+  /** The master's pid (its worker is its child). */
+  pid: number;
   ca: string;
   stop(): Promise<void>;
 }
@@ -122,6 +124,7 @@ http {
   }
   return {
     port,
+    pid: child.pid!,
     ca: certs.caCertPem,
     async stop() {
       child.kill('SIGQUIT');

@@ -1,0 +1,203 @@
+/**
+ * Issue 19: the secure hop against a plain TLS proxy, in one run, against one local upstream
+ * streaming 20 chunks (or answering JSON): direct, Debian's nginx (TLS reverse proxy, one worker)
+ * and Airlock (DPoP on every call with a fresh proof signed before the clock starts, pinned TLS),
+ * one gateway process and, when the gateway runs several (`serve --workers 2`), two.
+ *  - sequential: calls one after another, the targets interleaved so machine noise falls on all
+ *    alike; p50 and p99 of the whole call (and time to first byte when streamed);
+ *  - throughput: 20 connections kept busy for CALLS_20 calls; calls a second, and the server's CPU
+ *    per call (nginx: master and worker; Airlock: every process and thread).
+ * The load average is printed at the start and the end: figures from a loaded machine are slow.
+ */
+import { loadavg } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'undici';
+import type { BenchRow } from '../run.js';
+import { percentile, processTreeCpuMs } from '../stats.js';
+import { startOpenAiServer } from '../../test/helpers/openai-server.js';
+import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
+import { createTestDevice, pinnedServerIdentity, type TestDevice } from '../../test/helpers/pinned-client.js';
+import { initDataDir } from '../../gateway/init/init.js';
+import { startNginx } from './20-proxy.js';
+
+const SEQUENTIAL = 400;
+const WARMUP = 40;
+const CONNECTIONS = 20;
+const CALLS_20 = 3000;
+const STREAM_BODY = JSON.stringify({ model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'bench' }] });
+const JSON_BODY = JSON.stringify({ model: 'test-chat', messages: [{ role: 'user', content: 'bench' }] });
+
+type Mode = 'streamed' | 'json';
+
+interface Target {
+  name: string;
+  client: Client;
+  /** Headers for the next call (a fresh DPoP proof for Airlock). */
+  headers: () => Record<string, string>;
+  /** Signs `n` proofs ahead, before the clock starts (no-op for the others). */
+  prepare: (n: number) => Promise<void>;
+  /** The processes whose CPU is the server's. */
+  pids: number[];
+}
+
+/** One call; time to the first body bytes and to the end, in ms. */
+async function call(target: Target, mode: Mode): Promise<{ ttfb: number; total: number }> {
+  const started = performance.now();
+  const response = await target.client.request({
+    path: '/v1/chat/completions',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers() },
+    body: mode === 'streamed' ? STREAM_BODY : JSON_BODY,
+  });
+  if (response.statusCode !== 200) throw new Error(`${target.name}: ${await refusal(response)}`);
+  let ttfb = 0;
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    if (ttfb === 0) ttfb = performance.now() - started;
+    bytes += (chunk as Buffer).length;
+  }
+  const total = performance.now() - started;
+  if (response.statusCode !== 200 || bytes === 0) throw new Error(`${target.name}: status ${response.statusCode}`);
+  return { ttfb, total };
+}
+
+/** Reads a refused call's body for the error message. */
+async function refusal(response: { statusCode: number; body: AsyncIterable<unknown> }): Promise<string> {
+  let text = '';
+  for await (const chunk of response.body) text += String(chunk);
+  return `status ${response.statusCode}: ${text.slice(0, 300)}`;
+}
+
+async function airlockTarget(name: string, gw: TestGateway, device: TestDevice): Promise<Target> {
+  let proofs: string[] = [];
+  const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1, connections: CONNECTIONS } as Client.Options);
+  return {
+    name,
+    client,
+    headers: () => {
+      const dpop = proofs.pop();
+      if (!dpop) throw new Error('out of signed proofs');
+      return { authorization: `DPoP ${device.accessToken!}`, dpop };
+    },
+    // Proofs live 60 s (iat window): signed just before each phase.
+    prepare: async (n) => {
+      // A current nonce first (the bench outlasts one), then the proofs.
+      const fresh = await device.fetch('GET', '/v1/models');
+      if (fresh.status !== 200) throw new Error(`${name}: GET /v1/models answered ${fresh.status}`);
+      proofs = await Promise.all(Array.from({ length: n }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
+    },
+    pids: [gw.process.pid!],
+  };
+}
+
+async function benchGateway(upstreamUrl: string, root: string, name: string, args: string[]): Promise<TestGateway> {
+  const dataDir = join(root, name);
+  await initDataDir(dataDir);
+  await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstreamUrl, models: [{ id: 'test-chat' }] }] }));
+  return startGateway({
+    dataDir,
+    args,
+    startTimeoutMs: 120_000,
+    policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
+  });
+}
+
+/** `n` calls over `connections` at once; calls a second and server CPU per call. */
+async function throughput(target: Target, mode: Mode, n: number): Promise<{ perSecond: number; cpuMsPerCall: number }> {
+  await target.prepare(n);
+  let next = 0;
+  const cpu0 = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0);
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+    while (next < n) {
+      next++;
+      await call(target, mode);
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0) - cpu0;
+  return { perSecond: n / seconds, cpuMsPerCall: cpu / n };
+}
+
+function loadAverage(): string {
+  return loadavg().map((l) => l.toFixed(2)).join(' / ');
+}
+
+export default async function speedBench(log: (line: string) => void): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const loadAtStart = loadAverage();
+  log(`load average at start (1 / 5 / 15 min): ${loadAtStart}`);
+  const root = await mkdtemp(join(tmpdir(), 'airlock-bench-speed-'));
+  const upstream = await startOpenAiServer({ chunks: 20 });
+  const upstreamPort = Number(new URL(upstream.url).port);
+  const cleanup: Array<() => Promise<unknown>> = [() => rm(root, { recursive: true, force: true }), () => upstream.close()];
+  try {
+    const nginx = await startNginx(upstreamPort);
+    cleanup.unshift(() => nginx.stop());
+    const targets: Target[] = [
+      { name: 'direct', client: new Client(upstream.url, { pipelining: 1, connections: CONNECTIONS } as Client.Options), headers: () => ({}), prepare: async () => undefined, pids: [] },
+      { name: 'nginx', client: new Client(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS } as Client.Options), headers: () => ({}), prepare: async () => undefined, pids: [nginx.pid] },
+    ];
+    const gateways: Array<{ name: string; args: string[] }> = [{ name: 'airlock', args: [] }];
+    if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'] });
+    for (const g of gateways) {
+      const gw = await benchGateway(upstream.baseUrl, root, g.name.replace(/\W+/g, '-'), g.args);
+      cleanup.unshift(() => gw.stop({ keepData: true }));
+      const device = await createTestDevice(gw.client());
+      await device.enroll(await gw.invite(`${g.name.replace(/\W+/g, '-')}@example.com`));
+      await device.session();
+      await device.fetch('GET', '/v1/models');
+      targets.push(await airlockTarget(g.name, gw, device));
+    }
+    cleanup.unshift(() => Promise.all(targets.map((t) => t.client.close())));
+
+    for (const mode of ['streamed', 'json'] as const) {
+      // Sequential, interleaved.
+      for (const t of targets) await t.prepare(WARMUP + SEQUENTIAL);
+      const timings = new Map<string, Array<{ ttfb: number; total: number }>>(targets.map((t) => [t.name, []]));
+      for (let i = 0; i < WARMUP + SEQUENTIAL; i++) {
+        for (const t of targets) {
+          const timing = await call(t, mode);
+          if (i >= WARMUP) timings.get(t.name)!.push(timing);
+        }
+      }
+      const p = (name: string, key: 'ttfb' | 'total', q: number) => percentile(timings.get(name)!.map((t) => t[key]), q);
+      for (const t of targets) {
+        const added = t.name === 'direct' ? '' : `, added p50 ${(p(t.name, 'total', 50) - p('direct', 'total', 50)).toFixed(3)} ms / p99 ${(p(t.name, 'total', 99) - p('direct', 'total', 99)).toFixed(3)} ms`;
+        const target = t.name.startsWith('airlock') ? (mode === 'streamed' ? 'added p50 ≤ 0.4 ms, p99 ≤ 2 ms' : 'added p50 ≤ 0.3 ms') : undefined;
+        const addedP50 = p(t.name, 'total', 50) - p('direct', 'total', 50);
+        const addedP99 = p(t.name, 'total', 99) - p('direct', 'total', 99);
+        const meets = target === undefined ? undefined : mode === 'streamed' ? addedP50 <= 0.4 && addedP99 <= 2 : addedP50 <= 0.3;
+        rows.push({
+          group: `speed ${mode}`,
+          name: `${t.name}: sequential total p50 / p99${mode === 'streamed' ? ` (first byte p50 ${p(t.name, 'ttfb', 50).toFixed(3)} ms)` : ''}`,
+          value: p(t.name, 'total', 50),
+          unit: `ms / ${p(t.name, 'total', 99).toFixed(3)} ms${added}`,
+          ...(target ? { target, meets: meets! } : {}),
+        });
+      }
+      log(`${mode}: ${SEQUENTIAL} sequential calls per target after ${WARMUP} warm-up`);
+      // Throughput with 20 connections, one target at a time.
+      for (const t of targets) {
+        const r = await throughput(t, mode, CALLS_20);
+        const isAirlock = t.name.startsWith('airlock');
+        rows.push({
+          group: `speed ${mode}`,
+          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls`,
+          value: r.perSecond,
+          unit: t.pids.length ? `calls/s, server CPU ${(r.cpuMsPerCall * 1000).toFixed(0)} µs/call` : 'calls/s',
+          ...(isAirlock && mode === 'streamed' ? { target: '≥ 3,500 calls/s', meets: r.perSecond >= 3500 } : {}),
+        });
+      }
+    }
+  } finally {
+    for (const step of cleanup) await step().catch(() => undefined);
+  }
+  const loadAtEnd = loadAverage();
+  log(`load average at end: ${loadAtEnd}`);
+  rows.push({ group: 'speed', name: 'load average (1 / 5 / 15 min) at start; at end', value: Number(loadAtStart.split(' / ')[0]), unit: `(${loadAtStart}); ${loadAtEnd}` });
+  return rows;
+}
+
