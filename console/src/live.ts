@@ -1,34 +1,64 @@
 /**
- * Live updates: one EventSource on /api/events. Each `change` (the audit head or the live
- * connection counts moved) bumps a version number; pages reload what they show when it changes.
+ * Live updates: one EventSource on /api/events, whose events the gateway pushes as things happen
+ * (docs/PROTOCOL.md, "Admin console"). A page decides per event what to do with what it shows:
+ * patch it in place from the event's data (a revoked device, changed connections: no request),
+ * reload it (something else changed), or ignore it. Nothing here asks the API on a timer.
  */
-import { createContext, useContext, useEffect, useState } from 'react';
-import type { ConsoleChange } from '../../protocol/schemas/console.js';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import type { ConsoleChange, ConsoleConnections, ConsoleCounts, ConsoleDeviceChange, ConsoleHello } from '../../protocol/schemas/console.js';
+
+export type FeedEvent = { type: 'connections'; data: ConsoleConnections } | { type: 'device'; data: ConsoleDeviceChange } | { type: 'change'; data: ConsoleChange };
 
 export interface Live {
-  version: number;
-  last: ConsoleChange | null;
   connected: boolean;
+  counts: ConsoleCounts | null;
+  subscribe(listener: (event: FeedEvent) => void): () => void;
 }
 
-export const LiveContext = createContext<Live>({ version: 0, last: null, connected: false });
+const noSubscription = () => () => undefined;
+export const LiveContext = createContext<Live>({ connected: false, counts: null, subscribe: noSubscription });
 export const useLive = () => useContext(LiveContext);
 
+function parse<T>(event: Event): T | null {
+  try {
+    return JSON.parse((event as MessageEvent<string>).data) as T;
+  } catch {
+    return null;
+  }
+}
+
 export function useLiveFeed(enabled: boolean, onEnded: () => void): Live {
-  const [live, setLive] = useState<Live>({ version: 0, last: null, connected: false });
+  const listeners = useRef(new Set<(event: FeedEvent) => void>());
+  const [state, setState] = useState<{ connected: boolean; counts: ConsoleCounts | null }>({ connected: false, counts: null });
+  const [subscribe] = useState(() => (listener: (event: FeedEvent) => void) => {
+    listeners.current.add(listener);
+    return () => void listeners.current.delete(listener);
+  });
   useEffect(() => {
     if (!enabled) return;
     const source = new EventSource('/api/events');
-    source.addEventListener('open', () => setLive((l) => ({ ...l, connected: true })));
-    source.addEventListener('error', () => setLive((l) => ({ ...l, connected: false })));
+    const tell = (event: FeedEvent) => {
+      for (const listener of listeners.current) listener(event);
+    };
+    source.addEventListener('error', () => setState((s) => ({ ...s, connected: false })));
+    // The state as the stream opens: pages loaded it themselves, so this is no reason to reload.
+    source.addEventListener('hello', (event) => {
+      const hello = parse<ConsoleHello>(event);
+      setState({ connected: true, counts: hello });
+    });
+    source.addEventListener('connections', (event) => {
+      const data = parse<ConsoleConnections>(event);
+      if (!data) return;
+      setState({ connected: true, counts: data });
+      tell({ type: 'connections', data });
+    });
+    source.addEventListener('device', (event) => {
+      const data = parse<ConsoleDeviceChange>(event);
+      if (data) tell({ type: 'device', data });
+    });
     source.addEventListener('change', (event) => {
-      let change: ConsoleChange | null = null;
-      try {
-        change = JSON.parse((event as MessageEvent<string>).data) as ConsoleChange;
-      } catch {
-        change = null;
-      }
-      setLive((l) => ({ version: l.version + 1, last: change ?? l.last, connected: true }));
+      const data = parse<ConsoleChange>(event);
+      if (data) tell({ type: 'change', data });
     });
     source.addEventListener('session_ended', () => {
       source.close();
@@ -36,15 +66,34 @@ export function useLiveFeed(enabled: boolean, onEnded: () => void): Live {
     });
     return () => source.close();
   }, [enabled, onEnded]);
-  return live;
+  return { ...state, subscribe };
 }
 
-/** Loads `load()` now and again after each live change; keeps the last good value while reloading. */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { data: T | null; error: string | null; reload: () => void } {
-  const { version } = useLive();
+/** What a page does with a live event: reload its data, patch it in place, or nothing. */
+export type LiveReaction<T> = (event: FeedEvent) => 'reload' | 'ignore' | ((data: T) => T);
+
+/** Every event means "reload": for pages that show sums or lists the events do not carry. */
+export const reloadOnAny = (): 'reload' => 'reload';
+/** Only other changes mean "reload": connection counts and device states are not on this page. */
+export const reloadOnChange = (event: FeedEvent): 'reload' | 'ignore' => (event.type === 'change' ? 'reload' : 'ignore');
+
+/** Loads `load()` now and as live events say; keeps the last good value while reloading. */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], react: LiveReaction<T> = reloadOnAny): { data: T | null; error: string | null; reload: () => void } {
+  const { subscribe } = useLive();
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [nonce, setNonce] = useState(0);
+  const reactRef = useRef(react);
+  reactRef.current = react;
+  useEffect(
+    () =>
+      subscribe((event) => {
+        const reaction = reactRef.current(event);
+        if (reaction === 'reload') setNonce((n) => n + 1);
+        else if (reaction !== 'ignore') setData((current) => (current === null ? current : reaction(current)));
+      }),
+    [subscribe],
+  );
   useEffect(() => {
     let current = true;
     load().then(
@@ -61,6 +110,6 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { 
       current = false;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...deps, version, nonce]);
+  }, [...deps, nonce]);
   return { data, error, reload: () => setNonce((n) => n + 1) };
 }

@@ -14,7 +14,8 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { createConsoleApi, type RunAdmin } from './api.js';
 import { checkConsoleListen, type ConsoleListen } from './listen-address.js';
-import { createLiveFeed } from './live-feed.js';
+import { changeOf } from './feed-changes.js';
+import { createLiveFeed, type FeedTimings } from './live-feed.js';
 import type { ConsoleAddress } from './request-guard.js';
 import { buildConsoleServer } from './server.js';
 import { createConsoleSessions, DEFAULT_SESSION_LIMITS, type SessionLimits } from './sessions.js';
@@ -34,6 +35,7 @@ export interface ConsoleDeps {
   policySource: string;
   assetsDir: string;
   sessionLimits?: Partial<SessionLimits>;
+  feedTimings?: Partial<FeedTimings>;
 }
 
 export interface RunningConsole {
@@ -69,18 +71,27 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     const r = result as VerifyResult;
     lastVerify = { at: new Date(deps.clock.nowMs()).toISOString(), ok: r.ok, entries: r.entries, firstBad: r.firstBad, reason: r.reason ?? null, head: r.head ? `${r.head.seq}:${r.head.hash}` : null };
   };
+  const sessions = createConsoleSessions(() => deps.clock.nowMs(), { ...DEFAULT_SESSION_LIMITS, ...deps.sessionLimits });
+  const feed = createLiveFeed(
+    {
+      counts: () => ({ connectedDevices: deps.hub.tracked().devices, openStreams: deps.hub.count({ kind: 'stream' }), openChannels: deps.hub.count({ kind: 'events' }) }),
+      connectionsOf: (id) => ({ channels: deps.hub.count({ deviceId: id, kind: 'events' }), streams: deps.hub.count({ deviceId: id, kind: 'stream' }) }),
+      auditHead: async () => (await deps.store.auditTail(1))[0]?.seq ?? 0,
+      sessionAlive: (id) => sessions.get(id, { touch: false }) !== null,
+    },
+    deps.feedTimings,
+  );
+  const unwatch = deps.hub.watch((deviceId) => feed.connectionsChanged(deviceId));
+  // Every operation, from the CLI or the console, passes here: what it changed is pushed to open pages as it returns.
   const observed = <A extends unknown[]>(run: (request: AdminRequest, ...rest: A) => Promise<unknown>) =>
     async (request: AdminRequest, ...rest: A): Promise<unknown> => {
       const result = await run(request, ...rest);
       if (request.op === 'audit.verify') noteVerify(result);
+      const change = changeOf(request, result);
+      if (change) feed.publish(change);
       return result;
     };
 
-  const sessions = createConsoleSessions(() => deps.clock.nowMs(), { ...DEFAULT_SESSION_LIMITS, ...deps.sessionLimits });
-  const feed = createLiveFeed(async () => {
-    const head = await deps.store.auditTail(1);
-    return { auditSeq: head[0]?.seq ?? 0, connectedDevices: deps.hub.tracked().devices, openStreams: deps.hub.count({ kind: 'stream' }), openChannels: deps.hub.count({ kind: 'events' }) };
-  });
   const api = createConsoleApi({
     run: observed(deps.run),
     store: deps.store,
@@ -88,7 +99,6 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     clock: deps.clock,
     policySource: deps.policySource,
     lastVerify: () => lastVerify,
-    changed: () => feed.poke(),
   });
   // The port is known only after listening (port 0): the guard reads the address then.
   const address: ConsoleAddress = { scheme: remote ? 'https' : 'http', host: deps.listen.host, port: deps.listen.port, ...(remote && deps.publicHost ? { names: [deps.publicHost] } : {}) };
@@ -118,6 +128,7 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     },
     app,
     async close() {
+      unwatch();
       feed.stop();
       await app.close();
     },

@@ -42,6 +42,9 @@ declare module 'fastify' {
   }
 }
 
+/** Vite names every file under assets/ by its content hash: a changed file is a new name, so a browser may keep these. */
+const isHashedAsset = (path: string) => /[\\/]assets[\\/][^\\/]+-[A-Za-z0-9_-]{8}\.(js|css)$/.test(path);
+
 export function cookieName(address: ConsoleAddress): string {
   // `__Host-`: the browser keeps it only from a secure origin, for this host, path /: only with TLS.
   return address.scheme === 'https' ? '__Host-airlock_console' : 'airlock_console';
@@ -114,7 +117,10 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   app.post('/api/logout', async (request, reply) => {
     const sessionId = request.cookies[name];
     const session = sessionId ? sessions.get(sessionId, { touch: false }) : null;
-    if (sessionId) sessions.end(sessionId);
+    if (sessionId) {
+      sessions.end(sessionId);
+      deps.feed.endSession(sessionId);
+    }
     if (session) await deps.audit('logout', session.osUser);
     reply.clearCookie(name, { path: '/' });
     return {};
@@ -129,10 +135,10 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const out = new PassThrough();
     let closed = false;
     const remove = deps.feed.add({
+      sessionId,
       write: (chunk) => {
         if (!closed) out.write(chunk);
       },
-      stillAllowed: () => sessions.get(sessionId, { touch: false }) !== null,
       close: () => {
         closed = true;
         out.end();
@@ -149,7 +155,7 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   deps.api.register(app, (request: FastifyRequest) => request.consoleSession!);
 
   // wildcard: files are looked up per request, so a build that lands after the start is served.
-  await app.register(fastifyStatic, { root: deps.assetsDir, index: false, wildcard: true, serve: true, cacheControl: false, setHeaders: (res) => res.header('cache-control', 'no-cache') });
+  await app.register(fastifyStatic, { root: deps.assetsDir, index: false, wildcard: true, serve: true, cacheControl: false, setHeaders: (res, path) => res.header('cache-control', isHashedAsset(path) ? 'public, max-age=31536000, immutable' : 'no-cache') });
   app.get('/', async (_request, reply) => {
     if (existsSync(join(deps.assetsDir, 'index.html'))) return reply.sendFile('index.html');
     return reply

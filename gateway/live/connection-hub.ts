@@ -31,12 +31,24 @@ export interface ConnectionHub {
   count(filter?: { deviceId?: string; kind?: LiveConnection['kind'] }): number;
   /** How many testers and devices the hub is tracking (to prove it forgets closed connections). */
   tracked(): { testers: number; devices: number };
+  /** Calls `listener` with the device whenever one of its connections opens, closes or is cut (the admin console's live feed). */
+  watch(listener: (deviceId: string) => void): () => void;
 }
 
 export function createConnectionHub(): ConnectionHub {
   const byDevice = new Map<string, Set<LiveConnection>>();
   const byTester = new Map<string, Set<string>>();
   const openedAt = new WeakMap<LiveConnection, number>();
+  const watchers = new Set<(deviceId: string) => void>();
+  function changed(deviceId: string): void {
+    for (const watcher of watchers) {
+      try {
+        watcher(deviceId);
+      } catch {
+        // A watcher's failure is its own; the connection is counted all the same.
+      }
+    }
+  }
 
   // Forgets the tester once none of their devices holds a connection, so the maps do not grow
   // with every tester ever seen.
@@ -59,6 +71,7 @@ export function createConnectionHub(): ConnectionHub {
       }
       cut++;
     }
+    changed(deviceId);
     return cut;
   }
 
@@ -71,12 +84,16 @@ export function createConnectionHub(): ConnectionHub {
       let devices = byTester.get(connection.tester);
       if (!devices) byTester.set(connection.tester, (devices = new Set()));
       devices.add(connection.deviceId);
+      changed(connection.deviceId);
       return () => {
         const current = byDevice.get(connection.deviceId);
-        if (!current?.delete(connection) || current.size > 0) return;
-        // The device's last connection closed: forget it.
-        byDevice.delete(connection.deviceId);
-        forgetTesterDevice(connection.tester, connection.deviceId);
+        if (!current?.delete(connection)) return;
+        if (current.size === 0) {
+          // The device's last connection closed: forget it.
+          byDevice.delete(connection.deviceId);
+          forgetTesterDevice(connection.tester, connection.deviceId);
+        }
+        changed(connection.deviceId);
       };
     },
     cutDevice(deviceId, reason) {
@@ -109,6 +126,10 @@ export function createConnectionHub(): ConnectionHub {
         }
         return { deviceId, tester, events, streams: set.size - events, since: new Date(Number.isFinite(since) ? since : Date.now()).toISOString() };
       });
+    },
+    watch(listener) {
+      watchers.add(listener);
+      return () => void watchers.delete(listener);
     },
     tracked() {
       return { testers: byTester.size, devices: byDevice.size };

@@ -53,9 +53,7 @@ export interface ConsoleOverview {
   testers: number;
   hours: { start: string; requests: number; tokens: number }[];
   refusals: { code: string; count: number }[];
-  /** More entries in the last 24 h than the console reads for its figures: they are a lower bound. */
-  partial: boolean;
-  /** What `status` answers: the devices connected now (the first 50, longest connected first). */
+  /** What `status` answers for the 50 longest-connected devices now, longest connected first. */
   connected: ConnectedDevice[];
   audit: { head: { seq: number; hash: string; time: string } | null; lastVerify: ConsoleVerify | null };
 }
@@ -151,10 +149,39 @@ export interface ConsoleAuditPage {
   next: number | null;
 }
 
-/** The server-sent events of `GET /api/events`. */
-export interface ConsoleChange {
-  auditSeq: number;
+/** The live connection counts (the overview's cards). */
+export interface ConsoleCounts {
   connectedDevices: number;
   openStreams: number;
   openChannels: number;
+}
+
+/**
+ * The server-sent events of `GET /api/events` (docs/PROTOCOL.md, "Admin console"). Pushed when
+ * the change happens, not found by polling: `hello` once when the stream opens; `connections` when
+ * devices connect or disconnect; `device` when a device is revoked (its new state, so an open page
+ * shows it without asking); `change` when anything else changed (pages reload what they show);
+ * `session_ended` before the stream closes at logout or expiry.
+ */
+export interface ConsoleHello extends ConsoleCounts {
+  auditSeq: number;
+}
+
+export interface ConsoleConnections extends ConsoleCounts {
+  /** The devices whose connections changed, with what they hold now. */
+  devices: { id: string; channels: number; streams: number }[];
+}
+
+export interface ConsoleDeviceChange {
+  id: string;
+  status: DeviceDetail['status'];
+  channels: number;
+  streams: number;
+}
+
+export interface ConsoleChange {
+  /** The audit log's head when known (0: not read). */
+  auditSeq: number;
+  /** What changed: the admin operation (`lock.create`, ...) or `audit` (new entries written elsewhere). */
+  what: string;
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ConsoleAuditPage, ConsoleVerify } from '../../../protocol/schemas/console.js';
 import { get, post } from '../api.js';
 import { AuditTable } from '../components/audit-table.js';
-import { useLoad } from '../live.js';
+import { useLoad, type FeedEvent } from '../live.js';
 
 interface Filter {
   type: string;
@@ -12,6 +12,9 @@ interface Filter {
 }
 
 const toIso = (local: string) => (local ? new Date(local).toISOString() : '');
+
+/** Connections leave no entry; a revocation or any other change does. */
+const newEntries = (event: FeedEvent) => (event.type === 'connections' ? 'ignore' : 'reload');
 
 export function AuditPage({ initialText }: { initialText: string }) {
   const [draft, setDraft] = useState<Filter>({ type: '', text: initialText, since: '', until: '' });
@@ -26,7 +29,7 @@ export function AuditPage({ initialText }: { initialText: string }) {
   if (filter.until) params.set('until', toIso(filter.until));
   if (before !== undefined) params.set('before', String(before));
   const query = params.toString();
-  const { data, error } = useLoad(() => get<ConsoleAuditPage>(`/api/audit?${query}`), [query]);
+  const { data, error } = useLoad(() => get<ConsoleAuditPage>(`/api/audit?${query}`), [query], newEntries);
   const [verify, setVerify] = useState<ConsoleVerify | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<string | null>(null);

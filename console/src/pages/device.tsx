@@ -5,15 +5,31 @@ import { lock, LOCK_FIELDS, removeLock, resumeTester, revokeDevice, suspendTeste
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { AuditTable } from '../components/audit-table.js';
 import { plural, when } from '../components/format.js';
-import { useLoad } from '../live.js';
+import { useLoad, type FeedEvent } from '../live.js';
 import { hrefOf } from '../route.js';
 
 type Action = 'revoke' | 'lock' | 'unlock' | 'suspend' | 'resume';
 
 const NOTE_ONLY = [{ name: 'note', label: 'Note for the audit log only (optional)' }];
 
+/**
+ * This device's revocation and connections come with the live event and are patched in place (no
+ * request); other devices' are ignored; any other change reloads the page.
+ */
+function patchDevice(id: string, event: FeedEvent): 'reload' | 'ignore' | ((page: ConsoleDevicePage) => ConsoleDevicePage) {
+  if (event.type === 'change') return 'reload';
+  if (event.type === 'device') {
+    const d = event.data;
+    if (d.id !== id) return 'ignore';
+    return (page) => ({ ...page, device: { ...page.device, status: d.status, connections: { events: d.channels, streams: d.streams } } });
+  }
+  const c = event.data.devices.find((d) => d.id === id);
+  if (!c) return 'ignore';
+  return (page) => ({ ...page, device: { ...page.device, connections: { events: c.channels, streams: c.streams } } });
+}
+
 export function DevicePage({ id }: { id: string }) {
-  const { data, error, reload } = useLoad(() => get<ConsoleDevicePage>(`/api/devices/${encodeURIComponent(id)}`), [id]);
+  const { data, error, reload } = useLoad(() => get<ConsoleDevicePage>(`/api/devices/${encodeURIComponent(id)}`), [id], (event) => patchDevice(id, event));
   const [action, setAction] = useState<Action | null>(null);
   if (error && !data) return <p role="alert" className="error">{error}</p>;
   if (!data) return <p className="muted">Loading…</p>;

@@ -2,14 +2,29 @@ import { useDeferredValue, useMemo, useState } from 'react';
 import type { ConsoleDeviceRow } from '../../../protocol/schemas/console.js';
 import { get } from '../api.js';
 import { when } from '../components/format.js';
-import { useLoad } from '../live.js';
+import { useLoad, type FeedEvent } from '../live.js';
 import { hrefOf } from '../route.js';
 
 /** Rows drawn at once: a table of thousands costs the browser more than any search saves. */
 const SHOWN = 100;
 
+/** Connections and revocations are patched into the rows the table has; other changes reload it. */
+function patchRows(event: FeedEvent): 'reload' | ((rows: ConsoleDeviceRow[]) => ConsoleDeviceRow[]) {
+  if (event.type === 'change') return 'reload';
+  if (event.type === 'device') {
+    const d = event.data;
+    return (rows) => rows.map((row) => (row.id === d.id ? { ...row, status: d.status, channels: d.channels, streams: d.streams } : row));
+  }
+  const changed = new Map(event.data.devices.map((d) => [d.id, d] as const));
+  return (rows) =>
+    rows.map((row) => {
+      const c = changed.get(row.id);
+      return c ? { ...row, channels: c.channels, streams: c.streams } : row;
+    });
+}
+
 export function DevicesPage() {
-  const { data, error } = useLoad(() => get<ConsoleDeviceRow[]>('/api/devices'), []);
+  const { data, error } = useLoad(() => get<ConsoleDeviceRow[]>('/api/devices'), [], patchRows);
   const [query, setQuery] = useState('');
   const [onlyConnected, setOnlyConnected] = useState(false);
   const [showAll, setShowAll] = useState(false);

@@ -3,12 +3,12 @@ import type { ConsoleInviteCreated, ConsoleInviteRow } from '../../../protocol/s
 import { get, post } from '../api.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { when } from '../components/format.js';
-import { useLoad } from '../live.js';
+import { reloadOnChange, useLoad } from '../live.js';
 
 const EXPIRY = { '24 hours': 86_400, '72 hours': 3 * 86_400, '7 days': 7 * 86_400, '30 days': 30 * 86_400 } as const;
 
 export function InvitesPage() {
-  const { data, error, reload } = useLoad(() => get<ConsoleInviteRow[]>('/api/invites'), []);
+  const { data, error, reload } = useLoad(() => get<ConsoleInviteRow[]>('/api/invites'), [], reloadOnChange);
   const [email, setEmail] = useState('');
   const [expiry, setExpiry] = useState<keyof typeof EXPIRY>('72 hours');
   const [devices, setDevices] = useState(1);

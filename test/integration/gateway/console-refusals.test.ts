@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -78,6 +79,12 @@ describe('the admin console refuses', () => {
       expect([res.status, res.errorCode]).toEqual([403, 'csrf_missing']);
     }
     expect(await status()).toBe('active');
+    // The locks page's changes too: nothing is locked or removed without the token.
+    for (const path of ['/api/testers/refusals@example.com/lock', `/api/devices/${deviceId}/lock`, '/api/locks/lck_AAAAAAAAAAAAAAAA/remove']) {
+      const res = await consoleRequest(session.base, 'POST', path, { cookie: session.cookie, body: {} });
+      expect([path, res.status, res.errorCode]).toEqual([path, 403, 'csrf_missing']);
+    }
+    expect(await gw.admin<unknown[]>({ op: 'lock.list' })).toEqual([]);
     // The same request with the token goes through: the refusals above were the token's doing.
     const ok = await consoleRequest(session.base, 'POST', `/api/devices/${deviceId}/revoke`, { cookie: session.cookie, csrf: session.csrf, body: { reason: 'csrf test' } });
     expect(ok.status, ok.text).toBe(200);
@@ -184,6 +191,8 @@ describe('an expired login link (the console in-process, with a clock the test m
       run,
       policySource: join(dir, 'policy.json'),
       assetsDir: join(dir, 'no-assets'),
+      // The expiry sweep every 50 ms, so a test need not wait 5 s for it.
+      feedTimings: { sweepMs: 50 },
     });
   });
   afterAll(async () => {
@@ -214,5 +223,51 @@ describe('an expired login link (the console in-process, with a clock the test m
     nowMs += 15 * 60_000 + 1;
     const ended = await consoleRequest(adminConsole.url, 'GET', '/api/session', { cookie });
     expect([ended.status, ended.errorCode]).toEqual([401, 'session_ended']);
+  });
+  /** The live feed as a page reads it: event names in order, and whether the stream ended. */
+  function openFeed(cookie: string) {
+    const events: string[] = [];
+    let ended = false;
+    const done = new Promise<void>((resolve, reject) => {
+      const req = request(new URL('/api/events', adminConsole.url), { headers: { cookie } }, (res) => {
+        expect(res.statusCode).toBe(200);
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          for (const match of chunk.matchAll(/^event: (.+)$/gm)) events.push(match[1]!);
+        });
+        res.on('end', () => {
+          ended = true;
+          resolve();
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    return { events, done, ended: () => ended };
+  }
+
+  it('pushes an admin operation from the socket to an open page as it returns, and ends the stream at logout', async () => {
+    const opened = await login(adminConsole.loginLink('root').link);
+    const cookie = String(opened.headers['set-cookie']).split(';')[0]!;
+    const csrf = opened.json<{ csrf: string }>().csrf;
+    const feed = openFeed(cookie);
+    await expect.poll(() => feed.events).toEqual(['hello']);
+    // What the CLI sends over the admin socket: the page hears of it before the answer is back.
+    const ops = adminConsole.adminOps(createAdminOperations({ store, clock: { nowMs: () => nowMs, nowSeconds: () => Math.floor(nowMs / 1000) }, origin: () => 'https://127.0.0.1:1', pin: 'sha256/x', loadPolicy: () => Promise.reject(new Error('no policy')) }));
+    await ops({ op: 'invite.create', email: 'feed@example.com', expiresInSeconds: 3600, devices: 1 }, { user: 'root', uid: 0, pid: 1, sudoUser: null, source: 'peer-credentials' });
+    await expect.poll(() => feed.events).toEqual(['hello', 'change']);
+    const out = await consoleRequest(adminConsole.url, 'POST', '/api/logout', { cookie, csrf });
+    expect(out.status).toBe(200);
+    await feed.done;
+    expect(feed.events).toEqual(['hello', 'change', 'session_ended']);
+  });
+
+  it('ends the live feed of a session that expired', async () => {
+    const opened = await login(adminConsole.loginLink('root').link);
+    const cookie = String(opened.headers['set-cookie']).split(';')[0]!;
+    const feed = openFeed(cookie);
+    await expect.poll(() => feed.events).toEqual(['hello']);
+    nowMs += 15 * 60_000 + 1;
+    await feed.done;
+    expect(feed.events).toEqual(['hello', 'session_ended']);
   });
 });
