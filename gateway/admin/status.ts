@@ -31,8 +31,10 @@ function lastEvidence(device: DeviceRecord, sessions: readonly AuditEntry[]): { 
   return { evidence, at: last.time, client: details.client ?? null };
 }
 
-export async function connectedDevices(deps: { store: Store; hub: ConnectionHub; nowMs: number }): Promise<ConnectedDevice[]> {
-  const live = deps.hub.snapshot();
+/** `limit`: only the `limit` longest-connected devices are looked up (the console's overview shows 50 of 200). */
+export async function connectedDevices(deps: { store: Store; hub: ConnectionHub; nowMs: number; limit?: number }): Promise<ConnectedDevice[]> {
+  const all = deps.hub.snapshot();
+  const live = deps.limit === undefined ? all : all.sort((a, b) => a.since.localeCompare(b.since)).slice(0, deps.limit);
   if (live.length === 0) return [];
   const since = new Date(deps.nowMs - HOUR_MS).toISOString();
   const [calls, sessions, devices] = await Promise.all([

@@ -17,7 +17,6 @@ import {
   consoleUsageQuery,
   type ConsoleAuditEntry,
   type ConsoleAuditPage,
-  type ConsoleConnectedDevice,
   type ConsoleDeviceDetail,
   type ConsoleDevicePage,
   type ConsoleDeviceRow,
@@ -36,7 +35,9 @@ import type { AdminActor } from '../admin/operations.js';
 import type { Clock } from '../context.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { AuditEntry, Store } from '../store/store.js';
-import { callsPerHour, refusalsByCode, toCsv } from './figures.js';
+import { connectedDevices } from '../admin/status.js';
+import { createDayFigures } from './day-figures.js';
+import { toCsv } from './figures.js';
 import { ConsoleHttpError, parseWith } from './errors.js';
 import type { ConsoleSession } from './sessions.js';
 
@@ -52,17 +53,13 @@ export interface ConsoleApiDeps {
   policySource: string;
   /** The last `audit verify` through this gateway (console or CLI), if any. */
   lastVerify: () => ConsoleVerify | null;
-  /** A console action changed something: tell open pages now. */
-  changed: () => void;
-  /** How many audit entries the 24 h figures read at most. */
-  figuresScanLimit?: number;
 }
 
 export interface ConsoleApi {
   register(app: FastifyInstance, sessionOf: (request: FastifyRequest) => ConsoleSession): void;
 }
 
-const FIGURES_TTL_MS = 5_000;
+const CONNECTED_SHOWN = 50;
 const PERIOD_MS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
 
 const auditEntryOf = (e: AuditEntry): ConsoleAuditEntry => ({ seq: e.seq, time: e.time, type: e.type, actor: e.actor, subject: e.subject, details: JSON.parse(e.details) as unknown, prevHash: e.prevHash, hash: e.hash });
@@ -77,8 +74,6 @@ function asConsoleError(error: unknown): unknown {
 }
 
 export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
-  const scanLimit = deps.figuresScanLimit ?? 100_000;
-
   async function op<T>(request: AdminRequest, session: ConsoleSession): Promise<T> {
     try {
       return (await deps.run(request, { osUser: session.osUser, via: 'console' })) as T;
@@ -87,27 +82,9 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
     }
   }
 
-  async function entriesSince(sinceMs: number, typePrefix: string): Promise<{ entries: AuditEntry[]; partial: boolean }> {
-    const entries = await deps.store.auditQuery({ since: new Date(sinceMs).toISOString(), typePrefix, limit: scanLimit });
-    return { entries, partial: entries.length >= scanLimit };
-  }
-
-  // The 24 h figures read many audit entries; hourly charts may be a few seconds old (the live
-  // counts beside them are not).
-  let figures: { atMs: number; value: Promise<Pick<ConsoleOverview, 'hours' | 'refusals' | 'partial'>> } | undefined;
-  function dayFigures(now: number) {
-    if (!figures || now - figures.atMs > FIGURES_TTL_MS) {
-      const since = now - PERIOD_MS['24h'];
-      const value = Promise.all([entriesSince(since, 'model.call'), entriesSince(since, 'refusal')]).then(([calls, refusals]) => ({
-        hours: callsPerHour(calls.entries, now),
-        refusals: refusalsByCode([...refusals.entries, ...calls.entries]),
-        partial: calls.partial || refusals.partial,
-      }));
-      figures = { atMs: now, value };
-      value.catch(() => (figures = undefined));
-    }
-    return figures.value;
-  }
+  // Kept up to date by what the log gains; read once now, so the first overview is not the one that waits.
+  const day = createDayFigures(deps.store);
+  void day.at(deps.clock.nowMs()).catch(() => undefined);
 
   function connectionsOf(id: string) {
     return { channels: deps.hub.count({ deviceId: id, kind: 'events' }), streams: deps.hub.count({ deviceId: id, kind: 'stream' }) };
@@ -118,22 +95,25 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       app.get('/api/overview', async (request): Promise<ConsoleOverview> => {
         const session = sessionOf(request);
         const now = deps.clock.nowMs();
-        const [day, devices, testers, head, connected] = await Promise.all([
-          dayFigures(now),
-          op<ConsoleDeviceRow[]>({ op: 'device.list' }, session),
-          op<unknown[]>({ op: 'tester.list' }, session),
+        // Plain store reads and the connection hub: a count needs no usage sums, and only the
+        // 50 longest-connected devices are looked up (what `status` would answer for all 200).
+        const [figures, devices, testers, head, connected] = await Promise.all([
+          day.at(now),
+          deps.store.listDevices(),
+          deps.store.listTesters(),
           deps.store.auditTail(1),
-          op<ConsoleConnectedDevice[]>({ op: 'status' }, session),
+          connectedDevices({ store: deps.store, hub: deps.hub, nowMs: now, limit: CONNECTED_SHOWN }),
         ]);
+        const active = devices.filter((d) => d.status === 'active').length;
         const last = head[0];
         return {
           connectedDevices: deps.hub.tracked().devices,
           openStreams: deps.hub.count({ kind: 'stream' }),
           openChannels: deps.hub.count({ kind: 'events' }),
-          devices: { active: devices.filter((d) => d.status === 'active').length, revoked: devices.filter((d) => d.status !== 'active').length },
+          devices: { active, revoked: devices.length - active },
           testers: testers.length,
-          ...day,
-          connected: connected.slice().sort((a, b) => a.since.localeCompare(b.since)).slice(0, 50),
+          ...figures,
+          connected: connected.sort((a, b) => a.since.localeCompare(b.since)),
           audit: { head: last ? { seq: last.seq, hash: last.hash, time: last.time } : null, lastVerify: deps.lastVerify() },
         };
       });
@@ -156,7 +136,6 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         const id = parseWith(deviceIdSchema, request.params.id, 'The device id');
         const { reason, note } = parseWith(consoleReasonBody, request.body, 'The revocation');
         const result = await op<unknown>({ op: 'device.revoke', id, ...(reason ? { reason } : {}), ...(note ? { note } : {}) }, sessionOf(request));
-        deps.changed();
         return result;
       });
 
@@ -191,7 +170,6 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         const email = parseWith(emailSchema, request.params.email, 'The tester');
         const { reason, note } = parseWith(consoleReasonBody, request.body, 'The suspension');
         const result = await op<unknown>({ op: 'tester.suspend', email, ...(reason ? { reason } : {}), ...(note ? { note } : {}) }, sessionOf(request));
-        deps.changed();
         return result;
       });
 
@@ -199,7 +177,6 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         const email = parseWith(emailSchema, request.params.email, 'The tester');
         const { note } = parseWith(consoleNoteBody, request.body, 'The resumption');
         const result = await op<unknown>({ op: 'tester.resume', email, ...(note ? { note } : {}) }, sessionOf(request));
-        deps.changed();
         return result;
       });
 
@@ -214,14 +191,12 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
         const id = parseWith(lockIdSchema, request.params.id, 'The lock id');
         const { note } = parseWith(consoleNoteBody, request.body, 'The lock removal');
         const result = await op<unknown>({ op: 'lock.remove', id, ...(note ? { note } : {}) }, sessionOf(request));
-        deps.changed();
         return result;
       });
 
       async function lock(target: { kind: 'tester'; email: string } | { kind: 'device'; id: string }, body: unknown, session: ConsoleSession): Promise<unknown> {
         const { ttlSeconds, message, note } = parseWith(consoleLockBody, body, 'The lock');
         const result = await op<unknown>({ op: 'lock.create', target, ...(ttlSeconds ? { ttlSeconds } : {}), ...(message ? { message } : {}), ...(note ? { note } : {}) }, session);
-        deps.changed();
         return result;
       }
 
@@ -230,7 +205,6 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       app.post('/api/invites', async (request): Promise<ConsoleInviteCreated> => {
         const body = parseWith(consoleInviteBody, request.body, 'The invite');
         const created = await op<{ id: string; link: string; expiresAt: string }>({ op: 'invite.create', ...body }, sessionOf(request));
-        deps.changed();
         const svg = await QRCode.toString(created.link, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
         return { ...created, message: inviteMessage(created.link, created.expiresAt), qr: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
       });
@@ -238,7 +212,6 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       app.post<{ Params: { id: string } }>('/api/invites/:id/revoke', async (request) => {
         const id = parseWith(inviteIdSchema, request.params.id, 'The invite id');
         const result = await op<unknown>({ op: 'invite.revoke', id }, sessionOf(request));
-        deps.changed();
         return result;
       });
 
@@ -275,7 +248,6 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
 
       app.post('/api/audit/verify', async (request): Promise<ConsoleVerify> => {
         await op<unknown>({ op: 'audit.verify' }, sessionOf(request));
-        deps.changed();
         return deps.lastVerify()!;
       });
 

@@ -33,7 +33,20 @@ export interface HourBucket {
   tokens: number;
 }
 
-const HOUR = 3600_000;
+export const HOUR = 3600_000;
+
+/** What one audit entry adds to the figures: a model call (its tokens), a refusal (its code), both, or nothing. */
+export function entryFigures(entry: AuditEntry): { call: boolean; tokens: number; refusal: string | undefined } | null {
+  if (entry.type === 'refusal') {
+    const code = detailsOf(entry, refusalDetails)?.code;
+    return code ? { call: false, tokens: 0, refusal: code } : null;
+  }
+  if (entry.type !== 'model.call') return null;
+  const d = detailsOf(entry, callDetails);
+  const tokens = (d?.promptTokens ?? 0) + (d?.completionTokens ?? 0);
+  // A call refused before the upstream was asked: outcome `error` with no tokens.
+  return { call: true, tokens, refusal: d?.outcome === 'error' && !d.promptTokens && !d.completionTokens ? d.code : undefined };
+}
 
 /** Model calls and their tokens per hour, the 24 hours up to `nowMs` (oldest first). */
 export function callsPerHour(entries: readonly AuditEntry[], nowMs: number, hours = 24): HourBucket[] {
@@ -41,12 +54,10 @@ export function callsPerHour(entries: readonly AuditEntry[], nowMs: number, hour
   const buckets = Array.from({ length: hours }, (_, i) => ({ start: new Date(firstStart + i * HOUR).toISOString(), requests: 0, tokens: 0 }));
   for (const entry of entries) {
     if (entry.type !== 'model.call') continue;
-    const index = Math.floor((Date.parse(entry.time) - firstStart) / HOUR);
-    const bucket = buckets[index];
+    const bucket = buckets[Math.floor((Date.parse(entry.time) - firstStart) / HOUR)];
     if (!bucket) continue;
-    const details = detailsOf(entry, callDetails);
     bucket.requests++;
-    bucket.tokens += (details?.promptTokens ?? 0) + (details?.completionTokens ?? 0);
+    bucket.tokens += entryFigures(entry)?.tokens ?? 0;
   }
   return buckets;
 }
@@ -55,17 +66,13 @@ export function callsPerHour(entries: readonly AuditEntry[], nowMs: number, hour
 export function refusalsByCode(entries: readonly AuditEntry[]): { code: string; count: number }[] {
   const counts = new Map<string, number>();
   for (const entry of entries) {
-    const code = entry.type === 'refusal' ? detailsOf(entry, refusalDetails)?.code : entry.type === 'model.call' ? refusedCallCode(entry) : undefined;
+    const code = entryFigures(entry)?.refusal;
     if (code) counts.set(code, (counts.get(code) ?? 0) + 1);
   }
-  return [...counts].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+  return sortedCounts(counts);
 }
 
-// A call refused before the upstream was asked: outcome `error` with no tokens.
-function refusedCallCode(entry: AuditEntry): string | undefined {
-  const d = detailsOf(entry, callDetails);
-  return d?.outcome === 'error' && !d.promptTokens && !d.completionTokens ? d.code : undefined;
-}
+export const sortedCounts = (counts: ReadonlyMap<string, number>) => [...counts].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
 
 /** RFC 4180 CSV; a cell that a spreadsheet would run as a formula is prefixed with `'`. */
 export function toCsv(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {

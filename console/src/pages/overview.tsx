@@ -26,7 +26,6 @@ export function OverviewPage() {
               <BarChart title="Requests per hour" unit="requests" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
               <BarChart title="Tokens per hour" unit="tokens" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
             </div>
-            {data.partial && <p className="muted small">More entries than the console reads for these figures: they are a lower bound.</p>}
           </div>
           <div className="panel">
             <h2>Connected now</h2>
