@@ -2,15 +2,20 @@
  * Issue 16, must show 3: the admin console stays responsive with 1,000 enrolled devices, 200 of
  * them connected (an open event channel each) and a day of model calls in the audit log (the
  * overview's 24 h figures read them). A real gateway process; the pages in Debian's Chromium.
- * - page load: navigation to the devices table showing all 1,000 rows, and to the overview with
- *   its figures, timed inside the page (performance.now() is measured from navigation start);
+ * - page load: from navigation start (performance.now() in the page) until the page shows its data:
+ *   the devices count reading "1,000 of 1,000", the overview with its connected count and both
+ *   charts drawn. Each page twice: "warm", navigating from about:blank in a tab that has opened the
+ *   console before (scripts in the browser cache, as for an admin moving between pages), and "empty
+ *   cache", a fresh browser context holding only the session cookie (nothing cached or compiled);
  * - search: typing a query into the devices search box until the table shows the matches, timed
  *   inside the page (input event to the next frame after the count changed);
  * - beside them, as the same run's baselines: the API answer alone (`GET /api/devices`,
  *   `GET /api/overview`) and the same page with 10 devices.
+ * Each figure is the p95 (p50 beside it) of 10 rounds (30 searches), with the load average during
+ * the run: on a machine shared with other work the figures say as much about the load as the console.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
@@ -20,7 +25,7 @@ import { buildConsole } from '../../gateway/console/assets.js';
 import { canonicalJson, entryHash, GENESIS_HASH } from '../../gateway/audit/chain.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
-import { consoleLink, consoleRequest, openConsoleSession } from '../../test/helpers/console.js';
+import { consoleLink, consoleRequest, openConsoleSession, type ConsoleSession } from '../../test/helpers/console.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { launchChromium } from '../../test/e2e/support/preview-harness.js';
 import { createTestDevice, type TestDevice } from '../../test/helpers/pinned-client.js';
@@ -29,7 +34,7 @@ import { openStream, type OpenStream } from '../../test/integration/model/stream
 const DEVICES = 1000;
 const CONNECTED = 200;
 const CALLS_24H = 20_000;
-const ROUNDS = 7;
+const ROUNDS = 10;
 const TARGET_MS = 300;
 
 /** A day of model calls by DEVICES devices, written as a valid chain before the gateway starts. */
@@ -72,6 +77,18 @@ async function loadTime(page: Page, url: string, ready: string): Promise<number>
   })`);
 }
 
+/** The same, in a fresh browser context (empty cache, nothing compiled yet) holding only the session cookie. */
+async function coldLoadTime(browser: Browser, session: ConsoleSession, url: string, ready: string): Promise<number> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  try {
+    const [name = '', value = ''] = session.cookie.split('=');
+    await context.addCookies([{ name, value, url: session.base, httpOnly: true, sameSite: 'Strict' }]);
+    return await loadTime(await context.newPage(), url, ready);
+  } finally {
+    await context.close();
+  }
+}
+
 /** From the input event to the frame after the devices count shows the filtered total. */
 function searchTime(page: Page, query: string): Promise<number> {
   return page.evaluate<number>(`new Promise((resolve) => {
@@ -91,27 +108,42 @@ function searchTime(page: Page, query: string): Promise<number> {
 const devicesReady = (n: number) => `document.querySelector('[data-testid=device-count]')?.textContent === '${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}'`;
 const OVERVIEW_READY = "document.querySelector('[data-testid=connected-devices]') !== null && document.querySelectorAll('.chart rect').length === 48";
 
-async function measurePages(gw: TestGateway, browser: Browser, devices: number, log: (line: string) => void) {
+interface PageTimes {
+  devicesWarm: number[];
+  devicesCold: number[];
+  overviewWarm: number[];
+  overviewCold: number[];
+  searches: number[];
+  load: string;
+}
+
+const loadAverage = () => loadavg().map((v) => v.toFixed(1)).join(' ');
+const list = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
+
+async function measurePages(gw: TestGateway, browser: Browser, devices: number, log: (line: string) => void): Promise<PageTimes> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   try {
     const { link, base } = await consoleLink(gw);
     await page.goto(link);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
-    const devicesLoads: number[] = [];
-    const overviewLoads: number[] = [];
-    const searches: number[] = [];
+    const session = await openConsoleSession(gw);
+    const times: PageTimes = { devicesWarm: [], devicesCold: [], overviewWarm: [], overviewCold: [], searches: [], load: '' };
+    const loadBefore = loadAverage();
     for (let round = 0; round < ROUNDS; round++) {
-      devicesLoads.push(await loadTime(page, `${base}/#/devices`, devicesReady(devices)));
+      times.devicesCold.push(await coldLoadTime(browser, session, `${base}/#/devices`, devicesReady(devices)));
+      times.devicesWarm.push(await loadTime(page, `${base}/#/devices`, devicesReady(devices)));
       // Distinct queries, each narrowing from the full list: a tester, a device id prefix, a status.
       // Each narrows the full list (the timing waits for the count to change).
       for (const q of [`tester${(round * 37) % 300}@`, `dev_${'abcdefg'[round % 7]}`, 'revoked']) {
-        searches.push(await searchTime(page, q));
+        times.searches.push(await searchTime(page, q));
         await searchTime(page, ''); // back to the full list, not timed
       }
-      overviewLoads.push(await loadTime(page, `${base}/#/`, OVERVIEW_READY));
+      times.overviewCold.push(await coldLoadTime(browser, session, `${base}/#/`, OVERVIEW_READY));
+      times.overviewWarm.push(await loadTime(page, `${base}/#/`, OVERVIEW_READY));
     }
-    log(`${devices} devices: devices page ${devicesLoads.map((v) => v.toFixed(0)).join(', ')} ms; search ${searches.map((v) => v.toFixed(0)).join(', ')} ms; overview ${overviewLoads.map((v) => v.toFixed(0)).join(', ')} ms`);
-    return { devicesLoads, overviewLoads, searches };
+    times.load = `load average ${loadBefore} before, ${loadAverage()} after`;
+    log(`${devices} devices (${times.load}): devices page cold ${list(times.devicesCold)} ms, warm ${list(times.devicesWarm)} ms; search ${list(times.searches)} ms; overview cold ${list(times.overviewCold)} ms, warm ${list(times.overviewWarm)} ms`);
+    return times;
   } finally {
     await page.close();
   }
@@ -180,12 +212,24 @@ export default async function consoleBench(log: (line: string) => void): Promise
     const apiDevices = await apiTimes(big, '/api/devices');
     const apiOverview = await apiTimes(big, '/api/overview');
     const p50 = (v: number[]) => percentile(v, 50);
-    const max = (v: number[]) => Math.max(...v);
-    const row = (name: string, values: number[], baseline: string): BenchRow => ({ group: 'console', name, value: max(values), unit: 'ms', baseline, target: `< ${TARGET_MS} ms`, meets: max(values) < TARGET_MS });
+    const p95 = (v: number[]) => percentile(v, 95);
+    // The target is judged on p95; the row's value is p95, its name says p50 and how many were taken.
+    const row = (name: string, values: number[], baseline: string): BenchRow => ({
+      group: 'console',
+      name: `${name} (p50 ${p50(values).toFixed(0)}, p95 of ${values.length})`,
+      value: Math.round(p95(values)),
+      unit: 'ms',
+      baseline: `${baseline}; ${large.load}`,
+      target: `< ${TARGET_MS} ms`,
+      meets: p95(values) < TARGET_MS,
+    });
+    const tenDevices = (v: number[]) => `10 devices p95 ${p95(v).toFixed(0)} ms`;
     return [
-      row(`devices page load, ${DEVICES} devices, ${CONNECTED} connected (max of ${ROUNDS}; p50 ${p50(large.devicesLoads).toFixed(0)})`, large.devicesLoads, `10 devices: ${max(few.devicesLoads).toFixed(0)} ms; API alone ${p50(apiDevices).toFixed(0)} ms p50`),
-      row(`devices search (max of ${large.searches.length}; p50 ${p50(large.searches).toFixed(0)})`, large.searches, `10 devices: ${max(few.searches).toFixed(0)} ms`),
-      row(`overview load, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h (max of ${ROUNDS}; p50 ${p50(large.overviewLoads).toFixed(0)})`, large.overviewLoads, `10 devices: ${max(few.overviewLoads).toFixed(0)} ms; API alone ${p50(apiOverview).toFixed(0)} ms p50`),
+      row(`devices page load, warm cache, ${DEVICES} devices, ${CONNECTED} connected`, large.devicesWarm, `${tenDevices(few.devicesWarm)}; API alone p50 ${p50(apiDevices).toFixed(0)} ms`),
+      row(`devices page load, empty cache`, large.devicesCold, tenDevices(few.devicesCold)),
+      row(`devices search`, large.searches, tenDevices(few.searches)),
+      row(`overview load, warm cache, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, large.overviewWarm, `${tenDevices(few.overviewWarm)}; API alone p50 ${p50(apiOverview).toFixed(0)} ms`),
+      row(`overview load, empty cache`, large.overviewCold, tenDevices(few.overviewCold)),
     ];
   } finally {
     for (const channel of channels) channel.abort();

@@ -23,13 +23,32 @@ export function onSessionEnded(listener: () => void): () => void {
   return () => sessionEndedListeners.delete(listener);
 }
 
+const send = (path: string) => fetch(path, { method: 'GET', headers: { accept: 'application/json' }, credentials: 'same-origin' });
+
+/** Reads asked for by the boot script while React loads; each is used once, by the first page that asks within a few seconds. */
+const early = new Map<string, { atMs: number; response: Promise<Response> }>();
+const EARLY_FOR_MS = 5_000;
+
+export function prefetch(path: string): void {
+  const response = send(path);
+  response.catch(() => undefined); // reported to the page that uses it
+  early.set(path, { atMs: performance.now(), response });
+}
+
+function takeEarly(path: string): Promise<Response> | undefined {
+  const held = early.get(path);
+  early.delete(path);
+  return held && performance.now() - held.atMs < EARLY_FOR_MS ? held.response : undefined;
+}
+
 async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (method === 'POST') {
-    headers['content-type'] = 'application/json';
+  let response: Response;
+  if (method === 'GET') response = await (takeEarly(path) ?? send(path));
+  else {
+    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
     if (csrf) headers['x-airlock-csrf'] = csrf;
+    response = await fetch(path, { method, headers, credentials: 'same-origin', body: JSON.stringify(body ?? {}) });
   }
-  const response = await fetch(path, { method, headers, credentials: 'same-origin', ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}) });
   const text = await response.text();
   let parsed: unknown = null;
   try {

@@ -10,7 +10,9 @@ import { OverviewPage } from './pages/overview.js';
 import { PolicyPage } from './pages/policy.js';
 import { TestersPage } from './pages/testers.js';
 import { UsagePage } from './pages/usage.js';
-import { hrefOf, takeLoginSecret, useRoute, type Route } from './route.js';
+import { LocksPage } from './pages/locks.js';
+import { hrefOf, takeLoginSecret, type Route } from './route.js';
+import { useRoute } from './use-route.js';
 
 // The login link is redeemed once per page load, even if React runs the effect twice.
 let opening: Promise<ConsoleSessionInfo> | null = null;
@@ -30,6 +32,7 @@ const NAV: { label: string; route: Route }[] = [
   { label: 'Overview', route: { page: 'overview' } },
   { label: 'Devices', route: { page: 'devices' } },
   { label: 'Testers', route: { page: 'testers' } },
+  { label: 'Locks', route: { page: 'locks' } },
   { label: 'Invites', route: { page: 'invites' } },
   { label: 'Usage', route: { page: 'usage' } },
   { label: 'Audit log', route: { page: 'audit' } },
@@ -101,6 +104,8 @@ function page(route: Route) {
       return <DevicePage id={route.id} />;
     case 'testers':
       return <TestersPage />;
+    case 'locks':
+      return <LocksPage />;
     case 'invites':
       return <InvitesPage />;
     case 'usage':

@@ -3,7 +3,8 @@
  * Opened through the CLI's one-time link; the overview counts the device a test client holds
  * connected (an event channel and a model stream); a revoke from the device page cuts both and
  * the page shows it without a reload; a revoke from the CLI shows on an open device page through
- * the live feed; the audit view shows the revocation with the OS user and "console". Every page
+ * the pushed live feed, without a reload and without the page asking anything; the locks page
+ * lists, creates and removes locks as the OS user via the console; the audit view shows the revocation with the OS user and "console". Every page
  * is photographed into test-results/screenshots/console-*.png.
  */
 import { userInfo } from 'node:os';
@@ -119,14 +120,39 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await snap(page, 'console-device-revoked');
   });
 
-  it('shows a revocation made with the CLI on an open device page, through the live feed', async () => {
+  it('shows a revocation made with the CLI on an open device page, pushed: no reload and no request', async () => {
     await page.goto(`${new URL(page.url()).origin}/#/devices/${bob.deviceId!}`);
     await expect.poll(() => page.getByTestId('device-status').textContent()).toBe('active');
+    await page.locator('.dot.on').waitFor(); // the live feed is open
+    // An operation now announces itself and everything the log holds before it (the earlier tests'
+    // refusals and model calls), so the feed's 15 s look at the store has nothing left to report.
+    const reloaded = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/devices/${bob.deviceId!}`);
+    await gw.admin({ op: 'invite.create', email: 'quiet@example.com', expiresInSeconds: 3600, devices: 1 });
+    await reloaded;
     await markDocument();
-    const cli = await gw.cli(['device', 'revoke', bob.deviceId!, '--reason', 'from the CLI', '--json']);
-    expect(cli.code, cli.stderr).toBe(0);
-    await expect.poll(() => page.getByTestId('device-status').textContent(), { timeout: 10_000 }).toBe('revoked');
-    expect(await stillSameDocument()).toBe(true);
+    // Every request the page makes from here on, the live feed's own stream apart.
+    const asked: string[] = [];
+    const feeds: string[] = [];
+    const note = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      (path === '/api/events' ? feeds : asked).push(path);
+    };
+    page.on('request', note);
+    try {
+      // A quiet page asks nothing: nothing polls.
+      await page.waitForTimeout(2_500);
+      expect(asked).toEqual([]);
+      const cli = await gw.cli(['device', 'revoke', bob.deviceId!, '--reason', 'from the CLI', '--json']);
+      expect(cli.code, cli.stderr).toBe(0);
+      await expect.poll(() => page.getByTestId('device-status').textContent(), { timeout: 10_000 }).toBe('revoked');
+      // The revoked state came with the pushed event itself: the page asked the API nothing, and
+      // the feed's stream is the one it had (no reconnect).
+      expect(asked).toEqual([]);
+      expect(feeds).toEqual([]);
+      expect(await stillSameDocument()).toBe(true);
+    } finally {
+      page.off('request', note);
+    }
   });
 
   it('locks a device from its page for a while, with a message, and removes the lock', async () => {
@@ -154,6 +180,45 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByTestId('device-lock').count()).toBe(0);
     await carl.session();
     expect((await carl.fetch('GET', '/v1/models')).status).toBe(200);
+  });
+
+  it('lists, creates and removes locks on the locks page, audited with the OS user and "console"', async () => {
+    await gw.enrolledDevice('dora@example.com');
+    await page.getByRole('link', { name: 'Locks', exact: true }).click();
+    await page.getByRole('heading', { name: 'Locks' }).waitFor();
+    await page.getByText('No lock holds now.').waitFor();
+    // A lock made with the CLI is listed too: the page shows the same locks as `lock list`.
+    const cli = await gw.cli(['lock', 'create', '--tester', 'bob@example.com', '--ttl', '1h', '--message', 'From the CLI', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    await page.getByRole('cell', { name: /bob@example\.com/ }).waitFor();
+
+    await page.getByRole('textbox', { name: "Tester's email" }).fill('dora@example.com');
+    await page.getByRole('button', { name: 'Lock…' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.textContent()).toContain('Cuts the live connections of every device of dora@example.com now');
+    await dialog.getByRole('combobox').selectOption({ label: '8 hours' });
+    await dialog.getByLabel('Message shown to the tester').fill('Paused during the review');
+    await dialog.getByLabel('Note for the audit log only').fill('ticket 5150');
+    await dialog.getByRole('button', { name: 'Lock tester' }).click();
+    const row = page.locator('[data-testid=locks-table] tbody tr', { hasText: 'dora@example.com' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Paused during the review');
+    expect(await row.textContent()).toContain(`admin:${OS_USER} via console`);
+    const locks = await gw.admin<{ id: string; target: string; createdBy: string; expiresAt: string }[]>({ op: 'lock.list' });
+    const dora = locks.find((l) => l.target === 'dora@example.com');
+    expect(dora?.createdBy).toBe(`admin:${OS_USER} via console`);
+    expect(Date.parse(dora!.expiresAt) - Date.now()).toBeGreaterThan(7.9 * 3600_000);
+    await snap(page, 'console-locks');
+
+    await row.getByRole('button', { name: 'Remove…' }).click();
+    await page.getByRole('dialog').getByLabel('Note for the audit log only').fill('review done');
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove lock' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect((await gw.admin<{ target: string }[]>({ op: 'lock.list' })).map((l) => l.target)).toEqual(['bob@example.com']);
+    const audit = await gw.admin<{ type: string; actor: string; subject: string; details: { note?: string } }[]>({ op: 'audit.tail', n: 20 });
+    expect(audit.find((e) => e.type === 'admin.lock.create' && e.subject === 'dora@example.com')).toMatchObject({ actor: `admin:${OS_USER} via console`, details: { note: 'ticket 5150' } });
+    expect(audit.find((e) => e.type === 'admin.lock.remove' && e.subject === dora!.id)).toMatchObject({ actor: `admin:${OS_USER} via console`, details: { note: 'review done' } });
+    await gw.admin({ op: 'lock.remove', id: locks.find((l) => l.target === 'bob@example.com')!.id });
   });
 
   it('shows the revocation in the audit view with the OS user and "console", and verifies the chain', async () => {

@@ -4,6 +4,7 @@
  */
 import { post } from '../api.js';
 import type { DialogField } from './confirm.js';
+import { when } from './format.js';
 
 const given = (values: Record<string, string>, ...names: string[]) => Object.fromEntries(names.filter((n) => values[n]).map((n) => [n, values[n]]));
 const path = (...parts: string[]) => `/api/${parts.map(encodeURIComponent).join('/')}`;
@@ -34,4 +35,4 @@ export function lock(target: { device: string } | { tester: string }, v: Record<
   return post('device' in target ? path('devices', target.device, 'lock') : path('testers', target.tester, 'lock'), body);
 }
 
-export const untilText = (expiresAt: string | null) => (expiresAt ? `until ${new Date(expiresAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}` : 'until removed');
+export const untilText = (expiresAt: string | null) => (expiresAt ? `until ${when(expiresAt)}` : 'until removed');
