@@ -21,7 +21,7 @@ import { createDpopClient, type DpopClient } from './session/dpop-client.js';
 import { createSession, type Session } from './session/session.js';
 import { createSessionKey } from './session/session-key.js';
 import { detectTpm, type TpmAvailability } from './tpm/detect.js';
-import { fallsBackToKeychain, firstKeyChoice, tpmRequiredError } from './tpm/key-choice.js';
+import { fallsBackToKeychain, firstKeyChoice, localTpmFailure, tpmRequiredError } from './tpm/key-choice.js';
 import type { TpmTools } from './tpm/tpm-tools.js';
 import { createGatewayHttp, type GatewayHttp } from './transport/gateway-http.js';
 import { createPinnedConnector, type TrustAnchors } from './transport/pinned-connector.js';
@@ -418,13 +418,16 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
         try {
           ({ identity, saved } = await enrollWith(first === 'tpm'));
         } catch (error) {
-          if (first === 'tpm' && isAirlockError(error) && fallsBackToKeychain(error.code)) {
-            logger.warn('client: the gateway does not trust this TPM; trying a keychain key', { code: error.code });
+          const failedTpm = first === 'tpm' && tpm ? localTpmFailure(error, tpm.tools.tcti) : null;
+          if (first === 'tpm' && ((isAirlockError(error) && fallsBackToKeychain(error.code)) || failedTpm !== null)) {
+            if (failedTpm !== null) logger.warn('client: the TPM failed during enrollment; trying a keychain key', { error });
+            else logger.warn('client: the gateway does not trust this TPM; trying a keychain key', { code: (error as AirlockError).code });
             try {
               ({ identity, saved } = await enrollWith(false));
             } catch (second) {
-              // The policy wants a TPM after all: the TPM's refusal is the reason to show.
-              throw isAirlockError(second, 'tpm_required') ? error : second;
+              // The policy wants a TPM after all: the TPM's refusal (or failure) is the reason to show.
+              if (!isAirlockError(second, 'tpm_required')) throw second;
+              throw failedTpm !== null ? tpmRequiredError(failedTpm) : error;
             }
           } else if (first === 'keychain' && availability !== null && isAirlockError(error, 'tpm_required')) {
             throw tpmRequiredError(availability);

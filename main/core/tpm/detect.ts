@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { TpmToolError, type TpmTools } from './tpm-tools.js';
 
-export type TpmUnusableReason = 'no-device' | 'no-permission' | 'no-tools' | 'not-responding';
+export type TpmUnusableReason = 'no-device' | 'no-permission' | 'no-tools' | 'not-responding' | 'no-ek-certificate';
 
 export type TpmAvailability = { usable: true; tcti: string } | { usable: false; tcti: string; reason: TpmUnusableReason; advice: string };
 
@@ -26,6 +26,8 @@ export function tpmAdvice(reason: TpmUnusableReason, facts: { device?: string; g
       return 'Ask your administrator to install the TPM tools (sudo apt install tpm2-tools), then restart Airlock.';
     case 'not-responding':
       return 'The TPM did not answer: restart the computer, and if it still does not answer, ask your administrator.';
+    case 'no-ek-certificate':
+      return 'This computer\'s TPM holds no endorsement certificate, so it cannot prove who made it: ask your administrator.';
   }
 }
 

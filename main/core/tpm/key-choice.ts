@@ -12,7 +12,10 @@
  *    the requirement and the one thing to do (detect.ts's advice).
  */
 import { AirlockError } from '../../../protocol/errors.js';
-import type { TpmAvailability } from './detect.js';
+import { tpmAdvice, type TpmAvailability } from './detect.js';
+import { NoEkCertificate } from './tpm-device.js';
+import { TpmToolError } from './tpm-tools.js';
+import { TpmFormatError } from './structures.js';
 
 export type KeyChoice = 'tpm' | 'keychain';
 
@@ -23,6 +26,17 @@ export function firstKeyChoice(availability: TpmAvailability | null): KeyChoice 
 /** After a TPM enrollment was refused with this code, is the keychain worth a try? */
 export function fallsBackToKeychain(code: string): boolean {
   return code === 'tpm_ek_untrusted';
+}
+
+/**
+ * The TPM itself failed during the enrollment (a tool error, no EK certificate, an answer the app
+ * cannot read): the TPM is not usable after all, so the keychain is tried as when detection says
+ * so. Returns what the tester is told if the gateway then requires a TPM; null for anything else.
+ */
+export function localTpmFailure(error: unknown, tcti: string): TpmAvailability | null {
+  if (error instanceof NoEkCertificate) return { usable: false, tcti, reason: 'no-ek-certificate', advice: tpmAdvice('no-ek-certificate') };
+  if (error instanceof TpmToolError || error instanceof TpmFormatError) return { usable: false, tcti, reason: 'not-responding', advice: tpmAdvice('not-responding') };
+  return null;
 }
 
 /** The sentence when the gateway requires a TPM key and this computer's TPM cannot be used. */

@@ -17,6 +17,14 @@ import { STORAGE_PARENT, type TpmKeyRecord } from './key-record.js';
 import { derCertificateLength, ecdsaSignatureToJose, parseEccP256Public, TpmFormatError } from './structures.js';
 import type { TpmTools, WorkDir } from './tpm-tools.js';
 
+/** The TPM holds no EK certificate: it cannot prove who made it, so the gateway could not trust it. */
+export class NoEkCertificate extends TpmFormatError {
+  constructor() {
+    super('this TPM holds no endorsement key certificate (NV 0x01c00002 or 0x01c0000a)');
+    this.name = 'NoEkCertificate';
+  }
+}
+
 /** TCG EK credential profile NV indices (low range): RSA 2048 and ECC P-256 EK certificates. */
 export const EK_CERT_NV_INDEX = { rsa: '0x01c00002', ecc: '0x01c0000a' } as const;
 
@@ -43,7 +51,7 @@ export async function readEkCertificate(tools: TpmTools, dir: WorkDir): Promise<
     const bytes = await dir.read(out);
     return { der: bytes.subarray(0, derCertificateLength(bytes)), keyType };
   }
-  throw new TpmFormatError('this TPM holds no endorsement key certificate (NV 0x01c00002 or 0x01c0000a)');
+  throw new NoEkCertificate();
 }
 
 /** The EK (TCG default template, the one its certificate names); its context is `ek.ctx`. */
