@@ -9,7 +9,9 @@
  *  - `minKeyStorage: "tpm"` refuses a keychain device, and the tester reads one sentence saying why
  *    and what to do; a TPM whose maker the gateway does not trust is refused with that reason.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +24,8 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { startSwtpm, type SoftwareTpm } from '../../helpers/swtpm.js';
 import { chatAll, closeApps, filesUnder, startApp, type TestApp, useOwnKeychain } from '../core/client-harness.js';
+
+const run = promisify(execFile);
 
 async function rawEntry(gateway: string): Promise<Record<string, unknown> | null> {
   const secret = await createKeytarKeychain().get(KEYCHAIN_SERVICE, gateway);
@@ -116,6 +120,22 @@ describe('TPM enrollment and sessions against a real gateway', () => {
     );
     expect(app.client.state()).toMatchObject({ kind: 'error', code: 'tpm_required', message: (error as Error).message });
     expect(await rawEntry(gw.url)).toBeNull();
+  }, 120_000);
+
+  it('a TPM without an EK certificate: the keychain is tried, and the tester reads why the TPM cannot be used', async () => {
+    const bare = await startSwtpm();
+    try {
+      // As some TPMs ship: no endorsement certificate in NV (platform auth is empty on swtpm).
+      await run('tpm2_nvundefine', ['-C', 'p', '0x01c00002'], { env: { ...process.env, TPM2TOOLS_TCTI: bare.tcti } });
+      const app = await open({ tpmTcti: bare.tcti, tpmWorkRoot: workRoot });
+      const error = await app.client.enroll(await gw.invite('bare@example.com')).catch((e: unknown) => e);
+      expect(isAirlockError(error, 'tpm_required')).toBe(true);
+      expect((error as Error).message).toBe("This gateway accepts only a device key held in a TPM, and Airlock cannot use this computer's TPM. This computer's TPM holds no endorsement certificate, so it cannot prove who made it: ask your administrator.");
+      expect(app.logs.lines.some((l) => l.message === 'client: the TPM failed during enrollment; trying a keychain key')).toBe(true);
+      expect(await readdir(workRoot)).toEqual([]);
+    } finally {
+      await bare.stop();
+    }
   }, 120_000);
 
   it('a TPM whose maker the gateway does not trust: the keychain is tried, and the TPM\'s refusal is the reason shown', async () => {
