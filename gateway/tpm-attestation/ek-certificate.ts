@@ -49,6 +49,18 @@ export function ekCaProblem(pem: string): string | null {
   }
 }
 
+/** The length of the DER SEQUENCE at the start of `der` (header included), or -1 when it is not one. */
+function derSequenceLength(der: Uint8Array): number {
+  if (der.length < 2 || der[0] !== 0x30) return -1;
+  const first = der[1]!;
+  if (first < 0x80) return 2 + first;
+  const octets = first & 0x7f;
+  if (octets === 0 || octets > 3 || der.length < 2 + octets) return -1;
+  let length = 0;
+  for (let i = 0; i < octets; i++) length = length * 256 + der[2 + i]!;
+  return 2 + octets + length;
+}
+
 function isCa(cert: x509.X509Certificate): boolean {
   return cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
 }
@@ -71,7 +83,7 @@ export async function verifyEkCertificate(der: Uint8Array, caPems: readonly stri
   } catch {
     throw untrusted('what it sent as its endorsement certificate is not an X.509 certificate');
   }
-  if (cert.rawData.byteLength !== der.length) throw untrusted('its endorsement certificate has bytes after the certificate');
+  if (derSequenceLength(der) !== der.length) throw untrusted('its endorsement certificate has bytes after the certificate');
   if (!within(cert, now)) throw untrusted('its endorsement certificate is expired or not yet valid');
   let issuer: x509.X509Certificate | undefined;
   for (const ca of caCertificates(caPems)) {
