@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { policy as policySchema, type Policy } from '../../protocol/schemas/policy.js';
+import { tpmEkCaErrors } from '../tpm-attestation/ek-certificate.js';
 
 export class PolicyFileError extends Error {
   override name = 'PolicyFileError';
@@ -19,6 +20,8 @@ export async function loadPolicyFile(path: string): Promise<Policy> {
     const field = issue.path.length > 0 ? issue.path.join('.') : (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(top level)');
     throw new PolicyFileError(`${path}: field "${field}": ${issue.message}.`);
   }
+  const [caError] = tpmEkCaErrors(parsed.data.tpmEkCAs);
+  if (caError !== undefined) throw new PolicyFileError(`${path}: ${caError}.`);
   return parsed.data;
 }
 

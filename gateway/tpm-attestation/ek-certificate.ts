@@ -61,6 +61,14 @@ function derSequenceLength(der: Uint8Array): number {
   return 2 + octets + length;
 }
 
+/** Every `tpmEkCAs` entry that cannot serve, as `field "tpmEkCAs.N": why` (policy load and `policy check`). */
+export function tpmEkCaErrors(caPems: readonly string[]): string[] {
+  return caPems.flatMap((pem, i) => {
+    const problem = ekCaProblem(pem);
+    return problem === null ? [] : [`field "tpmEkCAs.${i}": ${problem}`];
+  });
+}
+
 function isCa(cert: x509.X509Certificate): boolean {
   return cert.getExtension(x509.BasicConstraintsExtension)?.ca === true;
 }

@@ -17,6 +17,7 @@ import { TpmParseError } from '../../../protocol/tpm/reader.js';
 import { attestationKeyOf, verifyCertification } from '../../../gateway/tpm-attestation/certification.js';
 import { ekCaProblem, verifyEkCertificate } from '../../../gateway/tpm-attestation/ek-certificate.js';
 import { credentialBlobFromSeed } from '../../../gateway/tpm-attestation/make-credential.js';
+import { checkPolicyText } from '../../../gateway/policy/check.js';
 
 interface Vectors {
   generatedAt: string;
@@ -148,5 +149,11 @@ describe('the gateway\'s TPM proof checks on swtpm vectors', () => {
     const r = await refusalOf(attestationKeyOf(v.device.public));
     expect(r.code).toBe('tpm_certify_invalid');
     expect(r.message).toMatch(/not restricted/);
+  });
+
+  it('policy check refuses a tpmEkCAs entry that is not a CA certificate, naming it', () => {
+    const leafPem = `-----BEGIN CERTIFICATE-----\n${Buffer.from(v.ekCert, 'base64url').toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
+    expect(checkPolicyText(JSON.stringify({ tpmEkCAs: [v.ca.rootPem, v.ca.issuerPem] }))).toMatchObject({ ok: true });
+    expect(checkPolicyText(JSON.stringify({ tpmEkCAs: [v.ca.rootPem, leafPem] }))).toEqual({ ok: false, errors: [expect.stringMatching(/^field "tpmEkCAs\.1": it is not a CA certificate/)] });
   });
 });
