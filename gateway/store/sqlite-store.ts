@@ -17,9 +17,12 @@ import type {
   TesterRecord,
 } from './store.js';
 
+/** How long a batch may find the write lock taken before it is refused (as busy_timeout would). */
+const BUSY_GIVE_UP_MS = 5_000;
+
 /** A model-call entry or token usage waiting for the end of the event-loop turn (flushQueued). */
 type Queued =
-  | { kind: 'audit'; input: AuditInput; resolve(entry: AuditEntry): void; reject(error: Error): void }
+  | { kind: 'audit'; input: AuditInput; resolve(entry: AuditEntry): void; reject(error: Error): void; written?: () => void }
   | { kind: 'usage'; tester: string; day: string; tokens: number; resolve(): void; reject(error: Error): void };
 
 /**
@@ -103,6 +106,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
   let queued: Queued[] = [];
   let flushScheduled = false;
   let closed = false;
+  /** When the write lock was first found taken by another connection, for the current batch. */
+  let busySince = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
 
   function currentHead(): { seq: number; hash: string } {
     const row = q.auditHead.get() as { seq: number; hash: string } | undefined;
@@ -128,7 +134,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
    * that follows (audit/wal-sync.ts), so a resolved entry is as durable as one committed with FULL;
    * entries written in one event-loop turn share one transaction and one fsync (group commit).
    */
-  function flushQueued(): void {
+  function flushQueued(mayWait = false): void {
     flushScheduled = false;
     const batch = queued;
     queued = [];
@@ -136,6 +142,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     let written: Array<AuditEntry | undefined>;
     pendingHead = null;
     syncNormal.run();
+    // Another connection holding the write lock (leak tracing's worker commits on its own, with its
+    // fsync inside the lock) must not make the event loop sleep in SQLite's busy handler: the batch
+    // waits for a later turn instead. A state change (mayWait) waits, as it always has.
+    if (!mayWait) db.pragma('busy_timeout = 0');
     try {
       written = db.transaction(() => batch.map((item) => {
         if (item.kind === 'audit') return append(item.input);
@@ -143,12 +153,24 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
         return undefined;
       })).immediate();
     } catch (error) {
+      if (!mayWait && (error as { code?: string }).code === 'SQLITE_BUSY' && Date.now() - (busySince ||= Date.now()) < BUSY_GIVE_UP_MS) {
+        queued = batch.concat(queued);
+        retryTimer ??= setTimeout(() => {
+          retryTimer = null;
+          flushQueued();
+        }, 1);
+        return;
+      }
+      busySince = 0;
       for (const item of batch) item.reject(error instanceof Error ? error : new Error(String(error)));
       return;
     } finally {
       syncFull.run();
+      if (!mayWait) db.pragma('busy_timeout = 5000');
       pendingHead = null;
     }
+    busySince = 0;
+    for (const item of batch) if (item.kind === 'audit') item.written?.();
     walSync.sync().then(
       () => batch.forEach((item, i) => (item.kind === 'audit' ? item.resolve(written[i]!) : item.resolve())),
       (error: Error) => batch.forEach((item) => item.reject(error)),
@@ -168,7 +190,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     // Entries asked for before this change go before it in the chain, and this change's fsync'd
     // commit (synchronous=FULL syncs the whole WAL) makes them durable before it is reported done:
     // once a revocation or an enrollment is answered, every call entry before it is on disk.
-    if (queued.length > 0) flushQueued();
+    if (queued.length > 0) flushQueued(true);
     pendingHead = null;
     try {
       return db.transaction(fn).immediate();
@@ -343,8 +365,12 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     },
     async appendAuditWritten(entry) {
       if (closed) throw new Error('the store is closed');
-      const durable = new Promise<AuditEntry>((resolve, reject) => queued.push({ kind: 'audit', input: entry, resolve, reject }));
+      let written!: () => void;
+      const isWritten = new Promise<void>((resolve) => (written = resolve));
+      const durable = new Promise<AuditEntry>((resolve, reject) => queued.push({ kind: 'audit', input: entry, resolve, reject, written }));
       flushQueued();
+      // Written, or failed: a failure rejects `durable`, which the caller awaits too.
+      await Promise.race([isWritten, durable]);
       return { durable: durable.then(() => undefined) };
     },
     async auditSince(since, types, actor) {
@@ -395,7 +421,8 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
 
     async close() {
       closed = true;
-      flushQueued();
+      if (retryTimer) clearTimeout(retryTimer);
+      flushQueued(true);
       await walSync.close();
       db.close();
     },

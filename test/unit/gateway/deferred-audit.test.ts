@@ -11,10 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
 import type { Store } from '../../../gateway/store/store.js';
 import { hashInviteCode } from '../../../gateway/enroll/ids.js';
 
+const call0 = { type: 'model.call', actor: 'device:dev_0', subject: 'test-chat', details: { i: 0, outcome: 'ok' } };
 const call = (i: number) => ({ type: 'model.call', actor: `device:dev_${i}`, subject: 'test-chat', details: { i, outcome: 'ok' } });
 
 describe('SQLite store: deferred audit appends (group commit)', () => {
@@ -55,6 +57,25 @@ describe('SQLite store: deferred audit appends (group commit)', () => {
     // The promise's entry is the stored one.
     for (const e of calls) expect(seqs.has(e.seq)).toBe(true);
     expect(tail.filter((e) => e.type === 'admin.invite.create')).toHaveLength(20);
+  });
+
+  it('does not hold the event loop while another connection has the write lock: the batch waits for a later turn', async () => {
+    const other = new Database(path);
+    other.pragma('busy_timeout = 5000');
+    other.prepare('BEGIN IMMEDIATE').run();
+    const started = performance.now();
+    let written = false;
+    const start = store.appendAuditWritten({ type: 'model.call.start', actor: 'device:dev_1', subject: 'test-chat', details: { callId: 'c' } }).then((w) => ((written = true), w));
+    const call = store.appendAuditDeferred(call0);
+    // The event loop turns (timers fire) while the lock is held elsewhere, and nothing is written yet.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(written).toBe(false);
+    other.prepare('COMMIT').run();
+    other.close();
+    await (await start).durable;
+    await expect(call.then((e) => e.type)).resolves.toBe('model.call');
+    expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 2 });
   });
 
   it('drains pending entries on close', async () => {
