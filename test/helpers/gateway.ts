@@ -57,6 +57,8 @@ export interface StartGatewayOptions {
   startTimeoutMs?: number;
   /** `--store`: a `postgres://` URL to share one store between instances (default: SQLite in the data dir). */
   store?: string;
+  /** Options for node itself, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export interface TestGateway {
@@ -123,7 +125,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   if (options.store !== undefined) serveArgs.push('--store', options.store);
   // Suites refuse many requests on purpose from one address: the refusal limiter is tested on its own.
   const env = { AIRLOCK_REFUSALS_PER_MINUTE: '1000000', ...process.env, ...options.env };
-  const child = spawn(process.execPath, [GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
 
