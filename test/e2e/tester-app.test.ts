@@ -263,7 +263,7 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     expect(await secretItems('Airlock history', gateway.url)).not.toContain('Airlock');
     expect((await readdir(dataDir)).filter((f) => f.startsWith('history-'))).toEqual([]);
     await snap(page, 'tester-10-signed-out');
-  });
+  }, 90_000); // two CLI runs: each a fresh Node process, which takes tens of seconds on a loaded 2-core machine
 
   it('deletes the history file and its key when the device is revoked', async () => {
     const enrolled = await client.enroll(await gateway.invite('tester-app@example.com'));
@@ -279,5 +279,5 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     await expect.poll(() => secretItems('Airlock history', gateway.url)).not.toContain('Airlock history');
     expect(await secretItems('Airlock', gateway.url)).not.toContain('Airlock');
     expect(pageErrors).toEqual([]);
-  });
+  }, 90_000); // a CLI run and an enrollment: slow on a loaded machine
 });
