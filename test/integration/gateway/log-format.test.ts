@@ -46,7 +46,7 @@ describe('log format', () => {
     const machine = piped.stderr().split('\n').filter((l) => l !== '');
     expect(machine.length).toBeGreaterThan(0);
     expect(machine.every(isJson)).toBe(true);
-  });
+  }, 120_000); // two gateway starts (45 s each at most)
 
   it('prints human lines by default when stderr is a terminal (the CLI under script(1))', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'airlock-tty-'));
