@@ -73,5 +73,5 @@ describe('log format', () => {
       await exited;
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 90_000); // waits up to 30 s for the gateway to say it listens, then stops it
 });
