@@ -113,7 +113,8 @@ async function freePortPair(): Promise<number> {
   throw new Error('swtpm helper: found no two consecutive free ports on 127.0.0.1');
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether something accepts TCP connections on 127.0.0.1:`port` now. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

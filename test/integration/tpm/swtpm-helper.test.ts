@@ -2,25 +2,13 @@ import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSwtpm, type SoftwareTpm } from '../../helpers/swtpm.js';
+import { accepts, startSwtpm, type SoftwareTpm } from '../../helpers/swtpm.js';
 
 const run = promisify(execFile);
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 describe('test/helpers/swtpm.ts: a software TPM per test', () => {
   const started: SoftwareTpm[] = [];
