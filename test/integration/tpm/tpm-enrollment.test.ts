@@ -9,7 +9,7 @@
  * - a TPM session (session key certified by the TPM key) works through chat, renewal and revocation.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnrollAttestation } from '../../../protocol/attestation/attestation.js';
@@ -32,6 +32,11 @@ import {
 } from '../../helpers/tpm-device.js';
 
 const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
 
 interface DeviceRow { id: string; keyStorage: string }
 interface AuditRow { type: string; actor: string; details: Record<string, unknown> }
@@ -101,6 +106,15 @@ describe('TPM-bound device keys through a real gateway (swtpm)', () => {
     expect((await devices()).find((d) => d.id === device.deviceId)).toMatchObject({ keyStorage: 'tpm' });
     const entry = (await audit()).find((e) => e.type === 'enrollment' && e.actor === `device:${device.deviceId}`);
     expect(entry!.details).toMatchObject({ keyStorage: 'tpm', tpm: { akName: expect.any(String), ekFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+
+    // The gateway keeps public parts only: the TPM's wrapped private blob of the key is in no file
+    // of its data directory (the store and its WAL included).
+    const blob = Buffer.from(keysA.key.private, 'base64url');
+    for (const file of await filesUnder(gw.dataDir)) {
+      const content = await readFile(file);
+      expect(content.includes(blob), file).toBe(false);
+      expect(content.includes(Buffer.from(keysA.key.private)), file).toBe(false);
+    }
 
     // Replaying that enrollment (same activation, same secret) is refused by the activation.
     const replayed = await refusal(postEnroll(client, device.enrollBody));
