@@ -148,14 +148,31 @@ export async function signWithLoadedKey(tools: TpmTools, dir: WorkDir, signingIn
   return ecdsaSignatureToJose(await dir.read('signature.tss'));
 }
 
-/** The device key as an ES256 signer: each signature loads the kept blob into the TPM and signs there. */
+/**
+ * The device key as an ES256 signer. The first signature rebuilds the parent and loads the kept
+ * blob (tpm2_createprimary, tpm2_load), and keeps the loaded key's saved context in memory (a blob
+ * only this TPM can load, until it restarts); later signatures write it into a fresh work dir and
+ * sign with one tool call. A context the TPM no longer takes (a reboot, a suspend) is dropped and
+ * the key loaded again.
+ */
 export function tpmSigner(tools: TpmTools, key: TpmKeyRecord): Es256Signer {
+  let loadedContext: Uint8Array | null = null;
   return {
     publicJwk: key.publicJwk,
     sign: (signingInput) =>
       tools.inWorkDir(async (dir) => {
+        if (loadedContext !== null) {
+          await dir.write('device.ctx', loadedContext);
+          try {
+            return await signWithLoadedKey(tools, dir, signingInput);
+          } catch {
+            loadedContext = null;
+          }
+        }
         await loadDeviceKey(tools, dir, key);
-        return signWithLoadedKey(tools, dir, signingInput);
+        const signature = await signWithLoadedKey(tools, dir, signingInput);
+        loadedContext = await dir.read('device.ctx');
+        return signature;
       }),
   };
 }
