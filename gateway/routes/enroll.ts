@@ -16,7 +16,7 @@ import {
 import { toClientPolicy } from '../../protocol/schemas/policy.js';
 import type { GatewayContext } from '../context.js';
 import { hashInviteCode, newDeviceId, newNonce } from '../enroll/ids.js';
-import { inviteRefusal } from '../enroll/invite-rules.js';
+import { usableInvite } from '../enroll/usable-invite.js';
 import { responses } from '../http/schemas.js';
 import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
@@ -54,13 +54,9 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
     '/v1/enroll/challenge',
     { schema: { body: enrollChallengeRequest, response: responses({ 200: enrollChallengeResponse }) }, config: unauthenticatedRateLimit(ctx) },
     async (request) => {
-      const invite = await store.findInviteByCodeHash(hashInviteCode(request.body.code));
-      if (invite) request.refusalContext = { invite: invite.id, email: invite.email };
-      const refusal = inviteRefusal(invite, clock.nowMs());
-      if (refusal) throw new AirlockError(refusal.code, refusal.message);
-      if ((await store.getTester(invite!.email))?.status === 'suspended') throw new AirlockError('tester_suspended');
+      const invite = await usableInvite(store, request.body.code, clock.nowMs(), request);
       const nonce = newNonce();
-      await store.createChallenge({ nonce, inviteId: invite!.id, expiresAt: clock.nowSeconds() + config.challengeLifetime });
+      await store.createChallenge({ nonce, inviteId: invite.id, expiresAt: clock.nowSeconds() + config.challengeLifetime });
       return { nonce, expiresIn: config.challengeLifetime, salt: security.machineIdSalt };
     },
   );
