@@ -99,15 +99,45 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
   // The chain's head is read inside each write transaction, never cached: another connection
   // (another process on this file, a tool) may append to the same chain.
   let pendingHead: { seq: number; hash: string } | null = null;
-  const syncNormal = db.prepare('PRAGMA synchronous = NORMAL');
-  const syncFull = db.prepare('PRAGMA synchronous = FULL');
-  const addUsage = db.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens');
+  // Model-call entries and token usage go through a second connection of this thread, set once
+  // to synchronous=NORMAL and busy_timeout=0 (a PRAGMA takes effect when it is prepared, so it
+  // cannot be switched per transaction with prepared statements; db.pragma() costs a prepare each).
+  const batchDb = new Database(path);
+  batchDb.pragma('synchronous = NORMAL');
+  batchDb.pragma('busy_timeout = 0');
+  const batchQ = {
+    head: batchDb.prepare('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1'),
+    insert: batchDb.prepare('INSERT INTO audit (seq, time, type, actor, subject, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    addUsage: batchDb.prepare('INSERT INTO token_usage (tester, day, tokens) VALUES (?, ?, ?) ON CONFLICT (tester, day) DO UPDATE SET tokens = tokens + excluded.tokens'),
+  };
+  /** Appends a batch in one IMMEDIATE transaction of batchDb: the head is read inside its write lock. */
+  const writeBatch = batchDb.transaction((batch: Queued[]) => {
+    const row = batchQ.head.get() as { seq: number; hash: string } | undefined;
+    let seq = row?.seq ?? 0;
+    let prevHash = row?.hash ?? GENESIS_HASH;
+    return batch.map((item): AuditEntry | undefined => {
+      if (item.kind === 'usage') {
+        batchQ.addUsage.run(item.tester, item.day, item.tokens);
+        return undefined;
+      }
+      seq += 1;
+      const time = now().toISOString();
+      const { type, actor, subject } = item.input;
+      const details = canonicalJson(item.input.details ?? {});
+      const hash = entryHash(seq, time, type, actor, subject, details, prevHash);
+      batchQ.insert.run(seq, time, type, actor, subject, details, prevHash, hash);
+      const entry = { seq, time, type, actor, subject, details, prevHash, hash };
+      prevHash = hash;
+      return entry;
+    });
+  });
   const walSync = createWalSync(path);
   let queued: Queued[] = [];
   let flushScheduled = false;
   let closed = false;
   /** When the write lock was first found taken by another connection, for the current batch. */
   let busySince = 0;
+  let busyRetries = 0;
   let retryTimer: NodeJS.Timeout | null = null;
 
   function currentHead(): { seq: number; hash: string } {
@@ -140,36 +170,32 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     queued = [];
     if (batch.length === 0) return;
     let written: Array<AuditEntry | undefined>;
-    pendingHead = null;
-    syncNormal.run();
     // Another connection holding the write lock (leak tracing's worker commits on its own, with its
     // fsync inside the lock) must not make the event loop sleep in SQLite's busy handler: the batch
     // waits for a later turn instead. A state change (mayWait) waits, as it always has.
-    if (!mayWait) db.pragma('busy_timeout = 0');
+    if (mayWait) batchDb.pragma('busy_timeout = 5000');
     try {
-      written = db.transaction(() => batch.map((item) => {
-        if (item.kind === 'audit') return append(item.input);
-        addUsage.run(item.tester, item.day, item.tokens);
-        return undefined;
-      })).immediate();
+      written = writeBatch.immediate(batch);
     } catch (error) {
       if (!mayWait && (error as { code?: string }).code === 'SQLITE_BUSY' && Date.now() - (busySince ||= Date.now()) < BUSY_GIVE_UP_MS) {
         queued = batch.concat(queued);
+        // 1, 2, 4, then every 5 ms: each refusal costs an exception, and the holder's fsync takes a while.
+        busyRetries++;
         retryTimer ??= setTimeout(() => {
           retryTimer = null;
           flushQueued();
-        }, 1);
+        }, Math.min(5, 2 ** (busyRetries - 1)));
         return;
       }
       busySince = 0;
+      busyRetries = 0;
       for (const item of batch) item.reject(error instanceof Error ? error : new Error(String(error)));
       return;
     } finally {
-      syncFull.run();
-      if (!mayWait) db.pragma('busy_timeout = 5000');
-      pendingHead = null;
+      if (mayWait) batchDb.pragma('busy_timeout = 0');
     }
     busySince = 0;
+    busyRetries = 0;
     for (const item of batch) if (item.kind === 'audit') item.written?.();
     walSync.sync().then(
       () => batch.forEach((item, i) => (item.kind === 'audit' ? item.resolve(written[i]!) : item.resolve())),
@@ -424,6 +450,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
       if (retryTimer) clearTimeout(retryTimer);
       flushQueued(true);
       await walSync.close();
+      batchDb.close();
       db.close();
     },
   };
