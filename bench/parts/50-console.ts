@@ -2,23 +2,24 @@
  * Issue 16, must show 3: the admin console stays responsive with 1,000 enrolled devices, 200 of
  * them connected (an open event channel each) and a day of model calls in the audit log (the
  * overview's 24 h figures read them). A real gateway process; the pages in Debian's Chromium.
- * - page load: from navigation start (performance.now() in the page) until the page shows its data:
- *   the devices count reading "1,000 of 1,000", the overview with its connected count and both
- *   charts drawn. Each page twice: "warm", navigating from about:blank in a tab that has opened the
- *   console before (scripts in the browser cache, as for an admin moving between pages), and "empty
- *   cache", a fresh browser context holding only the session cookie (nothing cached or compiled);
+ * - page load: until the page shows its data (the devices count reading "1,000 of 1,000"; the
+ *   overview with its connected count and both charts drawn), three ways: from the sidebar (the
+ *   hash changes, timed from the change), reloaded in the same tab and opened in a new tab of a
+ *   fresh browser profile holding only the session cookie (both timed from navigation start,
+ *   performance.now() in the page; the new tab has nothing cached and starts a renderer process);
  * - search: typing a query into the devices search box until the table shows the matches, timed
  *   inside the page (input event to the next frame after the count changed);
  * - beside them, as the same run's baselines: the API answer alone (`GET /api/devices`,
  *   `GET /api/overview`) and the same page with 10 devices.
- * Each figure is the p95 (p50 beside it) of 10 rounds (30 searches), with the load average during
- * the run: on a machine shared with other work the figures say as much about the load as the console.
+ * Each figure is the wall-clock p95 (p50 beside it) of 10 rounds (30 searches), with the load average
+ * during the run, and the page's main-thread CPU for the same step (Chromium's ThreadTime): on a
+ * machine shared with other work the wall clock says as much about the load as about the console.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { BenchRow } from '../run.js';
 import { percentile } from '../stats.js';
 import { buildConsole } from '../../gateway/console/assets.js';
@@ -66,59 +67,103 @@ async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise
 // The page scripts are strings, not functions: tsx compiles functions with a `__name` helper that
 // does not exist in the page.
 
-/** Milliseconds from navigation start until `ready` (an expression) holds in the page, checked every frame. */
-async function loadTime(page: Page, url: string, ready: string): Promise<number> {
-  // From another document, so this is a full load (a hash change alone keeps the old document).
-  await page.goto('about:blank');
-  await page.goto(url);
-  return page.evaluate<number>(`new Promise((resolve) => {
-    const tick = () => ((${ready}) || performance.now() > 30000 ? resolve(performance.now()) : requestAnimationFrame(tick));
-    tick();
-  })`);
+/** One measured action: wall-clock ms, and CPU ms of the page's main thread (what a quiet machine would wait). */
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
 }
 
-/** The same, in a fresh browser context (empty cache, nothing compiled yet) holding only the session cookie. */
-async function coldLoadTime(browser: Browser, session: ConsoleSession, url: string, ready: string): Promise<number> {
+/** CPU time of the renderer main thread so far (Chromium's ThreadTime metric), in ms. */
+async function threadMs(cdp: CDPSession): Promise<number> {
+  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+  return (metrics.find((m) => m.name === 'ThreadTime')?.value ?? Number.NaN) * 1000;
+}
+
+/** Waits, in the page, until `ready` holds (checked every frame); answers performance.now() then. */
+const untilReady = (ready: string) => `new Promise((resolve) => {
+  const tick = () => ((${ready}) || performance.now() > 30000 ? resolve(performance.now()) : requestAnimationFrame(tick));
+  tick();
+})`;
+
+async function measured(page: Page, act: () => Promise<number>): Promise<Timing> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('Performance.enable');
+    const before = await threadMs(cdp);
+    const wallMs = await act();
+    const after = await threadMs(cdp);
+    // A navigation that moved to a new renderer process restarts the count: then `after` is all of it.
+    return { wallMs, cpuMs: after >= before ? after - before : after };
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/**
+ * A full load in the same tab (a reload: scripts in the browser cache): navigation start to `ready`.
+ * `url` must differ from the current one before the `#` (else it is a hash change, not a load).
+ */
+function reloadTime(page: Page, url: string, ready: string): Promise<Timing> {
+  return measured(page, async () => {
+    await page.goto(url);
+    return page.evaluate<number>(untilReady(ready));
+  });
+}
+
+/** Following a sidebar link (the hash changes, the document stays): from the change to `ready`. */
+function inAppTime(page: Page, hash: string, ready: string): Promise<Timing> {
+  return measured(page, () =>
+    page.evaluate<number>(`(() => {
+      const started = performance.now();
+      window.location.hash = ${JSON.stringify(hash)};
+      return ${untilReady(ready)}.then((at) => at - started);
+    })()`),
+  );
+}
+
+/** Opening the console in a new tab of a fresh browser profile (empty cache, nothing compiled), holding only the session cookie. */
+async function newTabTime(browser: Browser, session: ConsoleSession, url: string, ready: string): Promise<Timing> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   try {
     const [name = '', value = ''] = session.cookie.split('=');
     await context.addCookies([{ name, value, url: session.base, httpOnly: true, sameSite: 'Strict' }]);
-    return await loadTime(await context.newPage(), url, ready);
+    const page = await context.newPage();
+    return await measured(page, async () => {
+      await page.goto(url);
+      return page.evaluate<number>(untilReady(ready));
+    });
   } finally {
     await context.close();
   }
 }
 
 /** From the input event to the frame after the devices count shows the filtered total. */
-function searchTime(page: Page, query: string): Promise<number> {
-  return page.evaluate<number>(`new Promise((resolve) => {
-    const input = document.querySelector('input[type=search]');
-    const count = document.querySelector('[data-testid=device-count]');
-    const before = count.textContent;
-    const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
-    const started = performance.now();
-    setValue.call(input, ${JSON.stringify(query)});
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-    // A count that never changes is reported as 10 s, not waited for forever.
-    const tick = () => (count.textContent !== before || performance.now() - started > 10000 ? requestAnimationFrame(() => resolve(performance.now() - started)) : requestAnimationFrame(tick));
-    tick();
-  })`);
+function searchTime(page: Page, query: string): Promise<Timing> {
+  return measured(page, () =>
+    page.evaluate<number>(`new Promise((resolve) => {
+      const input = document.querySelector('input[type=search]');
+      const count = document.querySelector('[data-testid=device-count]');
+      const before = count.textContent;
+      const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+      const started = performance.now();
+      setValue.call(input, ${JSON.stringify(query)});
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      // A count that never changes is reported as 10 s, not waited for forever.
+      const tick = () => (count.textContent !== before || performance.now() - started > 10000 ? requestAnimationFrame(() => resolve(performance.now() - started)) : requestAnimationFrame(tick));
+      tick();
+    })`),
+  );
 }
 
 const devicesReady = (n: number) => `document.querySelector('[data-testid=device-count]')?.textContent === '${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}'`;
 const OVERVIEW_READY = "document.querySelector('[data-testid=connected-devices]') !== null && document.querySelectorAll('.chart rect').length === 48";
 
-interface PageTimes {
-  devicesWarm: number[];
-  devicesCold: number[];
-  overviewWarm: number[];
-  overviewCold: number[];
-  searches: number[];
-  load: string;
-}
+const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'search', 'overview in-app', 'overview reload', 'overview new tab'] as const;
+type Kind = (typeof KINDS)[number];
+type PageTimes = Record<Kind, Timing[]> & { load: string };
 
 const loadAverage = () => loadavg().map((v) => v.toFixed(1)).join(' ');
-const list = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
+const list = (v: Timing[]) => v.map((x) => x.wallMs.toFixed(0)).join(', ');
 
 async function measurePages(gw: TestGateway, browser: Browser, devices: number, log: (line: string) => void): Promise<PageTimes> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
@@ -127,22 +172,24 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
     await page.goto(link);
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     const session = await openConsoleSession(gw);
-    const times: PageTimes = { devicesWarm: [], devicesCold: [], overviewWarm: [], overviewCold: [], searches: [], load: '' };
+    const times = { ...(Object.fromEntries(KINDS.map((k) => [k, []])) as unknown as Record<Kind, Timing[]>), load: '' };
     const loadBefore = loadAverage();
     for (let round = 0; round < ROUNDS; round++) {
-      times.devicesCold.push(await coldLoadTime(browser, session, `${base}/#/devices`, devicesReady(devices)));
-      times.devicesWarm.push(await loadTime(page, `${base}/#/devices`, devicesReady(devices)));
+      times['devices new tab'].push(await newTabTime(browser, session, `${base}/#/devices`, devicesReady(devices)));
+      times['devices reload'].push(await reloadTime(page, `${base}/?load=devices-${round}#/devices`, devicesReady(devices)));
       // Distinct queries, each narrowing from the full list: a tester, a device id prefix, a status.
       // Each narrows the full list (the timing waits for the count to change).
       for (const q of [`tester${(round * 37) % 300}@`, `dev_${'abcdefg'[round % 7]}`, 'revoked']) {
-        times.searches.push(await searchTime(page, q));
+        times.search.push(await searchTime(page, q));
         await searchTime(page, ''); // back to the full list, not timed
       }
-      times.overviewCold.push(await coldLoadTime(browser, session, `${base}/#/`, OVERVIEW_READY));
-      times.overviewWarm.push(await loadTime(page, `${base}/#/`, OVERVIEW_READY));
+      times['overview in-app'].push(await inAppTime(page, '#/', OVERVIEW_READY));
+      times['devices in-app'].push(await inAppTime(page, '#/devices', devicesReady(devices)));
+      times['overview new tab'].push(await newTabTime(browser, session, `${base}/#/`, OVERVIEW_READY));
+      times['overview reload'].push(await reloadTime(page, `${base}/?load=overview-${round}#/`, OVERVIEW_READY));
     }
     times.load = `load average ${loadBefore} before, ${loadAverage()} after`;
-    log(`${devices} devices (${times.load}): devices page cold ${list(times.devicesCold)} ms, warm ${list(times.devicesWarm)} ms; search ${list(times.searches)} ms; overview cold ${list(times.overviewCold)} ms, warm ${list(times.overviewWarm)} ms`);
+    log(`${devices} devices (${times.load}), wall ms: ${KINDS.map((k) => `${k} ${list(times[k])}`).join('; ')}`);
     return times;
   } finally {
     await page.close();
@@ -213,23 +260,29 @@ export default async function consoleBench(log: (line: string) => void): Promise
     const apiOverview = await apiTimes(big, '/api/overview');
     const p50 = (v: number[]) => percentile(v, 50);
     const p95 = (v: number[]) => percentile(v, 95);
-    // The target is judged on p95; the row's value is p95, its name says p50 and how many were taken.
-    const row = (name: string, values: number[], baseline: string): BenchRow => ({
+    const wall = (v: Timing[]) => v.map((t) => t.wallMs);
+    const cpu = (v: Timing[]) => v.map((t) => t.cpuMs);
+    // Judged on the wall-clock p95; beside it the page's main-thread CPU (p50), which is about what
+    // the same step waits on a quiet machine, and the same step with 10 devices.
+    const row = (kind: Kind, what: string, extra = ''): BenchRow => ({
       group: 'console',
-      name: `${name} (p50 ${p50(values).toFixed(0)}, p95 of ${values.length})`,
-      value: Math.round(p95(values)),
+      name: `${what} (p50 ${p50(wall(large[kind])).toFixed(0)}, p95 of ${large[kind].length}; main-thread CPU p50 ${p50(cpu(large[kind])).toFixed(0)} ms)`,
+      value: Math.round(p95(wall(large[kind]))),
       unit: 'ms',
-      baseline: `${baseline}; ${large.load}`,
+      baseline: `10 devices p95 ${p95(wall(few[kind])).toFixed(0)} ms, CPU p50 ${p50(cpu(few[kind])).toFixed(0)} ms${extra}; ${large.load}`,
       target: `< ${TARGET_MS} ms`,
-      meets: p95(values) < TARGET_MS,
+      meets: p95(wall(large[kind])) < TARGET_MS,
     });
-    const tenDevices = (v: number[]) => `10 devices p95 ${p95(v).toFixed(0)} ms`;
+    const apiDevicesText = `; GET /api/devices alone p50 ${p50(apiDevices).toFixed(0)} ms`;
+    const apiOverviewText = `; GET /api/overview alone p50 ${p50(apiOverview).toFixed(0)} ms`;
     return [
-      row(`devices page load, warm cache, ${DEVICES} devices, ${CONNECTED} connected`, large.devicesWarm, `${tenDevices(few.devicesWarm)}; API alone p50 ${p50(apiDevices).toFixed(0)} ms`),
-      row(`devices page load, empty cache`, large.devicesCold, tenDevices(few.devicesCold)),
-      row(`devices search`, large.searches, tenDevices(few.searches)),
-      row(`overview load, warm cache, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, large.overviewWarm, `${tenDevices(few.overviewWarm)}; API alone p50 ${p50(apiOverview).toFixed(0)} ms`),
-      row(`overview load, empty cache`, large.overviewCold, tenDevices(few.overviewCold)),
+      row('devices in-app', `devices page from the sidebar, ${DEVICES} devices, ${CONNECTED} connected`, apiDevicesText),
+      row('devices reload', 'devices page reloaded (cached scripts)', apiDevicesText),
+      row('devices new tab', 'devices page in a new tab, empty cache', apiDevicesText),
+      row('search', 'devices search'),
+      row('overview in-app', `overview from the sidebar, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, apiOverviewText),
+      row('overview reload', 'overview reloaded (cached scripts)', apiOverviewText),
+      row('overview new tab', 'overview in a new tab, empty cache', apiOverviewText),
     ];
   } finally {
     for (const channel of channels) channel.abort();

@@ -36,3 +36,12 @@ export function lock(target: { device: string } | { tester: string }, v: Record<
 }
 
 export const untilText = (expiresAt: string | null) => (expiresAt ? `until ${when(expiresAt)}` : 'until removed');
+
+/** A dialog's action that, once done, reloads what the page shows (its own answer may come before the live event). */
+export const thenReload =
+  (reload: () => void) =>
+  (run: (values: Record<string, string>) => Promise<unknown>) =>
+  async (values: Record<string, string>): Promise<void> => {
+    await run(values);
+    reload();
+  };

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ConsoleDevicePage } from '../../../protocol/schemas/console.js';
 import { get } from '../api.js';
-import { lock, LOCK_FIELDS, removeLock, resumeTester, revokeDevice, suspendTester, untilText } from '../components/actions.js';
+import { lock, LOCK_FIELDS, removeLock, resumeTester, revokeDevice, suspendTester, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { AuditTable } from '../components/audit-table.js';
 import { plural, when } from '../components/format.js';
@@ -44,10 +44,7 @@ export function DevicePage({ id }: { id: string }) {
     ['Invite', `${device.invite.id}${device.invite.email ? ` (${device.invite.email})` : ''}`],
     ...(device.revokedAt ? ([['Revoked', `${when(device.revokedAt)}: ${device.revokedReason ?? ''}`]] as [string, string][]) : []),
   ];
-  const act = (run: (values: Record<string, string>) => Promise<unknown>) => async (values: Record<string, string>) => {
-    await run(values);
-    reload();
-  };
+  const act = thenReload(reload);
   return (
     <section>
       <p className="crumbs">

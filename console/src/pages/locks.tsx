@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ConsoleLock } from '../../../protocol/schemas/console.js';
 import { get } from '../api.js';
-import { lock, LOCK_FIELDS, removeLock, untilText } from '../components/actions.js';
+import { lock, LOCK_FIELDS, removeLock, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { when } from '../components/format.js';
 import { reloadOnChange, useLoad } from '../live.js';
@@ -21,10 +21,7 @@ export function LocksPage() {
   const [value, setValue] = useState('');
   const [creating, setCreating] = useState<Target | null>(null);
   const [removing, setRemoving] = useState<ConsoleLock | null>(null);
-  const then = (run: (values: Record<string, string>) => Promise<unknown>) => async (values: Record<string, string>) => {
-    await run(values);
-    reload();
-  };
+  const then = thenReload(reload);
   return (
     <section>
       <h1>Locks</h1>

@@ -1,7 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { ConsoleTesterRow } from '../../../protocol/schemas/console.js';
 import { get } from '../api.js';
-import { lock, LOCK_FIELDS, removeLock, resumeTester, suspendTester, untilText } from '../components/actions.js';
+import { lock, LOCK_FIELDS, removeLock, resumeTester, suspendTester, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { plural } from '../components/format.js';
 import { useLoad } from '../live.js';
@@ -17,10 +17,7 @@ export function TestersPage() {
   const [action, setAction] = useState<Action | null>(null);
   const q = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(() => (data ?? []).filter((t) => !q || t.email.toLowerCase().includes(q) || t.status.includes(q)), [data, q]);
-  const act = (run: (values: Record<string, string>) => Promise<unknown>) => async (values: Record<string, string>) => {
-    await run(values);
-    reload();
-  };
+  const act = thenReload(reload);
   return (
     <section>
       <h1>Testers</h1>
