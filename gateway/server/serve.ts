@@ -176,8 +176,9 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
       warn: (message, details) => log.warn(message, details),
     });
     // TPM-bound keys (gateway/tpm-attestation/): activations sealed under a key derived from the
-    // gateway's persisted secret (the same on every instance), single-use through the replay guard.
-    const tpm = createTpmAttestation({ secret: secrets.nonceSecret, replay, lifetime: config.challengeLifetime });
+    // nonce key (shared by every instance on PostgreSQL; new at each start of a lone gateway, whose
+    // replay memory does not survive a restart either), single-use through the replay guard.
+    const tpm = createTpmAttestation({ secret: nonceKey, replay, lifetime: config.challengeLifetime });
     const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security, tracer, tpm };
 
     app = await buildApp(ctx, { logger: pino, observe: metrics ? [metrics.requests] : [] });
