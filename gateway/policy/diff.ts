@@ -17,7 +17,8 @@ export interface PolicyChange {
  * once on their control channel (watermark, content protection, history): they count now. The
  * rest is checked when a device opens a session, so it counts at each device's next session.
  */
-const NOW: ReadonlySet<string> = new Set(['limits', 'auditContent', 'watermark', 'contentProtection', 'chatHistory']);
+// tpmEkCAs is read by each TPM enrollment only (devices already enrolled keep their verified kind): it counts now.
+const NOW: ReadonlySet<string> = new Set(['limits', 'auditContent', 'watermark', 'contentProtection', 'chatHistory', 'tpmEkCAs']);
 
 /** What a reload changes, field by field (`limits.tokensPerDay`), and when each change counts. */
 export function diffPolicies(before: Policy, after: Policy): { changes: PolicyChange[]; longestWaitSeconds: number } {

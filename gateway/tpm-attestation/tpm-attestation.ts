@@ -32,7 +32,7 @@ export interface TpmAttestation {
 }
 
 export interface TpmAttestationOptions {
-  /** A gateway secret the activation key is derived from (the same on every instance). */
+  /** The secret the activation key is derived from: serve passes its nonce key (shared by instances on PostgreSQL, new each run alone). */
   secret: Uint8Array;
   /** Single use of activations; the DPoP replay guard serves (its keys are prefixed). */
   replay: ReplayGuard;
