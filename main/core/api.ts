@@ -3,6 +3,7 @@ import type { ClientPolicy } from '../../protocol/schemas/policy.js';
 import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { ChatMessage, Usage } from '../../protocol/schemas/chat.js';
 import type { Conversations } from './conversations/conversations.js';
+import type { ClientErrorCode } from './errors.js';
 import type { HistoryStatus } from './conversations/types.js';
 
 /**
@@ -23,7 +24,7 @@ export type ClientState =
    * session again when the lock ends (`until`, or an admin lifts it: null).
    */
   | { kind: 'locked'; gateway: string; tester: string; message: string | null; until: string | null }
-  | { kind: 'error'; code: ErrorCode | 'keychain_unavailable' | 'network_error' | 'wrong_gateway'; message: string };
+  | { kind: 'error'; code: ClientErrorCode; message: string };
 
 export interface InvitePreview {
   gateway: string;

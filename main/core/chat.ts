@@ -24,7 +24,7 @@ function failed(error: unknown): ChatDelta {
   const { code, message } = describeError(error);
   const retryAfter = isAirlockError(error) ? error.retryAfter : undefined;
   // The ChatDelta codes are the protocol's plus network_error; a missing keychain or a link's gateway cannot come up mid-call.
-  return { type: 'error', code: code === 'keychain_unavailable' || code === 'wrong_gateway' ? 'network_error' : code, message, ...(retryAfter !== undefined ? { retryAfter } : {}) };
+  return { type: 'error', code: code === 'keychain_unavailable' || code === 'wrong_gateway' || code === 'tpm_unavailable' ? 'network_error' : code, message, ...(retryAfter !== undefined ? { retryAfter } : {}) };
 }
 
 /**

@@ -21,7 +21,7 @@ import { createDpopClient, type DpopClient } from './session/dpop-client.js';
 import { createSession, type Session } from './session/session.js';
 import { createSessionKey } from './session/session-key.js';
 import { detectTpm, type TpmAvailability } from './tpm/detect.js';
-import { fallsBackToKeychain, firstKeyChoice, localTpmFailure, tpmRequiredError } from './tpm/key-choice.js';
+import { fallsBackToKeychain, firstKeyChoice, localTpmFailure, tpmRequiredError, tpmUnavailableError } from './tpm/key-choice.js';
 import type { TpmTools } from './tpm/tpm-tools.js';
 import { createGatewayHttp, type GatewayHttp } from './transport/gateway-http.js';
 import { createPinnedConnector, type TrustAnchors } from './transport/pinned-connector.js';
@@ -163,6 +163,28 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     return createGatewayHttp({ origin, connector });
   }
 
+  /**
+   * A TPM device's key, signing sessions: a TPM that fails is asked what is wrong (detect.ts), so
+   * the tester reads what to do instead of "the gateway is not reachable".
+   */
+  function withTpmAdvice(signer: Es256Signer): Es256Signer {
+    const tpm = deps.tpm;
+    if (tpm === undefined) return signer;
+    return {
+      publicJwk: signer.publicJwk,
+      async sign(input) {
+        try {
+          return await signer.sign(input);
+        } catch (error) {
+          const failed = localTpmFailure(error, tpm.tools.tcti);
+          if (failed === null) throw error;
+          const now = await (tpm.detect ?? (() => detectTpm({ tools: tpm.tools })))().catch(() => failed);
+          throw tpmUnavailableError(now, error);
+        }
+      },
+    };
+  }
+
   function connect(identity: DeviceIdentity, reuse?: { http: GatewayHttp; dpop: DpopClient; anchors: Connection['anchors'] }): Connection {
     const anchors = reuse?.anchors ?? { pins: [...identity.record.pins], caPems: [...identity.record.caPems] };
     const http = reuse?.http ?? makeTransport(anchors, identity.record.gateway);
@@ -172,7 +194,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     const session = createSession({
       dpop,
       deviceId: identity.record.deviceId,
-      signer: identity.signer,
+      signer: identity.keyStorage === 'tpm' ? withTpmAdvice(identity.signer) : identity.signer,
       salt: identity.record.salt,
       collect: async (salt) => ({ ...(await deps.attestation.collect(salt)), keyStorage: identity.keyStorage }),
       ...(identity.keyStorage === 'tpm' ? { sessionKey: createSessionKey } : {}),

@@ -1,7 +1,7 @@
 import { AirlockError, isAirlockError, type LockNotice } from '../../protocol/errors.js';
 import { controlEvent } from '../../protocol/schemas/events.js';
 import type { ClientPolicy } from '../../protocol/schemas/policy.js';
-import { isRevokingCode } from './errors.js';
+import { ClientError, isRevokingCode } from './errors.js';
 import { jsonOrUndefined } from './json.js';
 import type { Clock, Logger } from './ports.js';
 import type { Session } from './session/session.js';
@@ -17,8 +17,8 @@ export interface ControlChannelDeps {
   /** An admin locked this device for now (`locked`, issue 13); the channel ends until the lock does. */
   onLocked?(lock: LockNotice): void;
   onConnected(connected: boolean): void;
-  /** A failure that must not be retried (an untrusted gateway). */
-  onFatal(error: AirlockError): void;
+  /** A failure that must not be retried (an untrusted gateway, a TPM that cannot sign). */
+  onFatal(error: AirlockError | ClientError): void;
   backoff?: { initialMs: number; maxMs: number };
   /**
    * A channel silent this long is taken for dead (a half-open connection after sleep or a network
@@ -101,6 +101,13 @@ export function createControlChannel(deps: ControlChannelDeps): ControlChannel {
         attempt = 0;
       } catch (error) {
         if (!running) return;
+        if (error instanceof ClientError && error.code === 'tpm_unavailable') {
+          // The TPM holding the device key cannot sign a session: retrying will not help until the
+          // tester does what the message says (and restarts the app).
+          running = false;
+          deps.onFatal(error);
+          return;
+        }
         if (isAirlockError(error) && (isRevokingCode(error.code) || error.code === 'connection_not_trusted' || error.code === 'device_locked')) {
           // A revoking or locking answer already reached the session's onRevoked / onLocked; an untrusted gateway is never retried.
           running = false;

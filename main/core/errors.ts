@@ -1,10 +1,11 @@
 import { AirlockError, type ErrorCode } from '../../protocol/errors.js';
 
 /**
- * Failures only a client can meet: no keychain, no network, or an invite for a gateway other than
- * the one this app is set up for (whose advice is not "copy the link again").
+ * Failures only a client can meet: no keychain, no network, an invite for a gateway other than
+ * the one this app is set up for (whose advice is not "copy the link again"), or the TPM that
+ * holds this device's key cannot be used (the message says what to do).
  */
-export type LocalErrorCode = 'keychain_unavailable' | 'network_error' | 'wrong_gateway';
+export type LocalErrorCode = 'keychain_unavailable' | 'network_error' | 'wrong_gateway' | 'tpm_unavailable';
 
 /** Codes the client core reports: the protocol's table plus the client's own. */
 export type ClientErrorCode = ErrorCode | LocalErrorCode;

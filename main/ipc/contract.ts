@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { chatMessage } from '../../protocol/schemas/chat.js';
-import type { ErrorCode } from '../../protocol/errors.js';
 import type { ChatMessage } from '../../protocol/schemas/chat.js';
 import type { ChatDelta, ClientState, DeviceStatus, InvitePreview, ModelInfo } from '../core/api.js';
+import type { ClientErrorCode } from '../core/errors.js';
 import { conversationId, MAX_TURN_CHARS } from '../core/conversations/types.js';
 import type { Conversation, ConversationChange, ConversationSummary } from '../core/conversations/types.js';
 
@@ -18,7 +18,7 @@ export type { AnswerTurn, Conversation, ConversationChange, ConversationSummary,
 /** Refusals raised by the bridge itself, besides the client core's codes. */
 /** `not_confirmed`: main asked the tester (a native dialog) and the answer was no: nothing was spent. */
 export type BridgeErrorCode = 'invalid_input' | 'sender_refused' | 'not_enrolled' | 'internal_error' | 'clipboard_unavailable' | 'not_confirmed';
-export type ApiErrorCode = ErrorCode | 'keychain_unavailable' | 'network_error' | 'wrong_gateway' | BridgeErrorCode;
+export type ApiErrorCode = ClientErrorCode | BridgeErrorCode;
 
 /** Handlers answer with a value or a refusal, never by throwing: IPC keeps only an error's message. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; code: ApiErrorCode; message: string };

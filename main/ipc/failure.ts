@@ -3,7 +3,7 @@ import { describeError } from '../core/errors.js';
 import type { ApiErrorCode, ApiResult } from './contract.js';
 
 /** Codes an error may carry through: the protocol's table plus the client core's own. */
-const KNOWN_CODES = new Set<string>([...Object.keys(ERRORS), 'keychain_unavailable', 'network_error', 'wrong_gateway', 'not_enrolled', 'not_confirmed']);
+const KNOWN_CODES = new Set<string>([...Object.keys(ERRORS), 'keychain_unavailable', 'network_error', 'wrong_gateway', 'tpm_unavailable', 'not_enrolled', 'not_confirmed']);
 
 /**
  * Turns anything thrown by the client core into a plain refusal, because an Error crossing IPC

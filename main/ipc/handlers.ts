@@ -175,7 +175,7 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
 type ChatErrorCode = Extract<ChatDelta, { type: 'error' }>['code'];
 /** Codes outside a chat delta's set read as a failed connection; the message still says what happened. */
 function asChatCode(code: string): ChatErrorCode {
-  return code === 'invalid_input' || code === 'sender_refused' || code === 'not_enrolled' || code === 'internal_error' || code === 'keychain_unavailable' || code === 'clipboard_unavailable'
+  return code === 'invalid_input' || code === 'sender_refused' || code === 'not_enrolled' || code === 'internal_error' || code === 'keychain_unavailable' || code === 'tpm_unavailable' || code === 'clipboard_unavailable'
     ? 'network_error'
     : (code as ChatErrorCode);
 }

@@ -12,6 +12,7 @@
  *    the requirement and the one thing to do (detect.ts's advice).
  */
 import { AirlockError } from '../../../protocol/errors.js';
+import { ClientError } from '../errors.js';
 import { tpmAdvice, type TpmAvailability } from './detect.js';
 import { NoEkCertificate } from './tpm-device.js';
 import { TpmToolError } from './tpm-tools.js';
@@ -42,6 +43,12 @@ export function localTpmFailure(error: unknown, tcti: string): TpmAvailability |
 /** The sentence when the gateway requires a TPM key and this computer's TPM cannot be used. */
 export function tpmRequiredSentence(advice: string): string {
   return `This gateway accepts only a device key held in a TPM, and Airlock cannot use this computer's TPM. ${advice}`;
+}
+
+/** The TPM that holds an enrolled device's key cannot sign (a session cannot start): what to do. */
+export function tpmUnavailableError(availability: TpmAvailability, cause: unknown): ClientError {
+  const advice = availability.usable ? tpmAdvice('not-responding') : availability.advice;
+  return new ClientError('tpm_unavailable', `Airlock could not use this computer's TPM, which holds this device's key. ${advice}`, { cause });
 }
 
 export function tpmRequiredError(availability: TpmAvailability | null): AirlockError {

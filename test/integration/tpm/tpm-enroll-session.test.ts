@@ -111,6 +111,29 @@ describe('TPM enrollment and sessions against a real gateway', () => {
     expect(await rawEntry(gw.url)).toBeNull();
   }, 180_000);
 
+  it('an enrolled TPM device whose TPM no longer answers: an error saying what to do, not "the gateway is not reachable"', async () => {
+    const own = await startSwtpm({ ca: tpm.ca });
+    let stopped = false;
+    try {
+      const app = await open({ tpmTcti: own.tcti, tpmWorkRoot: workRoot });
+      await app.client.enroll(await gw.invite('gone@example.com'));
+      await app.client.close();
+      await own.stop();
+      stopped = true;
+      const again = await open({ tpmTcti: own.tcti, tpmWorkRoot: workRoot, dataDir: app.dataDir });
+      const state = await again.waitFor((s) => s.kind === 'error', 30_000);
+      expect(state).toEqual({
+        kind: 'error',
+        code: 'tpm_unavailable',
+        message: "Airlock could not use this computer's TPM, which holds this device's key. The TPM did not answer: restart the computer, and if it still does not answer, ask your administrator.",
+      });
+      // Nothing was wiped: the key (in the TPM) and the enrollment stay for when the TPM answers again.
+      expect(tpmKeyRecord.safeParse((await rawEntry(gw.url))?.key).success).toBe(true);
+    } finally {
+      if (!stopped) await own.stop();
+    }
+  }, 120_000);
+
   it('minKeyStorage tpm refuses a keychain device, saying in one sentence why and what to do', async () => {
     const app = await open({ tpmTcti: 'device:/nonexistent/tpmrm0' });
     const error = await app.client.enroll(await gw.invite('nokey@example.com')).catch((e: unknown) => e);
