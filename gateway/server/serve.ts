@@ -20,6 +20,7 @@ import { nonceKeyForThisRun } from '../auth/nonce-key.js';
 import { createAnswerTracer, type AnswerTracer } from '../tracing/answer-tracer.js';
 import { loadStoreTraceKey } from '../tracing/trace-key-check.js';
 import { createTpmAttestation } from '../tpm-attestation/tpm-attestation.js';
+import { LEAK_TRACING_ENV, leakTracingOn } from '../tracing/tracing-switch.js';
 import { dataPaths, loadSecrets } from '../config/data-dir.js';
 import { createSecurity, systemClock, type GatewayConfig, type GatewayContext, type UpstreamConfig } from '../context.js';
 import { recordOrigin } from './origin-file.js';
@@ -179,7 +180,10 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     // nonce key (shared by every instance on PostgreSQL; new at each start of a lone gateway, whose
     // replay memory does not survive a restart either), single-use through the replay guard.
     const tpm = createTpmAttestation({ secret: nonceKey, replay, lifetime: config.challengeLifetime });
-    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security, tracer, tpm };
+    // Off, answers are not handed to the tracer; it still deletes expired fingerprints.
+    const tracing = leakTracingOn();
+    if (!tracing) log.warn(`leak tracing is off (${LEAK_TRACING_ENV}=off): answers are not fingerprinted`);
+    const ctx: GatewayContext = { config, store, policy, hub, audit: metrics?.audit(createAuditLog(store, log)) ?? createAuditLog(store, log), clock, log, security, ...(tracing ? { tracer } : {}), tpm };
 
     app = await buildApp(ctx, { logger: pino, observe: metrics ? [metrics.requests] : [] });
     let address: string;

@@ -47,7 +47,10 @@ export async function traceLeak(
   for (const h of holdings) {
     const call = calls.get(h.callId) ?? { callId: h.callId, tester: h.tester, deviceId: h.deviceId, model: h.model, createdAt: h.createdAt };
     calls.set(h.callId, call);
-    byFingerprint.set(h.fingerprint, [...(byFingerprint.get(h.fingerprint) ?? []), call]);
+    // Pushed, not copied: boilerplate fingerprints have tens of thousands of holders in a big store.
+    const holders = byFingerprint.get(h.fingerprint);
+    if (holders) holders.push(call);
+    else byFingerprint.set(h.fingerprint, [call]);
   }
   const verdict = scoreLeak(leak, (f) => byFingerprint.get(f) ?? [], settings.trace ?? DEFAULT_TRACE);
   return {
