@@ -189,7 +189,7 @@ export function createAdminOperations(deps: AdminDeps): AdminOperations {
       }
       case 'trace': {
         if (!deps.traceKey) throw new AdminError('unavailable', 'Leak tracing needs the data directory\'s trace key (DATA/trace.key); run trace with --data pointing at the gateway\'s data directory.');
-        const report = await traceLeak({ holders: (f) => store.traceHolders(f), key: await deps.traceKey() }, request.text);
+        const report = await traceLeak({ store, key: await deps.traceKey() }, request.text);
         const top = report.verdict === 'attributed' ? report.calls[0] : undefined;
         await store.appendAudit({
           type: 'admin.trace',

@@ -353,6 +353,9 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     async traceHolders(fingerprints) {
       return traceRows.holders(fingerprints);
     },
+    async traceHolderCounts(fingerprints) {
+      return traceRows.holderCounts(fingerprints);
+    },
     async deleteTracesBefore(cutoff) {
       return traceRows.expire(cutoff);
     },

@@ -2,7 +2,7 @@ import type { Evidence, Platform } from '../../protocol/schemas/evidence.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { AdmittedBuild } from '../release/admit-manifest.js';
 import type { AuditAnchor } from '../audit/chain.js';
-import type { AnswerTrace, TraceHolding } from '../tracing/trace-records.js';
+import type { AnswerTrace, HolderCount, TraceHolding } from '../tracing/trace-records.js';
 
 /**
  * The gateway's durable state behind one ASYNC interface: SQLite here (sqlite-store.ts), PostgreSQL
@@ -256,6 +256,8 @@ export interface Store {
   addTraces(traces: readonly AnswerTrace[]): Promise<void>;
   /** Every (fingerprint, call) pair for these fingerprints. */
   traceHolders(fingerprints: readonly number[]): Promise<TraceHolding[]>;
+  /** How many calls hold each of these fingerprints (those no call holds are left out). */
+  traceHolderCounts(fingerprints: readonly number[]): Promise<HolderCount[]>;
   /** Deletes the traces made before `cutoff` (ISO time); returns how many calls went. */
   deleteTracesBefore(cutoff: string): Promise<number>;
   /**

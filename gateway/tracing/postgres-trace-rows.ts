@@ -4,7 +4,7 @@
  * 48-bit value is exact in a JavaScript number and a bigint, but pg returns bigint as text.
  */
 import type { Queryable } from '../store/postgres/queryable.js';
-import type { AnswerTrace, TraceHolding } from './trace-records.js';
+import type { AnswerTrace, HolderCount, TraceHolding } from './trace-records.js';
 
 /** Stores each answer's fingerprints; run it inside one transaction. A call traced twice keeps the first. */
 export async function writeTraces(db: Queryable, traces: readonly AnswerTrace[]): Promise<void> {
@@ -38,6 +38,15 @@ export async function traceHolders(db: Queryable, fingerprints: readonly number[
     [fingerprints.map(String)],
   );
   return rows.rows.map((row) => ({ ...row, fingerprint: Number(row.fingerprint) }));
+}
+
+/** Calls holding each fingerprint; fingerprints none holds left out. */
+export async function traceHolderCounts(db: Queryable, fingerprints: readonly number[]): Promise<HolderCount[]> {
+  const { rows } = await db.query<{ fingerprint: string; holders: string }>(
+    'SELECT hash::text AS fingerprint, count(*)::text AS holders FROM trace_fingerprints WHERE hash = ANY($1::bigint[]) GROUP BY hash',
+    [fingerprints.map(String)],
+  );
+  return rows.map((row) => ({ fingerprint: Number(row.fingerprint), holders: Number(row.holders) }));
 }
 
 /** Deletes the traces made before `cutoff` (ISO time); returns how many calls went. */

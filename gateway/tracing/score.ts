@@ -35,17 +35,27 @@ export type TraceVerdict<Call> =
 /**
  * Scores every answer holding any of `leak`'s fingerprints. `holders` gives, for a fingerprint,
  * the distinct answers (calls) that hold it; a fingerprint no answer holds still counts in the
- * leak's total at full weight (the leak has words no stored answer has).
+ * leak's total at full weight (the leak has words no stored answer has). `holderCount` says how
+ * many hold it when the store lists only some (trace-leak.ts leaves out heavy boilerplate).
  */
-export function scoreLeak<Call>(leak: readonly number[], holders: (fingerprint: number) => readonly Call[], settings: TraceSettings = DEFAULT_TRACE, limit = 10): TraceVerdict<Call> {
+export function scoreLeak<Call>(
+  leak: readonly number[],
+  holders: (fingerprint: number) => readonly Call[],
+  settings: TraceSettings = DEFAULT_TRACE,
+  limit = 10,
+  holderCount: (fingerprint: number) => number = (f) => holders(f).length,
+): TraceVerdict<Call> {
   const distinct = [...new Set(leak)];
   let total = 0;
+  let held = false;
   const byCall = new Map<Call, { weight: number; matched: number; distinctive: number }>();
   for (const fingerprint of distinct) {
     const calls = holders(fingerprint);
-    const weight = 1 / Math.max(1, calls.length);
+    const count = Math.max(calls.length, holderCount(fingerprint));
+    if (count > 0) held = true;
+    const weight = 1 / Math.max(1, count);
     total += weight;
-    const isDistinctive = calls.length < settings.boilerplateAnswers;
+    const isDistinctive = count < settings.boilerplateAnswers;
     for (const call of calls) {
       const score = byCall.get(call) ?? { weight: 0, matched: 0, distinctive: 0 };
       score.weight += weight;
@@ -54,7 +64,8 @@ export function scoreLeak<Call>(leak: readonly number[], holders: (fingerprint: 
       byCall.set(call, score);
     }
   }
-  if (byCall.size === 0) return { kind: 'no-match', leakFingerprints: distinct.length, ranked: [] };
+  // Only fingerprints too common to list: boilerplate, which names nobody.
+  if (byCall.size === 0) return held ? { kind: 'inconclusive', leakFingerprints: distinct.length, ranked: [] } : { kind: 'no-match', leakFingerprints: distinct.length, ranked: [] };
   const ranked = [...byCall].map(([call, s]) => ({ call, coverage: s.weight / total, matched: s.matched, distinctive: s.distinctive }));
   ranked.sort((a, b) => b.coverage - a.coverage || b.distinctive - a.distinctive);
   const top = ranked[0]!;

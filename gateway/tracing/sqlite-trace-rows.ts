@@ -3,12 +3,14 @@
  * connection uses and the tracer's worker (trace-worker.ts) uses on its second connection.
  */
 import type Database from 'better-sqlite3';
-import type { AnswerTrace, TraceHolding } from './trace-records.js';
+import type { AnswerTrace, HolderCount, TraceHolding } from './trace-records.js';
 
 export interface SqliteTraceRows {
   /** Stores each answer's fingerprints in one transaction; a call traced twice keeps the first. */
   write(traces: readonly AnswerTrace[]): void;
   holders(fingerprints: readonly number[]): TraceHolding[];
+  /** Calls holding each fingerprint, from the (hash, call) key alone; fingerprints none holds left out. */
+  holderCounts(fingerprints: readonly number[]): HolderCount[];
   /** Deletes the traces made before `cutoff` (ISO time); returns how many calls went. */
   expire(cutoff: string): number;
   /** Stores `check` when no check value is stored yet; returns the stored one either way. */
@@ -20,6 +22,8 @@ export function sqliteTraceRows(db: Database.Database): SqliteTraceRows {
   const fingerprint = db.prepare('INSERT OR IGNORE INTO trace_fingerprints (hash, call_id, created_at) VALUES (?, ?, ?)');
   const holders = db.prepare(`SELECT f.hash AS fingerprint, c.call_id AS callId, c.tester, c.device_id AS deviceId, c.model, c.created_at AS createdAt
     FROM json_each(?) j JOIN trace_fingerprints f ON f.hash = j.value JOIN trace_calls c ON c.call_id = f.call_id`);
+  const counts = db.prepare(`SELECT f.hash AS fingerprint, count(*) AS holders
+    FROM json_each(?) j JOIN trace_fingerprints f ON f.hash = j.value GROUP BY f.hash`);
   const expire = db.prepare('DELETE FROM trace_calls WHERE created_at < ?');
   const insertCheck = db.prepare('INSERT OR IGNORE INTO trace_key_check (id, check_value, created_at) VALUES (1, ?, ?)');
   const storedCheck = db.prepare('SELECT check_value FROM trace_key_check WHERE id = 1').pluck();
@@ -37,6 +41,7 @@ export function sqliteTraceRows(db: Database.Database): SqliteTraceRows {
   return {
     write: (traces) => write.immediate(traces),
     holders: (fingerprints) => holders.all(JSON.stringify(fingerprints)) as TraceHolding[],
+    holderCounts: (fingerprints) => counts.all(JSON.stringify(fingerprints)) as HolderCount[],
     expire: (cutoff) => expire.run(cutoff).changes,
     claimKeyCheck: (check, at) => claim.immediate(check, at),
   };

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { wordsOf } from './normalise.js';
 import { DEFAULT_WINNOW, fingerprintWords, guaranteedRun, type WinnowSettings } from './fingerprint.js';
 import { DEFAULT_TRACE, scoreLeak, type TraceSettings } from './score.js';
-import type { TracedCall, TraceHolding } from './trace-records.js';
+import type { HolderCount, TracedCall, TraceHolding } from './trace-records.js';
 
 export interface TracedMatch {
   callId: string;
@@ -33,15 +33,31 @@ export interface TraceReport {
   calls: TracedMatch[];
 }
 
+/**
+ * A fingerprint held by more calls than this is counted, not listed: boilerplate held by tens of
+ * thousands of answers in a big store would cost seconds to list, and it weighs 1/holders, so
+ * leaving it out of each call's coverage changes that coverage by less than 1/MAX_LISTED_HOLDERS
+ * per such fingerprint. Far above the boilerplate bar (DEFAULT_TRACE.boilerplateAnswers).
+ */
+export const MAX_LISTED_HOLDERS = 100;
+
+/** The part of the store a trace reads. */
+export interface TraceSource {
+  traceHolderCounts(fingerprints: readonly number[]): Promise<HolderCount[]>;
+  traceHolders(fingerprints: readonly number[]): Promise<TraceHolding[]>;
+}
+
 export async function traceLeak(
-  deps: { holders: (fingerprints: readonly number[]) => Promise<TraceHolding[]>; key: Buffer },
+  deps: { store: TraceSource; key: Buffer },
   text: string,
   settings: { winnow?: WinnowSettings; trace?: TraceSettings } = {},
 ): Promise<TraceReport> {
   const winnow = settings.winnow ?? DEFAULT_WINNOW;
   const words = wordsOf(text);
   const leak = fingerprintWords(words, deps.key, winnow);
-  const holdings = leak.length === 0 ? [] : await deps.holders(leak);
+  const counts = new Map((leak.length === 0 ? [] : await deps.store.traceHolderCounts(leak)).map((c) => [c.fingerprint, c.holders]));
+  const listed = [...counts].filter(([, n]) => n <= MAX_LISTED_HOLDERS).map(([f]) => f);
+  const holdings = listed.length === 0 ? [] : await deps.store.traceHolders(listed);
   const calls = new Map<string, TracedCall>();
   const byFingerprint = new Map<number, TracedCall[]>();
   for (const h of holdings) {
@@ -52,7 +68,7 @@ export async function traceLeak(
     if (holders) holders.push(call);
     else byFingerprint.set(h.fingerprint, [call]);
   }
-  const verdict = scoreLeak(leak, (f) => byFingerprint.get(f) ?? [], settings.trace ?? DEFAULT_TRACE);
+  const verdict = scoreLeak(leak, (f) => byFingerprint.get(f) ?? [], settings.trace ?? DEFAULT_TRACE, 10, (f) => counts.get(f) ?? 0);
   return {
     verdict: verdict.kind,
     textSha256: createHash('sha256').update(text).digest('hex'),

@@ -13,6 +13,12 @@ export interface AnswerTrace extends TracedCall {
   fingerprints: readonly number[];
 }
 
+/** How many calls hold a fingerprint. */
+export interface HolderCount {
+  fingerprint: number;
+  holders: number;
+}
+
 /** One (fingerprint, call) pair the store holds. */
 export interface TraceHolding extends TracedCall {
   fingerprint: number;

@@ -16,7 +16,7 @@ import { appendAuditTx, auditEntry, auditQuery, auditTail, auditVerify } from '.
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { inTransaction, type Queryable } from './queryable.js';
-import { claimKeyCheck, expireTraces, traceHolders, writeTraces } from '../../tracing/postgres-trace-rows.js';
+import { claimKeyCheck, expireTraces, traceHolderCounts, traceHolders, writeTraces } from '../../tracing/postgres-trace-rows.js';
 import { toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from '../rows.js';
 
 // Orderings use the "C" collation: byte order, as SQLite compares, whatever the database's locale.
@@ -227,6 +227,9 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     },
     async traceHolders(fingerprints) {
       return traceHolders(pool, fingerprints);
+    },
+    async traceHolderCounts(fingerprints) {
+      return traceHolderCounts(pool, fingerprints);
     },
     async deleteTracesBefore(cutoff) {
       return expireTraces(pool, cutoff);

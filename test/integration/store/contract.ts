@@ -512,6 +512,8 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         expect(seen).toEqual([`${big}:c1`, '2:c1', '2:c2', '99:c3'].sort());
         expect(holders.find((h) => h.callId === 'c2')).toMatchObject({ tester: 'ada@example.com', deviceId: 'dev_c2', model: 'demo', createdAt: '2030-01-05T00:00:00.000Z' });
         expect(await store.traceHolders([])).toEqual([]);
+        // How many calls hold each fingerprint, exactly (BIGINT keys), fingerprints none holds left out.
+        expect((await store.traceHolderCounts([2, big, 12345])).sort((x, y) => x.fingerprint - y.fingerprint)).toEqual([{ fingerprint: 2, holders: 2 }, { fingerprint: big, holders: 1 }]);
         expect(await store.deleteTracesBefore('2030-01-03T00:00:00.000Z')).toBe(1);
         expect((await store.traceHolders([1, 2, 3, big])).map((h) => `${h.fingerprint}:${h.callId}`).sort()).toEqual(['2:c2', '3:c2']);
         // The trace key's check value: the first claim is kept, a later one gets the stored value back.
