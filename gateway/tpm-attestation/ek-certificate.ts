@@ -79,7 +79,7 @@ function within(cert: x509.X509Certificate, now: Date): boolean {
 
 /**
  * Trusts an EK certificate when it is signed by a CA certificate of `policy.tpmEkCAs` (an explicit
- * allow-list: list a maker's intermediates beside its roots), both within their validity, the CA
+ * allow-list of issuing CAs: the app sends no chain, so a maker's intermediates must be listed), both within their validity, the CA
  * marked as one, and the EK an RSA 2048 key (the TCG default template MakeCredential is made for).
  * Anything else is `tpm_ek_untrusted`, saying why.
  */
