@@ -108,15 +108,25 @@ export interface TpmTestDevice {
   session(options?: { sessionJkt?: string | null; proofSigner?: 'session' | 'device' }): Promise<{ device: TestDevice; response: SessionResponse }>;
 }
 
-/** The whole TPM enrollment, step by step, then the device ready to open sessions. */
-export async function enrollTpmDevice(client: GatewayClient, link: string, keys: TpmEnrollmentKeys, machineId = 'tpm-machine-' + Math.random().toString(16).slice(2)): Promise<TpmTestDevice> {
+/** An enrollment made ready, not sent: challenge, activation and certification by `keys` (parts may be swapped). */
+export interface PreparedTpmEnrollment {
+  code: string;
+  nonce: string;
+  salt: string;
+  machineId: string;
+  activation: TpmActivationResponse;
+  proof: TpmEnrollProof;
+  /** The enrollment attestation, signed by the device key of `keys` unless another signer is given. */
+  attestation(signer?: Es256Signer): Promise<string>;
+}
+
+export async function prepareTpmEnrollment(client: GatewayClient, link: string, keys: TpmEnrollmentKeys, machineId = 'tpm-machine-' + Math.random().toString(16).slice(2)): Promise<PreparedTpmEnrollment> {
   const code = codeOf(link);
   const { nonce, salt } = await challenge(client, code);
   const activation = await requestActivation(client, { code, nonce, ekCert: keys.ekCert, akPublic: keys.akPublic });
   const secret = await activate(keys, activation);
   const { certifyInfo, certifySignature } = await certify(keys, nonce);
-  const attestation = await createEnrollAttestation(keys.signer, { code, nonce, iat: Math.floor(Date.now() / 1000), evidence: tpmEvidence(salt, machineId) });
-  const tpm: TpmEnrollProof = {
+  const proof: TpmEnrollProof = {
     activationId: activation.activationId,
     secret: b64u(secret),
     akPublic: b64u(keys.akPublic),
@@ -124,8 +134,16 @@ export async function enrollTpmDevice(client: GatewayClient, link: string, keys:
     certifyInfo: b64u(certifyInfo),
     certifySignature: b64u(certifySignature),
   };
-  const enrolled = await postEnroll(client, { attestation, tpm });
-  return tpmTestDevice(client, keys, { deviceId: enrolled.deviceId, tester: enrolled.tester, salt, machineId, enrollBody: { attestation, tpm } });
+  const attestation = (signer: Es256Signer = keys.signer) => createEnrollAttestation(signer, { code, nonce, iat: Math.floor(Date.now() / 1000), evidence: tpmEvidence(salt, machineId) });
+  return { code, nonce, salt, machineId, activation, proof, attestation };
+}
+
+/** The whole TPM enrollment, step by step, then the device ready to open sessions. */
+export async function enrollTpmDevice(client: GatewayClient, link: string, keys: TpmEnrollmentKeys, machineId?: string): Promise<TpmTestDevice> {
+  const prepared = await prepareTpmEnrollment(client, link, keys, machineId);
+  const enrollBody = { attestation: await prepared.attestation(), tpm: prepared.proof };
+  const enrolled = await postEnroll(client, enrollBody);
+  return tpmTestDevice(client, keys, { deviceId: enrolled.deviceId, tester: enrolled.tester, salt: prepared.salt, machineId: prepared.machineId, enrollBody });
 }
 
 function tpmTestDevice(client: GatewayClient, keys: TpmEnrollmentKeys, facts: Omit<TpmTestDevice, 'keys' | 'session'>): TpmTestDevice {

@@ -8,18 +8,15 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEnrollAttestation } from '../../../protocol/attestation/attestation.js';
-import type { TpmEnrollProof } from '../../../protocol/schemas/tpm.js';
 import { initDataDir } from '../../../gateway/init/init.js';
 import { freePort } from '../../helpers/free-port.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { GatewayClient, refusal } from '../../helpers/pinned-client.js';
 import { startThrowawayPostgres, type ThrowawayPostgres } from '../../helpers/postgres.js';
 import { startSwtpm, type SoftwareTpm } from '../../helpers/swtpm.js';
-import { activate, certify, challenge, codeOf, postEnroll, requestActivation, tpmEnrollmentKeys, tpmEvidence } from '../../helpers/tpm-device.js';
+import { postEnroll, prepareTpmEnrollment, tpmEnrollmentKeys } from '../../helpers/tpm-device.js';
 
 const ORIGIN = 'https://localhost:8443';
-const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
 describe('TPM enrollment across two instances on PostgreSQL', () => {
   let server: ThrowawayPostgres;
@@ -63,20 +60,10 @@ describe('TPM enrollment across two instances on PostgreSQL', () => {
   it('redeems through B an activation made by A, then refuses it through A as used', async () => {
     const keys = await tpmEnrollmentKeys(tpm);
     releases.push(keys.release);
-    const code = codeOf(await a.invite('cluster-tpm@example.com'));
-    const { nonce, salt } = await challenge(clientA, code);
-    const activation = await requestActivation(clientA, { code, nonce, ekCert: keys.ekCert, akPublic: keys.akPublic });
-    const secret = await activate(keys, activation);
-    const certified = await certify(keys, nonce);
-    const tpmProof: TpmEnrollProof = {
-      activationId: activation.activationId,
-      secret: b64u(secret),
-      akPublic: b64u(keys.akPublic),
-      devicePublic: keys.key.public,
-      certifyInfo: b64u(certified.certifyInfo),
-      certifySignature: b64u(certified.certifySignature),
-    };
-    const attestation = await createEnrollAttestation(keys.signer, { code, nonce, iat: Math.floor(Date.now() / 1000), evidence: tpmEvidence(salt, 'cluster-machine') });
+    // Challenge and activation through A.
+    const prepared = await prepareTpmEnrollment(clientA, await a.invite('cluster-tpm@example.com'), keys);
+    const attestation = await prepared.attestation();
+    const tpmProof = prepared.proof;
     const enrolled = await postEnroll(clientB, { attestation, tpm: tpmProof });
     expect((await a.admin<Array<{ id: string; keyStorage: string }>>({ op: 'device.list' })).find((d) => d.id === enrolled.deviceId)).toMatchObject({ keyStorage: 'tpm' });
 

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnrollAttestation } from '../../../protocol/attestation/attestation.js';
 import { jwkThumbprint } from '../../../protocol/dpop/thumbprint.js';
-import type { TpmEnrollProof } from '../../../protocol/schemas/tpm.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { createTestDevice, refusal, type GatewayClient } from '../../helpers/pinned-client.js';
 import { startSwtpm, type SoftwareTpm } from '../../helpers/swtpm.js';
@@ -25,6 +24,7 @@ import {
   codeOf,
   enrollTpmDevice,
   postEnroll,
+  prepareTpmEnrollment,
   requestActivation,
   tpmEnrollmentKeys,
   tpmEvidence,
@@ -82,24 +82,7 @@ describe('TPM-bound device keys through a real gateway (swtpm)', () => {
   const devices = async () => gw.admin<DeviceRow[]>({ op: 'device.list' });
   const audit = async () => (await gw.cli(['audit', 'tail', '-n', '200', '--json'])).json<AuditRow[]>();
 
-  /** Challenge, activation and certification by `keys`, ready to send; parts may be swapped by the caller. */
-  async function tpmEnrollment(link: string, keys: TpmEnrollmentKeys) {
-    const code = codeOf(link);
-    const { nonce, salt } = await challenge(client, code);
-    const activation = await requestActivation(client, { code, nonce, ekCert: keys.ekCert, akPublic: keys.akPublic });
-    const secret = await activate(keys, activation);
-    const certified = await certify(keys, nonce);
-    const proof: TpmEnrollProof = {
-      activationId: activation.activationId,
-      secret: b64u(secret),
-      akPublic: b64u(keys.akPublic),
-      devicePublic: keys.key.public,
-      certifyInfo: b64u(certified.certifyInfo),
-      certifySignature: b64u(certified.certifySignature),
-    };
-    const attestation = (signer = keys.signer) => createEnrollAttestation(signer, { code, nonce, iat: Math.floor(Date.now() / 1000), evidence: tpmEvidence(salt, 'machine-' + nonce.slice(0, 8)) });
-    return { code, nonce, salt, activation, proof, attestation };
-  }
+  const tpmEnrollment = (link: string, keys: TpmEnrollmentKeys) => prepareTpmEnrollment(client, link, keys);
 
   it('enrolls a TPM device and records it as tpm: device list and the enrollment audit entry', async () => {
     const device = await enrollTpmDevice(client, await gw.invite('tpm-a@example.com'), keysA);
