@@ -1,8 +1,27 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The entry loads React and the pages (render.tsx) with a dynamic import after it has asked for
+ * the page's data; a modulepreload link lets the browser fetch and compile that chunk while the
+ * entry itself is still on its way, instead of after it ran.
+ */
+function preloadRenderChunk(): Plugin {
+  return {
+    name: 'airlock-console-preload-render',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find((c) => c.type === 'chunk' && c.facadeModuleId?.endsWith('/src/render.tsx'));
+        return chunk ? [{ tag: 'link', attrs: { rel: 'modulepreload', crossorigin: true, href: `/${chunk.fileName}` }, injectTo: 'head' }] : [];
+      },
+    },
+  };
+}
 
 /**
  * The admin console build, served by the gateway's console listener (gateway/console/). Absolute
@@ -12,7 +31,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
-  plugins: [react()],
+  plugins: [react(), preloadRenderChunk()],
   logLevel: 'warn',
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
