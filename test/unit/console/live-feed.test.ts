@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createLiveFeed, type FeedClient } from '../../../gateway/console/live-feed.js';
+import { createLiveFeed, type FeedClient, type LiveFeed } from '../../../gateway/console/live-feed.js';
 
 /** A page's stream as the feed writes it: events by name with their data. */
 function page(sessionId: string) {
@@ -16,6 +16,14 @@ function page(sessionId: string) {
     close: () => void (closed = true),
   };
   return { client, events, names: () => events.map((e) => e.event), closed: () => closed, comments: () => comments };
+}
+
+/** Pages of these sessions, opened and past their `hello`. */
+async function openPages(feed: LiveFeed, ...sessions: string[]) {
+  const pages = sessions.map(page);
+  for (const p of pages) feed.add(p.client);
+  await vi.advanceTimersByTimeAsync(0);
+  return pages as [ReturnType<typeof page>, ReturnType<typeof page>];
 }
 
 describe('the console live feed', () => {
@@ -44,11 +52,7 @@ describe('the console live feed', () => {
 
   it('pushes a revocation to every open page as it happens, with the device state, and reads no store on a timer meanwhile', async () => {
     const { feed, reads } = setup();
-    const a = page('s1');
-    const b = page('s2');
-    feed.add(a.client);
-    feed.add(b.client);
-    await vi.advanceTimersByTimeAsync(0);
+    const [a, b] = await openPages(feed, 's1', 's2');
     expect(a.events).toEqual([{ event: 'hello', data: { connectedDevices: 0, openStreams: 0, openChannels: 0, auditSeq: 10 } }]);
     const readsBefore = reads.head;
 
@@ -85,11 +89,7 @@ describe('the console live feed', () => {
 
   it('closes the pages of a session that logged out at once, and of one that expired within the sweep', async () => {
     const { feed, alive } = setup();
-    const a = page('s1');
-    const b = page('s2');
-    feed.add(a.client);
-    feed.add(b.client);
-    await vi.advanceTimersByTimeAsync(0);
+    const [a, b] = await openPages(feed, 's1', 's2');
     feed.endSession('s1');
     expect(a.closed()).toBe(true);
     expect(a.names()).toEqual(['hello', 'session_ended']);
