@@ -31,5 +31,8 @@ describe('policy reload diff', () => {
     expect(longestWaitSeconds).toBe(DEFAULT_POLICY.tokenLifetimeSeconds);
     expect(diffPolicies(DEFAULT_POLICY, { ...DEFAULT_POLICY, limits: { ...DEFAULT_POLICY.limits, requestsPerMinute: 1 } }).longestWaitSeconds).toBe(0);
     expect(diffPolicies(DEFAULT_POLICY, DEFAULT_POLICY).changes).toEqual([]);
+    // Issue 18: the TPM makers' CAs are read by each TPM enrollment, so they count now; minKeyStorage at the next session.
+    const tpm = diffPolicies(DEFAULT_POLICY, { ...DEFAULT_POLICY, tpmEkCAs: ['-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----'], minKeyStorage: 'tpm' });
+    expect(tpm.changes.map((c) => [c.field, c.takesEffect])).toEqual([['minKeyStorage', 'next-session'], ['tpmEkCAs', 'now']]);
   });
 });
