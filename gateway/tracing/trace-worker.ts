@@ -5,6 +5,8 @@
  * gateway's event loop. Answers that arrive while a batch is being fingerprinted or committed wait
  * in the port's queue and go in the next batch, one transaction each (group commit).
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -17,6 +19,16 @@ import type { AnswerTrace } from './trace-records.js';
 import type { TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
 
 if (!parentPort) throw new Error('trace-worker.ts runs only as a worker thread');
+
+// The lowest CPU priority for this thread (Linux keeps a nice value per thread, and
+// /proc/thread-self names it): on a busy machine the gateway's own threads go first and
+// fingerprinting waits, up to the tracer's bound on waiting answers. Elsewhere: normal priority.
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) setPriority(tid, 19);
+} catch {
+  // no /proc (not Linux): the thread keeps the process's priority
+}
 const port = parentPort;
 const data = workerData as TraceWorkerData;
 const key = Buffer.from(data.key);
