@@ -2,31 +2,22 @@
  * The answer tracer on a real SQLite store with a fake clock: answers are stored as fingerprints
  * after trace() returns, and are gone once `traceRetentionDays` have passed.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
+import { describe, expect, it } from 'vitest';
 import { createAnswerTracer } from '../../../gateway/tracing/answer-tracer.js';
 import { fingerprintWords } from '../../../gateway/tracing/fingerprint.js';
 import { wordsOf } from '../../../gateway/tracing/normalise.js';
 import { answerCorpus } from '../../helpers/answer-corpus.js';
+import { tempSqliteStore } from '../../helpers/temp-store.js';
 
 const KEY = Buffer.alloc(32, 3);
 const DAY = 24 * 60 * 60 * 1000;
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
 
 describe('answer tracer', () => {
   it('stores answers as fingerprints off the caller, and deletes them after the retention period', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'airlock-tracer-'));
-    dirs.push(dir);
     let now = Date.parse('2030-01-01T00:00:00.000Z');
-    const store = openSqliteStore(join(dir, 'airlock.db'), { now: () => new Date(now) });
+    const { store, path, dispose } = await tempSqliteStore({ now: () => new Date(now) });
     const warnings: string[] = [];
-    const tracer = createAnswerTracer({ sink: { kind: 'sqlite', path: join(dir, 'airlock.db') }, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
+    const tracer = createAnswerTracer({ sink: { kind: 'sqlite', path }, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
     try {
       const corpus = answerCorpus(2);
       const fingerprints = fingerprintWords(wordsOf(corpus.answer(0)), KEY);
@@ -47,7 +38,7 @@ describe('answer tracer', () => {
       expect(warnings).toEqual([]);
     } finally {
       await tracer.close();
-      await store.close();
+      await dispose();
     }
   });
 });

@@ -2,23 +2,14 @@
  * One trace key per store: the first gateway to start records the key's check value, the same key
  * starts again, another key is refused with what to copy where.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
+import { describe, expect, it } from 'vitest';
 import { assertStoreTraceKey, traceKeyCheck } from '../../../gateway/tracing/trace-key-check.js';
-
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
+import { tempSqliteStore } from '../../helpers/temp-store.js';
 
 describe('trace key check', () => {
   it('records the first key, accepts it again and refuses another, saying what to put back', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'airlock-keycheck-'));
-    dirs.push(dir);
-    const store = openSqliteStore(join(dir, 'airlock.db'));
+    const { dir, store, dispose } = await tempSqliteStore();
     try {
       const first = Buffer.alloc(32, 1);
       const where = { keyPath: join(dir, 'trace.key'), sharedStore: false };
@@ -29,7 +20,7 @@ describe('trace key check', () => {
       expect(traceKeyCheck(first)).toMatch(/^[0-9a-f]{64}$/u);
       expect(traceKeyCheck(first)).not.toContain(first.toString('hex'));
     } finally {
-      await store.close();
+      await dispose();
     }
   });
 });

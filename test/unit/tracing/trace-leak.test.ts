@@ -3,29 +3,20 @@
  * fingerprints are counted, not listed (what keeps a trace under a second at 100,000 answers), and
  * the verdicts and the named call's coverage stay what listing every holder gives.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openSqliteStore } from '../../../gateway/store/sqlite-store.js';
+import { describe, expect, it } from 'vitest';
 import { fingerprintWords } from '../../../gateway/tracing/fingerprint.js';
 import { wordsOf } from '../../../gateway/tracing/normalise.js';
 import { scoreLeak } from '../../../gateway/tracing/score.js';
 import { MAX_LISTED_HOLDERS, traceLeak, type TraceSource } from '../../../gateway/tracing/trace-leak.js';
 import { answerCorpus, BOILERPLATE, leakFrom, seededRandom } from '../../helpers/answer-corpus.js';
+import { tempSqliteStore } from '../../helpers/temp-store.js';
 
 const KEY = Buffer.alloc(32, 9);
 const ANSWERS = MAX_LISTED_HOLDERS + 50;
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
-});
 
 describe('trace against heavy boilerplate', () => {
   it('counts fingerprints held by more than MAX_LISTED_HOLDERS answers instead of listing them, with the same verdicts', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'airlock-trace-leak-'));
-    dirs.push(dir);
-    const store = openSqliteStore(join(dir, 'airlock.db'));
+    const { store, dispose } = await tempSqliteStore();
     try {
       const corpus = answerCorpus(5);
       // Every answer opens with the same boilerplate, as a model's stock opening would.
@@ -60,7 +51,7 @@ describe('trace against heavy boilerplate', () => {
       expect(Math.abs(report.calls[0]!.coverage - full.ranked[0]!.coverage)).toBeLessThan(0.01);
       expect(report.calls[0]!.distinctive).toBe(full.ranked[0]!.distinctive);
     } finally {
-      await store.close();
+      await dispose();
     }
   });
 });
