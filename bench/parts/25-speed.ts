@@ -2,7 +2,8 @@
  * Issue 19: the secure hop against a plain TLS proxy, in one run, against one local upstream
  * streaming 20 chunks (or answering JSON): direct, Debian's nginx (TLS reverse proxy, one worker)
  * and Airlock (DPoP on every call with a fresh proof signed before the clock starts, pinned TLS),
- * one gateway process and, when the gateway runs several (`serve --workers 2`), two.
+ * one gateway process and, when the gateway runs several (`serve --workers 2`), two; and one
+ * process with leak tracing off (AIRLOCK_LEAK_TRACING=off), to show what fingerprinting costs.
  *  - sequential: calls one after another, the targets interleaved so machine noise falls on all
  *    alike; p50 and p99 of the whole call (and time to first byte when streamed);
  *  - throughput: 20 connections kept busy for CALLS_20 calls; calls a second, and the server's CPU
@@ -13,7 +14,7 @@ import { loadavg } from 'node:os';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'undici';
+import { Pool } from 'undici';
 import type { BenchRow } from '../run.js';
 import { percentile, processTreeCpuMs } from '../stats.js';
 import { startOpenAiServer } from '../../test/helpers/openai-server.js';
@@ -33,7 +34,8 @@ type Mode = 'streamed' | 'json';
 
 interface Target {
   name: string;
-  client: Client;
+  /** Up to CONNECTIONS keep-alive connections (an undici Client would be only one). */
+  client: Pool;
   /** Headers for the next call (a fresh DPoP proof for Airlock). */
   headers: () => Record<string, string>;
   /** Signs `n` proofs ahead, before the clock starts (no-op for the others). */
@@ -72,7 +74,7 @@ async function refusal(response: { statusCode: number; body: AsyncIterable<unkno
 
 async function airlockTarget(name: string, gw: TestGateway, device: TestDevice): Promise<Target> {
   let proofs: string[] = [];
-  const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1, connections: CONNECTIONS } as Client.Options);
+  const client = new Pool(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1, connections: CONNECTIONS });
   return {
     name,
     client,
@@ -92,13 +94,14 @@ async function airlockTarget(name: string, gw: TestGateway, device: TestDevice):
   };
 }
 
-async function benchGateway(upstreamUrl: string, root: string, name: string, args: string[]): Promise<TestGateway> {
+async function benchGateway(upstreamUrl: string, root: string, name: string, args: string[], env: Record<string, string>): Promise<TestGateway> {
   const dataDir = join(root, name);
   await initDataDir(dataDir);
   await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstreamUrl, models: [{ id: 'test-chat' }] }] }));
   return startGateway({
     dataDir,
     args,
+    env,
     startTimeoutMs: 120_000,
     policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
   });
@@ -145,13 +148,15 @@ export default async function speedBench(log: (line: string) => void): Promise<B
     const nginx = await startNginx(upstreamPort);
     cleanup.unshift(() => nginx.stop());
     const targets: Target[] = [
-      { name: 'direct', client: new Client(upstream.url, { pipelining: 1, connections: CONNECTIONS } as Client.Options), headers: () => ({}), prepare: async () => undefined, pids: [] },
-      { name: 'nginx', client: new Client(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS } as Client.Options), headers: () => ({}), prepare: async () => undefined, pids: [nginx.pid] },
+      { name: 'direct', client: new Pool(upstream.url, { pipelining: 1, connections: CONNECTIONS }), headers: () => ({}), prepare: async () => undefined, pids: [] },
+      { name: 'nginx', client: new Pool(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), headers: () => ({}), prepare: async () => undefined, pids: [nginx.pid] },
     ];
-    const gateways: Array<{ name: string; args: string[] }> = [{ name: 'airlock', args: [] }];
-    if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'] });
+    const gateways: Array<{ name: string; args: string[]; env: Record<string, string> }> = [{ name: 'airlock', args: [], env: {} }];
+    if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
+    // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
+    if (process.env.AIRLOCK_BENCH_TRACING_OFF !== '0') gateways.push({ name: 'airlock, tracing off', args: [], env: { AIRLOCK_LEAK_TRACING: 'off' } });
     for (const g of gateways) {
-      const gw = await benchGateway(upstream.baseUrl, root, g.name.replace(/\W+/g, '-'), g.args);
+      const gw = await benchGateway(upstream.baseUrl, root, g.name.replace(/\W+/g, '-'), g.args, g.env);
       cleanup.unshift(() => gw.stop({ keepData: true }));
       const device = await createTestDevice(gw.client());
       await device.enroll(await gw.invite(`${g.name.replace(/\W+/g, '-')}@example.com`));
