@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectTpm, groupName, tpmAdvice, type TpmAvailability } from '../../../main/core/tpm/detect.js';
 import { createTpmTools } from '../../../main/core/tpm/tpm-tools.js';
@@ -16,7 +17,6 @@ import { startSwtpm, type SoftwareTpm } from '../../helpers/swtpm.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const script = fileURLToPath(new URL('./support/detect-tpm.ts', import.meta.url));
 if (!isRoot) console.log('test/integration/tpm/tpm-detect.test.ts: the second-user cases need root (useradd, runuser) and are skipped.');
 
@@ -58,6 +58,7 @@ describe('TPM detection and advice', () => {
   describe.skipIf(!isRoot)('as a second OS user', () => {
     const user = `airl-tpm-${process.pid}`;
     let device: string;
+    let bundle: string;
 
     beforeAll(async () => {
       execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', user]);
@@ -66,14 +67,19 @@ describe('TPM detection and advice', () => {
       await writeFile(device, '');
       await chown(device, 0, Number(execFileSync('getent', ['group', 'tss'], { encoding: 'utf8' }).split(':')[2]));
       await chmod(device, 0o660);
-    });
+      // The second user may not be able to read the repository (a clone under /root is 0700 on a
+      // minimal image), so the detection script runs as one bundled file in the 0755 temp dir.
+      bundle = join(root, 'detect-tpm.mjs');
+      await build({ entryPoints: [script], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'silent' });
+      await chmod(bundle, 0o644);
+    }, 60_000);
     afterAll(() => {
       execFileSync('userdel', [user]);
     });
 
     async function detectAs(): Promise<TpmAvailability> {
-      const { stdout } = await run('runuser', ['-u', user, '--', process.execPath, '--import', 'tsx', script], {
-        cwd: repo,
+      const { stdout } = await run('runuser', ['-u', user, '--', process.execPath, bundle], {
+        cwd: root,
         env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TPM2TOOLS_TCTI: `device:${device}`, HOME: root },
         timeout: 60_000,
       });
