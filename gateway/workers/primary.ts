@@ -30,6 +30,9 @@ export interface PrimaryOptions {
 
 export const WORKER_INDEX_ENV = 'AIRLOCK_WORKER_INDEX';
 
+/** How long workers get to close after SIGTERM before they are killed. */
+const STOP_GRACE_MS = 8_000;
+
 export async function runPrimary(options: PrimaryOptions): Promise<number> {
   await options.prepare();
   // Round-robin hand-off by the primary: connections spread evenly (the kernel's own choice does not).
@@ -69,6 +72,11 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     exitCode = code;
     for (const worker of workers.values()) worker.process.kill('SIGTERM');
     if (workers.size === 0) allExited();
+    // A worker that has not closed in time (a connection that does not end) is killed: stopping
+    // must not leave processes behind.
+    setTimeout(() => {
+      for (const worker of workers.values()) worker.process.kill('SIGKILL');
+    }, STOP_GRACE_MS).unref();
   }
 
   for (let index = 1; index <= options.workers; index++) {

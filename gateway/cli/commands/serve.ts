@@ -114,7 +114,11 @@ export const serve: CliCommand = {
       : `Airlock gateway at ${gateway.url} (public origin, from ${ORIGIN_SOURCES[gateway.originSource] ?? gateway.originSource}); listening on ${listening}\npin: ${gateway.pin}\n${models}${gateway.ctx.config.upstream.kind === 'demo' ? '\nupstream: built-in DEMO model (canned answers, not a real model)' : ''}${consoleLine}${gateway.metricsUrl ? `\nmetrics: ${gateway.metricsUrl}` : ''}`;
     // A worker's line goes to the primary, which prints the lead's once every worker listens.
     if (worker) {
-      worker.link.onPrimaryGone(() => void gateway.close().finally(() => process.exit(1)));
+      worker.link.onPrimaryGone(() => {
+        // Without its primary nobody can stop it: close, and exit in any case soon after.
+        setTimeout(() => process.exit(1), 5_000).unref();
+        void gateway.close().finally(() => process.exit(1));
+      });
       worker.link.listening(line);
     } else out(line);
     await serveUntilSignalled(gateway);
