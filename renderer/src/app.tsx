@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { AirlockApi, ClientState } from '../../main/ipc/contract.js';
+import type { AirlockApi, ClientState, Conversation } from '../../main/ipc/contract.js';
 import { EnrollScreen } from './screens/enroll.js';
 import { ChatScreen } from './screens/chat.js';
 import { DeviceScreen } from './screens/device.js';
@@ -23,6 +23,12 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
   const [reenroll, setReenroll] = useState(false);
   // The conversation on screen, so coming back from the Device screen shows the same one.
   const [activeConversation, setActiveConversation] = useState<string | null>(null);
+  // What the chat last drew, so coming back to it draws the conversation at once instead of an
+  // empty chat until main answers. Kept only while enrolled: a wipe must not show again.
+  const lastConversation = useRef<Conversation | null>(null);
+  const rememberConversation = useCallback((shown: Conversation | null) => {
+    lastConversation.current = shown;
+  }, []);
   const lastKind = useRef<ClientState['kind'] | null>(null);
 
   useEffect(() => {
@@ -43,6 +49,7 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
 
   useEffect(() => {
     const kind = state?.kind ?? null;
+    if (kind !== 'enrolled') lastConversation.current = null;
     // Newly enrolled (first time, again after a revocation, or with another invite): the chat.
     if (kind === 'enrolled' && lastKind.current !== 'enrolled') {
       setView('chat');
@@ -82,6 +89,8 @@ export function App({ api }: { api: AirlockApi }): ReactNode {
             }}
             activeId={activeConversation}
             onActiveChange={setActiveConversation}
+            initialConversation={lastConversation.current}
+            onConversationShown={rememberConversation}
           />
         );
     case 'revoked':

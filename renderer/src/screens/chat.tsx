@@ -7,14 +7,9 @@ import { TurnView } from '../components/turn-view.js';
 import { Watermark } from '../components/watermark.js';
 import { useFollowScroll } from '../follow-scroll.js';
 import { findInviteLink } from '../invite-text.js';
+import { mergeConversation, mergeTurn } from '../turn-merge.js';
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
-
-function mergeTurn(conversation: Conversation, turn: Turn): Conversation {
-  const at = conversation.turns.findIndex((t) => t.id === turn.id);
-  const turns = at === -1 ? [...conversation.turns, turn] : conversation.turns.map((t, i) => (i === at ? turn : t));
-  return { ...conversation, turns };
-}
 
 /** The latest rate limit still in force in this conversation, as a time (ms). */
 function blockedUntil(conversation: Conversation | null, now: number): number | null {
@@ -29,7 +24,7 @@ function blockedUntil(conversation: Conversation | null, now: number): number | 
  * the latest), sends through main, and renders the turns main reports. Leaving for the Device
  * screen or reloading loses nothing.
  */
-export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange, onInviteLink }: {
+export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange, onInviteLink, initialConversation, onConversationShown }: {
   api: AirlockApi;
   state: Enrolled;
   onShowDevice: () => void;
@@ -37,6 +32,9 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   onActiveChange: (id: string) => void;
   /** An invite link found in the message box: offered as an enrollment, never sent. */
   onInviteLink: (link: string) => void;
+  /** What this screen showed when it was last left (the Device screen): drawn at once, then refreshed from main. */
+  initialConversation: Conversation | null;
+  onConversationShown: (conversation: Conversation | null) => void;
 }): ReactNode {
   const pickerId = useId();
   const composerId = useId();
@@ -44,7 +42,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   const [model, setModel] = useState('');
   const [modelsError, setModelsError] = useState<Failure | null>(null);
   const [summaries, setSummaries] = useState<ConversationSummary[]>([]);
-  const [conversation, setConversation] = useState<Conversation | null>(null);
+  const [conversation, setConversation] = useState<Conversation | null>(() => initialConversation);
   const [sendError, setSendError] = useState<Failure | null>(null);
   const [copied, setCopied] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
@@ -52,7 +50,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   const [now, setNow] = useState(() => Date.now());
   const log = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
-  const shown = useRef<string | null>(null);
+  const shown = useRef<string | null>(initialConversation?.id ?? null);
   const turns = conversation?.turns ?? [];
   const streaming = turns.some((t) => t.role === 'assistant' && t.status === 'streaming');
   const until = blockedUntil(conversation, now);
@@ -77,7 +75,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
     const result = await api.getConversation(id);
     if (!result.ok) return false;
     shown.current = id;
-    setConversation(result.value);
+    setConversation((current) => mergeConversation(current, result.value));
     onActiveChange(id);
     return true;
   }, [api, onActiveChange]);
@@ -115,6 +113,8 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
     return off;
   }, [api]);
 
+  useEffect(() => onConversationShown(conversation), [conversation, onConversationShown]);
+
   // A rate limit's "send again at" turns back into a working Send button by itself.
   useEffect(() => {
     if (until === null) return;
@@ -142,7 +142,8 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
     setSendError(null);
     const result = await api.sendMessage({ conversationId: conversation.id, model, text });
     if (result.ok) {
-      setConversation(result.value);
+      // The reply can arrive after the answer's own events (it failed at once): keep the later.
+      setConversation((current) => mergeConversation(current, result.value));
       follow.jump();
     } else {
       setSendError({ code: result.code, message: result.message });
