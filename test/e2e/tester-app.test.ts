@@ -116,16 +116,19 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     // The chat comes back drawn with its conversation, never an empty chat first: watch the first
     // frame the chat screen is in the page and count the turns in it (the old screen drew none
     // until main answered, and the tester saw the conversation vanish for a moment).
-    const firstFrame = page.evaluate(() => new Promise<number>((resolve) => {
-      const observer = new MutationObserver(() => {
-        if (document.querySelector('[data-screen="chat"]') === null) return;
-        observer.disconnect();
-        resolve(document.querySelectorAll('article[data-role="user"]').length);
+    type Watched = { firstChatFrame?: Promise<number> };
+    await page.evaluate(() => {
+      (window as unknown as Watched).firstChatFrame = new Promise<number>((resolve) => {
+        const observer = new MutationObserver(() => {
+          if (document.querySelector('[data-screen="chat"]') === null) return;
+          observer.disconnect();
+          resolve(document.querySelectorAll('article[data-role="user"]').length);
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
       });
-      observer.observe(document.body, { childList: true, subtree: true });
-    }));
+    });
     await page.getByRole('button', { name: 'Back to chat' }).click();
-    await expect(firstFrame).resolves.toBe(2);
+    await expect(page.evaluate(() => (window as unknown as Watched).firstChatFrame)).resolves.toBe(2);
     await page.locator('[data-screen="chat"]').waitFor();
     await expect(page.locator('article[data-role="user"]').allTextContents()).resolves.toEqual([
       expect.stringContaining('Tell me about airlocks on the space station'),
