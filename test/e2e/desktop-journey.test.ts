@@ -5,7 +5,7 @@
  * answer, the admin revokes from the CLI, the revoked screen with the reason, an empty keychain.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import type { Logger } from '../../main/core/ports.js';
 import { createDesktopClient } from '../../main/shell/desktop-client.js';
 import { startGateway } from '../helpers/gateway.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { launchChromium, openPreview, removeBuiltRenderer } from './support/preview-harness.js';
+import { launchChromium, openPreview, closeAppHarness } from './support/preview-harness.js';
 import type { Preview } from './support/preview-harness.js';
 import { snap } from './support/screens.js';
 
@@ -51,16 +51,7 @@ describe('desktop app journey (browser preview, real gateway, real keychain)', (
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await preview?.close();
-    // Leaves the shared test keychain as it found it.
-    await client?.signOut({ localOnly: true }).catch(() => {});
-    await client?.close();
-    await gateway?.stop();
-    await removeBuiltRenderer();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAppHarness({ browser, preview, client, gateway, dataDir }));
 
   it('refuses a link whose pin the gateway does not match, loudly', async () => {
     const link = await gateway.invite('e2e-wrong-pin@example.com');

@@ -5,7 +5,7 @@
  * app opens a session with the same key by itself and is back in the chat, where an answer streams.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import type { Logger } from '../../main/core/ports.js';
 import { createDesktopClient } from '../../main/shell/desktop-client.js';
 import { startGateway } from '../helpers/gateway.js';
 import type { TestGateway } from '../helpers/gateway.js';
-import { launchChromium, openPreview, removeBuiltRenderer } from './support/preview-harness.js';
+import { closeAppHarness, launchChromium, openPreview } from './support/preview-harness.js';
 import type { Preview } from './support/preview-harness.js';
 import { snap } from './support/screens.js';
 
@@ -45,15 +45,7 @@ describe('locked screen (browser preview, real gateway, real keychain)', { timeo
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await preview?.close();
-    await client?.signOut({ localOnly: true }).catch(() => {});
-    await client?.close();
-    await gateway?.stop();
-    await removeBuiltRenderer();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => closeAppHarness({ browser, preview, client, gateway, dataDir }), 120_000);
 
   it('enrolls and chats', async () => {
     await page.goto(preview.server.pageUrl);

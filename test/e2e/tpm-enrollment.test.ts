@@ -6,7 +6,7 @@
  *  - with the (software) TPM, the same app enrolls, and the Device screen names the TPM-bound key
  *    and what it does not stop (the session key).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import type { Logger } from '../../main/core/ports.js';
 import { createDesktopClient } from '../../main/shell/desktop-client.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { startSwtpm, type SoftwareTpm } from '../helpers/swtpm.js';
-import { launchChromium, openPreview, removeBuiltRenderer, type Preview } from './support/preview-harness.js';
+import { launchChromium, openPreview, closeAppHarness, type Preview } from './support/preview-harness.js';
 import { snap } from './support/screens.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -56,16 +56,7 @@ describe('TPM enrollment in the renderer (browser preview, real gateway requirin
     gateway = await startGateway({ policy: { minKeyStorage: 'tpm', tpmEkCAs: [...tpm.ca.pems] } });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await preview?.close();
-    await client?.signOut({ localOnly: true }).catch(() => {});
-    await client?.close();
-    await gateway?.stop();
-    await tpm?.stop();
-    await removeBuiltRenderer();
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => closeAppHarness({ browser, preview, client, gateway, others: [tpm], dataDir }));
 
   it('a computer whose TPM cannot be used: refused, with one sentence saying why and what to do', async () => {
     await openApp(`device:${MISSING_DEVICE}`);

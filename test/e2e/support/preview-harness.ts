@@ -58,3 +58,32 @@ export async function removeBuiltRenderer(): Promise<void> {
   if (built) await rm(await built, { recursive: true, force: true });
   built = null;
 }
+
+/** What an e2e file that drives the app through the preview holds open; each part may be missing (a failed setup). */
+export interface AppHarnessParts {
+  browser?: Browser | undefined;
+  preview?: Preview | undefined;
+  client?: AirlockClient | undefined;
+  gateway?: { stop(): Promise<void> } | undefined;
+  /** Further things to stop after the gateway (a test upstream, a software TPM). */
+  others?: Array<{ close(): Promise<void> } | { stop(): Promise<void> } | undefined>;
+  dataDir?: string | undefined;
+}
+
+/**
+ * Stops it all in the one safe order: the browser and preview first, then the client (signed out
+ * locally, so the shared test keychain is left as it was found), the gateway, the rest, the built
+ * renderer and the app's data directory.
+ */
+export async function closeAppHarness(parts: AppHarnessParts): Promise<void> {
+  await parts.browser?.close();
+  await parts.preview?.close();
+  await parts.client?.signOut({ localOnly: true }).catch(() => {});
+  await parts.client?.close();
+  await parts.gateway?.stop();
+  for (const other of parts.others ?? []) {
+    if (other) await ('close' in other ? other.close() : other.stop());
+  }
+  await removeBuiltRenderer();
+  if (parts.dataDir) await rm(parts.dataDir, { recursive: true, force: true });
+}
