@@ -39,3 +39,11 @@ export function mergeConversation(held: Conversation | null, incoming: Conversat
   ];
   return { ...incoming, turns };
 }
+
+/**
+ * A send's reply, which may arrive after the tester moved on (New chat, another conversation, a
+ * wipe): it only updates the conversation it was sent in, and only while that one is on screen.
+ */
+export function mergeSendReply(held: Conversation | null, reply: Conversation): Conversation | null {
+  return held !== null && held.id === reply.id ? mergeConversation(held, reply) : held;
+}

@@ -7,7 +7,7 @@ import { TurnView } from '../components/turn-view.js';
 import { Watermark } from '../components/watermark.js';
 import { useFollowScroll } from '../follow-scroll.js';
 import { findInviteLink } from '../invite-text.js';
-import { mergeConversation, mergeTurn } from '../turn-merge.js';
+import { mergeConversation, mergeSendReply, mergeTurn } from '../turn-merge.js';
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
 
@@ -140,11 +140,14 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   const sendText = async (text: string) => {
     if (!text || !model || streaming || !conversation || until !== null) return;
     setSendError(null);
+    // Sending is asking to follow the answer: now, not when the reply comes (it can come after the
+    // tester has already scrolled up to read).
+    follow.jump();
     const result = await api.sendMessage({ conversationId: conversation.id, model, text });
     if (result.ok) {
-      // The reply can arrive after the answer's own events (it failed at once): keep the later.
-      setConversation((current) => mergeConversation(current, result.value));
-      follow.jump();
+      // The reply can arrive after the answer's own events (it failed at once) or after the tester
+      // moved to another chat: keep the later report, and never bring back a chat they left.
+      setConversation((current) => mergeSendReply(current, result.value));
     } else {
       setSendError({ code: result.code, message: result.message });
       setDraft((current) => current || text);

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AnswerTurn, Conversation, UserTurn } from '../../../main/ipc/contract.js';
-import { laterTurn, mergeConversation, mergeTurn } from '../../../renderer/src/turn-merge.js';
+import { laterTurn, mergeConversation, mergeSendReply, mergeTurn } from '../../../renderer/src/turn-merge.js';
 
 const at = '2026-12-03T12:00:00.000Z';
 const question: UserTurn = { id: 't_q', role: 'user', content: 'are you there?', at };
@@ -49,5 +49,13 @@ describe('merging main’s reports on the chat screen', () => {
   it('shows another conversation as it is', () => {
     const other: Conversation = { ...before, id: 'c_2', turns: [] };
     expect(mergeConversation(replyOfSend, other)).toBe(other);
+  });
+
+  it('leaves a send’s late reply out when the tester has moved to a new chat (or the chats were wiped)', () => {
+    const fresh: Conversation = { ...before, id: 'c_new', turns: [] }; // New chat, before the reply came
+    expect(mergeSendReply(fresh, replyOfSend)).toBe(fresh);
+    expect(mergeSendReply(null, replyOfSend)).toBeNull();
+    const same = mergeSendReply(mergeTurn(mergeTurn(before, question), failed), replyOfSend);
+    expect(same?.turns.map((t) => (t.role === 'assistant' ? t.status : t.role))).toEqual(['user', 'failed']);
   });
 });
