@@ -186,6 +186,14 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     create() {
       if (gateway === null) throw new AirlockError('device_unknown', 'This device is not enrolled. Enroll with an invite link.');
       const at = iso();
+      // A chat nobody has written in yet is the new chat: "New chat" twice, or a screen that asks
+      // twice while it starts, must not leave empty "Untitled chat"s behind in the list.
+      const empty = conversations.find((x) => x.turns.length === 0);
+      if (empty) {
+        empty.updatedAt = at;
+        emitList();
+        return structuredClone(empty);
+      }
       const c: Conversation = { id: newId('c', deps.random), title: 'Untitled chat', createdAt: at, updatedAt: at, turns: [] };
       conversations.push(c);
       // Over the bound, the conversation touched longest ago goes (never one that is answering).

@@ -97,6 +97,21 @@ describe('conversations in main', () => {
     expect(conversations.get(c.id)!.title).toBe('first');
   });
 
+  it('gives the chat nobody has written in yet when asked for a new one, so no empty chats pile up', async () => {
+    const { conversations } = make();
+    await conversations.open(GW, 'none');
+    const first = conversations.create();
+    now += 1_000;
+    const again = conversations.create();
+    expect(again.id).toBe(first.id);
+    expect(conversations.list().map((c) => c.id)).toEqual([first.id]);
+    conversations.send({ conversationId: first.id, model: 'alpha', text: 'hello' });
+    await settled(conversations, first.id);
+    const second = conversations.create();
+    expect(second.id).not.toBe(first.id);
+    expect(conversations.list()).toHaveLength(2);
+  });
+
   it('records stopped, cut and failed answers, and when a rate limit lets the tester send again', async () => {
     const { conversations, chat } = make();
     await conversations.open(GW, 'none');
