@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { b64uDecode, b64uEncode } from '../../../protocol/encoding.js';
+import { credentialFile } from '../../../protocol/tpm/credential-file.js';
 import type { Es256Signer } from '../../../protocol/jws/signer.js';
 import type { EcPublicJwk } from '../../../protocol/schemas/common.js';
 import { STORAGE_PARENT, type TpmKeyRecord } from './key-record.js';
@@ -112,15 +113,6 @@ export async function certifyDeviceKey(tools: TpmTools, dir: WorkDir, qualifying
     dir.path,
   );
   return { certifyInfo: await dir.read('certify.info'), certifySignature: await dir.read('certify.sig') };
-}
-
-/** The file tpm2_activatecredential reads: 0xBADCC0DE ‖ version 1 ‖ TPM2B_ID_OBJECT ‖ TPM2B_ENCRYPTED_SECRET. */
-export function credentialFile(credentialBlob: Uint8Array, encryptedSecret: Uint8Array): Uint8Array {
-  const out = new Uint8Array(8 + credentialBlob.length + encryptedSecret.length);
-  out.set([0xba, 0xdc, 0xc0, 0xde, 0, 0, 0, 1], 0);
-  out.set(credentialBlob, 8);
-  out.set(encryptedSecret, 8 + credentialBlob.length);
-  return out;
 }
 
 /**
