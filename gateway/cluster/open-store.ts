@@ -21,31 +21,26 @@ export function isPostgresStore(store: Store): store is PostgresStore {
 }
 
 /** A store URL with its password hidden, for logs and error messages. */
-/**
- * The store URL for a command the admin runs (pg_dump): the password removed, not masked, so libpq
- * takes it from ~/.pgpass or PGPASSWORD (a masked "***" would be sent as the password).
- */
-export function storeUrlWithoutPassword(target: string): string {
+/** A PostgreSQL URL with its password, if it has one, replaced; anything else unchanged. */
+function replacePassword(target: string, password: string): string {
   if (!isPostgresUrl(target)) return target;
   try {
     const url = new URL(target);
-    url.password = '';
+    if (url.password) url.password = password;
     return url.toString();
   } catch {
     return 'postgres://(unparseable URL)';
   }
 }
 
-export function redactStoreUrl(target: string): string {
-  if (!isPostgresUrl(target)) return target;
-  try {
-    const url = new URL(target);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return 'postgres://(unparseable URL)';
-  }
-}
+/**
+ * The store URL for a command the admin runs (pg_dump): the password removed, not masked, so libpq
+ * takes it from ~/.pgpass or PGPASSWORD (a masked "***" would be sent as the password).
+ */
+export const storeUrlWithoutPassword = (target: string): string => replacePassword(target, '');
+
+/** The store URL for messages and logs: the password shown as `***`. */
+export const redactStoreUrl = (target: string): string => replacePassword(target, '***');
 
 export async function openStore(target: string, options: PostgresStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(target)) {
