@@ -7,6 +7,7 @@ import { TurnView } from '../components/turn-view.js';
 import { Watermark } from '../components/watermark.js';
 import { useFollowScroll } from '../follow-scroll.js';
 import { findInviteLink } from '../invite-text.js';
+import { latestRequest } from '../latest-request.js';
 import { mergeConversation, mergeSendReply, mergeTurn } from '../turn-merge.js';
 
 type Enrolled = Extract<ClientState, { kind: 'enrolled' }>;
@@ -51,6 +52,8 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   const log = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
   const shown = useRef<string | null>(initialConversation?.id ?? null);
+  // Which chat the tester asked for last: a slower answer for an earlier click is dropped.
+  const screenRequests = useRef(latestRequest());
   const turns = conversation?.turns ?? [];
   const streaming = turns.some((t) => t.role === 'assistant' && t.status === 'streaming');
   const until = blockedUntil(conversation, now);
@@ -72,7 +75,10 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   }, [loadModels, state.connected]);
 
   const show = useCallback(async (id: string) => {
+    const ticket = screenRequests.current.begin();
     const result = await api.getConversation(id);
+    // A later click (another chat, New chat) asked for something else while this one was on its way.
+    if (!screenRequests.current.isCurrent(ticket)) return true;
     if (!result.ok) return false;
     shown.current = id;
     setConversation((current) => mergeConversation(current, result.value));
@@ -81,7 +87,9 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   }, [api, onActiveChange]);
 
   const startNew = useCallback(async () => {
+    const ticket = screenRequests.current.begin();
     const result = await api.newConversation();
+    if (!screenRequests.current.isCurrent(ticket)) return;
     if (!result.ok) return setSendError({ code: result.code, message: result.message });
     shown.current = result.value.id;
     setConversation(result.value);
