@@ -20,7 +20,7 @@ done
 # Building the native modules (better-sqlite3, keytar) needs make and a C++ compiler (build-essential),
 # python3 (node-gyp), pkg-config and libsecret-1-dev (keytar). The keychain in tests is gnome-keyring in a
 # private D-Bus session; the renderer e2e and the browser preview run in Debian's Chromium (under Xvfb
-# where needed); nginx is the benchmark's floor reference; PostgreSQL backs the several-instances store.
+# where needed); nginx is the benchmark's floor reference (and wrk its throughput client); PostgreSQL backs the several-instances store.
 # tpm2-tools is how the app uses a TPM 2.0 for its device key (without it the app uses the keychain);
 # swtpm + swtpm-tools are the software TPM (with swtpm_setup's local EK CA) that tests and the bench use.
 tpm="tpm2-tools swtpm swtpm-tools"
@@ -33,8 +33,8 @@ case "$purpose" in
   install) wanted="$build" ;;
   start) wanted="$build $gateway gnome-keyring dbus-x11 chromium tpm2-tools" ;;
   test)  wanted="$build $gateway gnome-keyring dbus-x11 libsecret-tools xvfb chromium postgresql $tpm" ;;
-  bench) wanted="$build $gateway gnome-keyring dbus-x11 nginx postgresql $tpm" ;;
-  all)   wanted="$build $gateway gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx postgresql $tpm" ;;
+  bench) wanted="$build $gateway gnome-keyring dbus-x11 nginx wrk postgresql $tpm" ;;
+  all)   wanted="$build $gateway gnome-keyring dbus-x11 libsecret-tools xvfb chromium nginx wrk postgresql $tpm" ;;
   *) echo "airlock: system-deps.sh: unknown purpose $purpose (use install, start, test, bench or all)" >&2; exit 2 ;;
 esac
 

@@ -5,11 +5,9 @@
  * (admin command sent → stream cut seen by the client) with 1,000 other event channels open, and
  * how many event channels one gateway holds and what each costs in memory.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
 import { freePort } from '../../test/helpers/free-port.js';
@@ -19,7 +17,7 @@ import { startOpenAiServer, type OpenAiTestServer } from '../../test/helpers/ope
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity, type GatewayClient, type TestDevice } from '../../test/helpers/pinned-client.js';
 import { openStream, type OpenStream } from '../../test/integration/model/streaming-device.js';
-import { createGatewayCertificates } from '../../gateway/tls/certificates.js';
+import { startNginxWith } from '../load/nginx.js';
 import { initDataDir } from '../../gateway/init/init.js';
 
 // p99 is the 10th-worst of 1,000 calls per path (it was the 4th-worst of 400: one GC pause or
@@ -50,22 +48,6 @@ export async function timedStream(client: Client, path: string, headers: Record<
   return { ttft, total };
 }
 
-async function waitForTls(port: number, ca: string, deadlineMs = 10_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing answered TLS on port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 export interface Nginx {
   port: number;
   /** The master's pid (its worker is its child). */
@@ -74,65 +56,36 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-/** Debian's nginx on loopback, TLS with its own throwaway CA, proxying to the upstream without buffering. */
-export async function startNginx(upstreamPort: number): Promise<Nginx> {
-  const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-nginx-'));
-  const certs = await createGatewayCertificates([]);
-  await writeFile(join(dir, 'server.pem'), `${certs.serverCertPem.trim()}\n${certs.caCertPem.trim()}\n`, { mode: 0o600 });
-  await writeFile(join(dir, 'server.key'), certs.serverKeyPem, { mode: 0o600 });
+/**
+ * Debian's nginx on loopback, TLS with its own throwaway CA, proxying to the upstream without
+ * buffering (and `/fixed/...` to `fixedPort`, the throughput runs' fixed upstream, when given).
+ */
+export async function startNginx(upstreamPort: number, fixedPort?: number): Promise<Nginx> {
+  const proxy = `
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;`;
   const port = await freePort();
-  const conf = `
-daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  const nginx = await startNginxWith({
+    ports: [port],
+    httpBody: (files) => `
   upstream model { server 127.0.0.1:${upstreamPort}; keepalive 16; }
+  ${fixedPort === undefined ? '' : `upstream fixed { server 127.0.0.1:${fixedPort}; keepalive 64; keepalive_requests 10000000; }`}
   server {
     listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${dir}/server.pem;
-    ssl_certificate_key ${dir}/server.key;
+    ssl_certificate ${files.certificate};
+    ssl_certificate_key ${files.key};
     ssl_protocols TLSv1.2 TLSv1.3;
     keepalive_requests 100000;
     location / {
-      proxy_pass http://model;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
+      proxy_pass http://model;${proxy}
     }
-  }
-}
-`;
-  await writeFile(join(dir, 'nginx.conf'), conf);
-  const child: ChildProcess = spawn('/usr/sbin/nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  try {
-    await Promise.race([waitForTls(port, certs.caCertPem), exited.then(() => { throw new Error(`nginx exited: ${stderr.trim()}`); })]);
-  } catch (error) {
-    child.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return {
-    port,
-    pid: child.pid!,
-    ca: certs.caCertPem,
-    async stop() {
-      child.kill('SIGQUIT');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+    ${fixedPort === undefined ? '' : `location /fixed/ {
+      proxy_pass http://fixed;${proxy}
+    }`}
+  }`,
+  });
+  return { port, pid: nginx.pid, ca: nginx.ca, stop: nginx.stop };
 }
 
 function summarize(name: string, timings: Timing[]) {

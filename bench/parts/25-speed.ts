@@ -7,7 +7,13 @@
  *  - sequential: calls one after another, the targets interleaved so machine noise falls on all
  *    alike; p50 and p99 of the whole call (and time to first byte when streamed);
  *  - throughput: 20 connections kept busy for CALLS_20 calls; calls a second, and the server's CPU
- *    per call (nginx: master and worker; Airlock: every process and thread).
+ *    per call (nginx: master and worker; Airlock: every process and thread). The client is Debian's
+ *    wrk (one thread, a pre-signed DPoP proof per request read from a file written before the
+ *    clock starts) and the upstream an nginx answering a recorded 20-chunk stream from a file
+ *    (bench/load/): a Node client and upstream on the same 2 cores ate most of them. wrk verifies
+ *    no certificate, so TLS targets are reached through a local nginx hop that verifies the
+ *    target's CA and name; it cannot pin the key (the sequential runs, a pinned undici client,
+ *    do). The same client, hop and upstream serve every target.
  * The load average is printed at the start and the end: figures from a loaded machine are slow.
  */
 import { loadavg } from 'node:os';
@@ -22,11 +28,15 @@ import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity, type TestDevice } from '../../test/helpers/pinned-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { startNginx } from './20-proxy.js';
+import { runWrk } from '../load/wrk.js';
+import { FIXED_PATHS, startFixedUpstream, startTlsClientHop, type TlsClientHop } from '../load/roles.js';
 
 const SEQUENTIAL = 400;
 const WARMUP = 40;
 const CONNECTIONS = 20;
-const CALLS_20 = 3000;
+const CALLS_20 = 6000;
+/** Calls before each measured throughput run: the hop's TLS connections open, the JIT warms. */
+const WARM_20 = 1000;
 const STREAM_BODY = JSON.stringify({ model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'bench' }] });
 const JSON_BODY = JSON.stringify({ model: 'test-chat', messages: [{ role: 'user', content: 'bench' }] });
 
@@ -42,6 +52,16 @@ interface Target {
   prepare: (n: number) => Promise<void>;
   /** The processes whose CPU is the server's. */
   pids: number[];
+  /** Throughput runs: the path and body for the fixed upstream's answers, per mode. */
+  fixed: Record<Mode, { path: string; body: string }>;
+  /** `DPoP <token>` for Airlock, '' for the others. */
+  authorization: string;
+  /** `n` fresh proofs for the throughput path, signed now (empty for targets without DPoP). */
+  sign: (n: number) => Promise<string[]>;
+  /** Where a TLS target listens, for the client hop (undefined: plain HTTP, wrk connects directly). */
+  tls?: { port: number; ca: string; serverName: string };
+  /** Plain HTTP base URL wrk connects to (set once the hop runs). */
+  wrkUrl?: string;
 }
 
 /** One call; time to the first body bytes and to the end, in ms. */
@@ -91,13 +111,42 @@ async function airlockTarget(name: string, gw: TestGateway, device: TestDevice):
       proofs = await Promise.all(Array.from({ length: n }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
     },
     pids: [gw.process.pid!],
+    fixed: {
+      streamed: { path: '/v1/chat/completions', body: FIXED_STREAM_BODY },
+      json: { path: '/v1/chat/completions', body: FIXED_JSON_BODY },
+    },
+    authorization: `DPoP ${device.accessToken!}`,
+    sign: async (n) => {
+      const fresh = await device.fetch('GET', '/v1/models');
+      if (fresh.status !== 200) throw new Error(`${name}: GET /v1/models answered ${fresh.status}`);
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push(await device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! }));
+      return out;
+    },
+    // nginx checks a name, not an address: every gateway certificate names localhost.
+    tls: { port: Number(new URL(gw.url).port), ca: gw.caPem, serverName: 'localhost' },
   };
 }
 
-async function benchGateway(upstreamUrl: string, root: string, name: string, args: string[], env: Record<string, string>): Promise<TestGateway> {
+/** The same bodies naming the models the gateways route to the fixed upstream. */
+const FIXED_STREAM_BODY = STREAM_BODY.replace('"test-chat"', '"fixed-stream"');
+const FIXED_JSON_BODY = JSON_BODY.replace('"test-chat"', '"fixed-json"');
+/** The direct and nginx targets reach the fixed upstream by its paths. */
+const FIXED_DIRECT: Record<Mode, { path: string; body: string }> = {
+  streamed: { path: `${FIXED_PATHS.streamed}/chat/completions`, body: STREAM_BODY },
+  json: { path: `${FIXED_PATHS.json}/chat/completions`, body: JSON_BODY },
+};
+
+async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string, name: string, args: string[], env: Record<string, string>): Promise<TestGateway> {
   const dataDir = join(root, name);
   await initDataDir(dataDir);
-  await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstreamUrl, models: [{ id: 'test-chat' }] }] }));
+  await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({
+    upstreams: [
+      { kind: 'openai', name: 'bench', baseUrl: upstreamUrl, models: [{ id: 'test-chat' }] },
+      { kind: 'openai', name: 'fixed-stream', baseUrl: `${fixedUrl}${FIXED_PATHS.streamed}`, models: [{ id: 'fixed-stream', upstreamId: 'test-chat' }] },
+      { kind: 'openai', name: 'fixed-json', baseUrl: `${fixedUrl}${FIXED_PATHS.json}`, models: [{ id: 'fixed-json', upstreamId: 'test-chat' }] },
+    ],
+  }));
   return startGateway({
     dataDir,
     args,
@@ -107,29 +156,31 @@ async function benchGateway(upstreamUrl: string, root: string, name: string, arg
   });
 }
 
-/** Proofs live 60 s (the iat window): calls run in rounds of this many, signed just before each. */
-const ROUND = 500;
+/** What a good answer ends with before its trailing blank lines, per mode (the stream's last event; the JSON's closing brace). */
+const ENDINGS: Record<Mode, string> = { streamed: 'data: [DONE]', json: '}' };
 
-/** `n` calls over `connections` at once; calls a second and server CPU per call (signing between rounds not counted). */
-async function throughput(target: Target, mode: Mode, n: number): Promise<{ perSecond: number; cpuMsPerCall: number }> {
-  let seconds = 0;
-  let cpu = 0;
-  for (let done = 0; done < n; done += ROUND) {
-    const size = Math.min(ROUND, n - done);
-    await target.prepare(size);
-    let next = 0;
-    const cpu0 = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0);
-    const started = performance.now();
-    await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-      while (next < size) {
-        next++;
-        await call(target, mode);
-      }
-    }));
-    seconds += (performance.now() - started) / 1000;
-    cpu += target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0) - cpu0;
-  }
-  return { perSecond: n / seconds, cpuMsPerCall: cpu / n };
+/**
+ * `n` calls by wrk over CONNECTIONS connections after WARM_20 unmeasured ones; calls a second and
+ * server CPU per call. The proofs (they live 60 s, the iat window) are signed before either run.
+ */
+async function throughput(target: Target, mode: Mode, n: number, planFile: string): Promise<{ perSecond: number; cpuMsPerCall: number }> {
+  const proofs = await target.sign(WARM_20 + n + 2 * CONNECTIONS);
+  const plan = { url: target.wrkUrl!, ...target.fixed[mode], authorization: target.authorization, ending: ENDINGS[mode], connections: CONNECTIONS };
+  await runWrk({ ...plan, answers: WARM_20, proofs: proofs.slice(0, WARM_20 + CONNECTIONS) }, planFile);
+  const cpu0 = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0);
+  const result = await runWrk({ ...plan, answers: n, proofs: proofs.slice(WARM_20 + CONNECTIONS) }, planFile);
+  const cpu = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0) - cpu0;
+  return { perSecond: result.answers / (result.durationUs / 1e6), cpuMsPerCall: cpu / result.answers };
+}
+
+/** The recorded answers of the Node upstream, for the fixed upstream to send. */
+async function recordAnswers(upstreamUrl: string): Promise<{ streamed: string; json: string }> {
+  const answer = async (body: string): Promise<string> => {
+    const response = await fetch(`${upstreamUrl}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    if (response.status !== 200) throw new Error(`the Node upstream answered ${response.status}`);
+    return response.text();
+  };
+  return { streamed: await answer(STREAM_BODY), json: await answer(JSON_BODY) };
 }
 
 function loadAverage(): string {
@@ -145,18 +196,21 @@ export default async function speedBench(log: (line: string) => void): Promise<B
   const upstreamPort = Number(new URL(upstream.url).port);
   const cleanup: Array<() => Promise<unknown>> = [() => rm(root, { recursive: true, force: true }), () => upstream.close()];
   try {
-    const nginx = await startNginx(upstreamPort);
+    const fixed = await startFixedUpstream(await recordAnswers(upstream.url));
+    cleanup.unshift(() => fixed.stop());
+    const nginx = await startNginx(upstreamPort, Number(new URL(fixed.url).port));
     cleanup.unshift(() => nginx.stop());
+    const plain = { headers: () => ({}), prepare: async () => undefined, fixed: FIXED_DIRECT, authorization: '', sign: async () => [] };
     const targets: Target[] = [
-      { name: 'direct', client: new Pool(upstream.url, { pipelining: 1, connections: CONNECTIONS }), headers: () => ({}), prepare: async () => undefined, pids: [] },
-      { name: 'nginx', client: new Pool(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), headers: () => ({}), prepare: async () => undefined, pids: [nginx.pid] },
+      { name: 'direct', client: new Pool(upstream.url, { pipelining: 1, connections: CONNECTIONS }), pids: [], ...plain, wrkUrl: fixed.url },
+      { name: 'nginx', client: new Pool(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [nginx.pid], ...plain, tls: { port: nginx.port, ca: nginx.ca, serverName: 'localhost' } },
     ];
     const gateways: Array<{ name: string; args: string[]; env: Record<string, string> }> = [{ name: 'airlock', args: [], env: {} }];
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
     // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
     if (process.env.AIRLOCK_BENCH_TRACING_OFF !== '0') gateways.push({ name: 'airlock, tracing off', args: [], env: { AIRLOCK_LEAK_TRACING: 'off' } });
     for (const g of gateways) {
-      const gw = await benchGateway(upstream.baseUrl, root, g.name.replace(/\W+/g, '-'), g.args, g.env);
+      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, g.env);
       cleanup.unshift(() => gw.stop({ keepData: true }));
       const device = await createTestDevice(gw.client());
       await device.enroll(await gw.invite(`${g.name.replace(/\W+/g, '-')}@example.com`));
@@ -165,6 +219,11 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       targets.push(await airlockTarget(g.name, gw, device));
     }
     cleanup.unshift(() => Promise.all(targets.map((t) => t.client.close())));
+    const hop: TlsClientHop = await startTlsClientHop(targets.flatMap((t) => (t.tls ? [{ name: t.name, ...t.tls }] : [])), CONNECTIONS);
+    cleanup.unshift(() => hop.stop());
+    for (const t of targets) if (t.tls) t.wrkUrl = hop.urls.get(t.name)!;
+    log(`throughput client: wrk (1 thread, ${CONNECTIONS} connections, a pre-signed proof per call) through an nginx TLS hop that verifies each target's CA and name (no pinning: wrk cannot); upstream: nginx sending a recorded ${20}-chunk stream in one piece`);
+    const planFile = join(root, 'wrk-plan.txt');
 
     for (const mode of ['streamed', 'json'] as const) {
       // Sequential, interleaved.
@@ -194,11 +253,11 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       log(`${mode}: ${SEQUENTIAL} sequential calls per target after ${WARMUP} warm-up`);
       // Throughput with 20 connections, one target at a time.
       for (const t of targets) {
-        const r = await throughput(t, mode, CALLS_20);
+        const r = await throughput(t, mode, CALLS_20, planFile);
         const isAirlock = t.name.startsWith('airlock');
         rows.push({
           group: `speed ${mode}`,
-          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls`,
+          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls (wrk; fixed nginx upstream)`,
           value: r.perSecond,
           unit: t.pids.length ? `calls/s, server CPU ${(r.cpuMsPerCall * 1000).toFixed(0)} µs/call` : 'calls/s',
           ...(isAirlock && mode === 'streamed' ? { target: '≥ 3,500 calls/s', meets: r.perSecond >= 3500 } : {}),
