@@ -7,7 +7,8 @@
  * Secrets are never readable by others at any moment: the archive is created 0600 (and refused
  * if FILE exists) before anything is written, staging happens in a 0700 directory beside it, and
  * the process umask is 077 throughout. With PostgreSQL the database is not in the archive: back
- * it up with pg_dump; the archive then holds the rest.
+ * it up with pg_dump; the archive then holds the rest. Leak tracing's file (trace.db) is copied
+ * the same way, in a snapshot of its own taken just after the store's.
  */
 import { chmod, copyFile, constants, lstat, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -16,10 +17,12 @@ import Database from 'better-sqlite3';
 import { create as createTar } from 'tar';
 import { assertPrivate, dataPaths } from '../config/data-dir.js';
 import { pinOfCertificatePem } from '../tls/certificates.js';
-import { ARCHIVE_FILE_NAME, BackupError, DATABASE_NAME, MANIFEST_NAME, sha256OfFile, type BackupManifest } from './manifest.js';
+import { ARCHIVE_FILE_NAME, BackupError, DATABASE_NAME, MANIFEST_NAME, sha256OfFile, TRACE_DATABASE_NAME, type BackupManifest } from './manifest.js';
 
-/** Not copied as files: the store (copied through SQLite), its journals, the admin socket, temp files. */
-const NOT_COPIED = new Set([DATABASE_NAME, `${DATABASE_NAME}-wal`, `${DATABASE_NAME}-shm`, `${DATABASE_NAME}-journal`, 'admin.sock']);
+/** The SQLite files of a data directory, copied through SQLite's online backup, never as files. */
+const SQLITE_FILES = [DATABASE_NAME, TRACE_DATABASE_NAME];
+/** Not copied as files: the SQLite files and their journals, the admin socket, temp files. */
+const NOT_COPIED = new Set([...SQLITE_FILES.flatMap((name) => [name, `${name}-wal`, `${name}-shm`, `${name}-journal`]), 'admin.sock']);
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface BackupResult {
@@ -93,8 +96,12 @@ export async function createBackup(options: { dataDir: string; out: string; post
         files.push(name);
       }
       if (!options.postgres) {
-        await copySqliteStore(paths.database, join(staging, DATABASE_NAME));
-        files.push(DATABASE_NAME);
+        for (const name of SQLITE_FILES) {
+          // trace.db is absent only where no gateway of this version has started yet (its traces are still in airlock.db).
+          if (name !== DATABASE_NAME && !(await lstat(join(paths.dir, name)).then((info) => info.isFile(), () => false))) continue;
+          await copySqliteStore(join(paths.dir, name), join(staging, name));
+          files.push(name);
+        }
       }
       const manifest: BackupManifest = {
         format: 1,

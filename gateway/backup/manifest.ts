@@ -9,6 +9,8 @@ import { z } from 'zod';
 
 export const MANIFEST_NAME = 'airlock-backup.json';
 export const DATABASE_NAME = 'airlock.db';
+/** Leak tracing's SQLite file (tracing/trace-database.ts); archives made before it existed lack it. */
+export const TRACE_DATABASE_NAME = 'trace.db';
 /** A file name in the archive: one plain name, no directories, nothing hidden. */
 export const ARCHIVE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -16,7 +18,7 @@ export const backupManifest = z.strictObject({
   format: z.literal(1),
   createdAt: z.iso.datetime(),
   pin: z.string().regex(/^sha256\/[A-Za-z0-9+/]{43}=$/),
-  /** `sqlite`: the store is `airlock.db` in the archive; `postgres`: it is not, back it up with pg_dump. */
+  /** `sqlite`: the store is `airlock.db` (and `trace.db`) in the archive; `postgres`: it is not, back it up with pg_dump. */
   store: z.enum(['sqlite', 'postgres']),
   files: z.array(z.strictObject({ name: z.string().regex(ARCHIVE_FILE_NAME), size: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1).max(1000),
 });

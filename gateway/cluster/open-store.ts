@@ -51,9 +51,9 @@ export async function openStore(target: string, options: PostgresStoreOptions = 
       throw new Error(`cannot open the PostgreSQL store ${redactStoreUrl(target)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
-  const database = dataPaths(target).database;
-  await secureStoreFiles(database, (message) => new DataDirError(message));
-  return openSqliteStore(database, options.now ? { now: options.now } : {});
+  const { database, traceDatabase } = dataPaths(target);
+  for (const file of [database, traceDatabase]) await secureStoreFiles(file, (message) => new DataDirError(message));
+  return openSqliteStore(database, { traceDatabase, ...(options.now ? { now: options.now } : {}) });
 }
 
 /** A data directory's store setting: `DATA/store.url`, so the password stays off the command line. */

@@ -17,6 +17,8 @@ export function dataPaths(dir: string) {
     traceKey: join(dir, 'trace.key'),
     policy: join(dir, 'policy.json'),
     database: join(dir, 'airlock.db'),
+    /** Leak tracing's fingerprints, beside the store so they never share its write lock (tracing/trace-database.ts). */
+    traceDatabase: join(dir, 'trace.db'),
     adminSocket: join(dir, 'admin.sock'),
     /** `serve --workers N` only (gateway/workers/replay-file.ts). */
     replayDb: join(dir, 'replay.db'),

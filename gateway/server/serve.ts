@@ -170,7 +170,7 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
     const traceKey = await loadStoreTraceKey(store, { keyPath: paths.traceKey, sharedStore: isPostgresStore(store) });
     tracer = createAnswerTracer({
       // The worker thread writes through its own connection: to the SQLite file, or a pool of one.
-      sink: isPostgresStore(store) ? { kind: 'postgres', connection: store.connection } : { kind: 'sqlite', path: paths.database },
+      sink: isPostgresStore(store) ? { kind: 'postgres', connection: store.connection } : { kind: 'sqlite', path: paths.traceDatabase },
       key: traceKey,
       retentionDays: () => policy.current().traceRetentionDays,
       nowMs: () => clock.nowMs(),

@@ -6,6 +6,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { auditQueryParams, toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from './rows.js';
 import { RETIRED_REASON } from './store.js';
 import { sqliteTraceRows } from '../tracing/sqlite-trace-rows.js';
+import { moveLegacyTraces, openTraceDatabase, traceDatabaseBeside } from '../tracing/trace-database.js';
 import type {
   AuditEntry,
   AuditInput,
@@ -27,10 +28,11 @@ type Queued =
 
 /**
  * The embedded store: one SQLite file in the data directory, WAL with synchronous=FULL (a commit
- * is on disk before the caller hears of it, so an answered command survives SIGKILL or power loss).
+ * is on disk before the caller hears of it, so an answered command survives SIGKILL or power loss),
+ * and leak tracing's fingerprints in a second file beside it (tracing/trace-database.ts).
  * Model-call entries and token usage are the exception, for speed (issue 19): see `flushQueued`.
  */
-export function openSqliteStore(path: string, options: { now?: () => Date } = {}): Store {
+export function openSqliteStore(path: string, options: { now?: () => Date; traceDatabase?: string } = {}): Store {
   const now = options.now ?? (() => new Date());
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -83,7 +85,18 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
     auditAll: db.prepare('SELECT seq, time, type, actor, subject, details, prev_hash, hash FROM audit ORDER BY seq'),
     usage: db.prepare('SELECT tokens FROM token_usage WHERE tester = ? AND day = ?').pluck(),
   };
-  const traceRows = sqliteTraceRows(db);
+  // Leak tracing's fingerprints live in their own file (tracing/trace-database.ts), so the tracing
+  // worker's commits never take the write lock the audit log needs.
+  let traceDb: Database.Database | undefined;
+  try {
+    traceDb = openTraceDatabase(options.traceDatabase ?? traceDatabaseBeside(path));
+    moveLegacyTraces(traceDb, path);
+  } catch (error) {
+    traceDb?.close();
+    db.close();
+    throw error;
+  }
+  const traceRows = sqliteTraceRows(traceDb);
   const lockQ = {
     insert: db.prepare('INSERT INTO locks (id, target_kind, target, message, note, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     byId: db.prepare('SELECT * FROM locks WHERE id = ?'),
@@ -454,6 +467,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date } = {}
       flushQueued(true);
       await walSync.close();
       batchDb.close();
+      traceDb.close();
       db.close();
     },
   };

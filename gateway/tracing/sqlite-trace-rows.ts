@@ -1,6 +1,6 @@
 /**
- * Leak tracing's rows in the SQLite store (migrations 5 and 6): the statements the store's own
- * connection uses and the tracer's worker (trace-worker.ts) uses on its second connection.
+ * Leak tracing's rows in the SQLite trace file (trace-database.ts, DATA/trace.db): the statements
+ * the store's connection to that file uses and the tracer's worker (trace-worker.ts) uses on its own.
  */
 import type Database from 'better-sqlite3';
 import type { AnswerTrace, HolderCount, TraceHolding } from './trace-records.js';

@@ -5,6 +5,7 @@ import type { TracedCall } from './trace-records.js';
 
 /** Where the worker writes: its own connection to the gateway's store. */
 export type TraceWorkerSink =
+  /** `path`: the trace file (DATA/trace.db, tracing/trace-database.ts), not the store's airlock.db. */
   | { kind: 'sqlite'; path: string }
   /** The PostgreSQL store's pool settings (`PostgresStore.connection`); the worker opens a pool of one. */
   | { kind: 'postgres'; connection: pg.PoolConfig };

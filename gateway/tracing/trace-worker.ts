@@ -8,13 +8,13 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { inTransaction } from '../store/postgres/queryable.js';
 import { fingerprintWords } from './fingerprint.js';
 import { wordsOf } from './normalise.js';
 import { expireTraces, writeTraces } from './postgres-trace-rows.js';
 import { sqliteTraceRows } from './sqlite-trace-rows.js';
+import { openTraceDatabase } from './trace-database.js';
 import type { AnswerTrace } from './trace-records.js';
 import type { TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
 
@@ -44,12 +44,8 @@ interface Writer {
 
 function openWriter(sink: TraceWorkerSink): Writer {
   if (sink.kind === 'sqlite') {
-    const db = new Database(sink.path);
-    db.pragma('journal_mode = WAL');
-    // Committed means on disk, as for every other write to the store.
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    // Its own file (DATA/trace.db), never airlock.db: its commits must not hold the audit log's write lock.
+    const db = openTraceDatabase(sink.path);
     const rows = sqliteTraceRows(db);
     return {
       write: async (traces) => rows.write(traces),

@@ -3,12 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
+import { traceDatabaseBeside } from '../../gateway/tracing/trace-database.js';
 import type { Store } from '../../gateway/store/store.js';
 
 export interface TempStore {
   dir: string;
-  /** The database file, for a second connection (the tracer's worker). */
+  /** The database file. */
   path: string;
+  /** Leak tracing's file beside it, for a second connection (the tracer's worker). */
+  tracePath: string;
   store: Store;
   /** Closes the store and deletes the directory. */
   dispose(): Promise<void>;
@@ -21,6 +24,7 @@ export async function tempSqliteStore(options: { now?: () => Date } = {}): Promi
   return {
     dir,
     path,
+    tracePath: traceDatabaseBeside(path),
     store,
     async dispose() {
       await store.close();

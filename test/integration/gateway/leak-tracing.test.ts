@@ -24,7 +24,7 @@ import { dataDirWithTraceKey, pastedBack, streamAnswer, type Streamed } from '..
 import type { TestDevice } from '../../helpers/pinned-client.js';
 
 function storedRows(dataDir: string): { call_id: string; tester: string; device_id: string; hash: number }[] {
-  const db = new Database(join(dataDir, 'airlock.db'), { readonly: true, fileMustExist: true });
+  const db = new Database(join(dataDir, 'trace.db'), { readonly: true, fileMustExist: true });
   try {
     return db.prepare('SELECT c.call_id, c.tester, c.device_id, f.hash FROM trace_fingerprints f JOIN trace_calls c USING (call_id)').all() as never;
   } finally {
@@ -32,9 +32,9 @@ function storedRows(dataDir: string): { call_id: string; tester: string; device_
   }
 }
 
-/** Every byte of the store's files (database, WAL), as lowercase text. */
+/** Every byte of the store's files and the trace file (database, WAL), as lowercase text. */
 async function storeText(dataDir: string): Promise<string> {
-  const files = (await readdir(dataDir)).filter((f) => f.startsWith('airlock.db'));
+  const files = (await readdir(dataDir)).filter((f) => f.startsWith('airlock.db') || f.startsWith('trace.db'));
   return (await Promise.all(files.map((f) => readFile(join(dataDir, f))))).map((b) => b.toString('latin1').toLowerCase()).join('\n');
 }
 

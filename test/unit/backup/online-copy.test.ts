@@ -11,7 +11,12 @@ import Database from 'better-sqlite3';
 import { extract } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createBackup } from '../../../gateway/backup/backup.js';
+import { restoreBackup } from '../../../gateway/backup/restore.js';
+import { openStore } from '../../../gateway/cluster/open-store.js';
+import { dataPaths } from '../../../gateway/config/data-dir.js';
 import { initDataDir } from '../../../gateway/init/init.js';
+import { sqliteTraceRows } from '../../../gateway/tracing/sqlite-trace-rows.js';
+import { openTraceDatabase } from '../../../gateway/tracing/trace-database.js';
 
 describe('backup copies a live WAL database consistently', () => {
   let base: string;
@@ -40,6 +45,35 @@ describe('backup copies a live WAL database consistently', () => {
         expect(copy.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 500 });
       } finally {
         copy.close();
+      }
+    } finally {
+      writer.close();
+    }
+  });
+
+  it("carries leak tracing's trace.db the same way, and restores it where the store reads it", async () => {
+    const dataDir = join(base, 'traced');
+    await initDataDir(dataDir);
+    await (await openStore(dataDir)).close();
+    // The tracing worker's connection, still open, its commits only in trace.db-wal.
+    const writer = openTraceDatabase(dataPaths(dataDir).traceDatabase);
+    try {
+      writer.pragma('wal_autocheckpoint = 0');
+      sqliteTraceRows(writer).write([{ callId: 'call-1', tester: 'ada@example.com', deviceId: 'dev_a', model: 'demo', createdAt: '2030-01-01T00:00:00.000Z', fingerprints: [7, 8] }]);
+      expect((await stat(`${dataPaths(dataDir).traceDatabase}-wal`)).size).toBeGreaterThan(0);
+
+      const out = join(base, 'traced.tar.gz');
+      const result = await createBackup({ dataDir, out, postgres: false });
+      expect(result.files).toContain('trace.db');
+      expect(result.files.filter((name) => /-(wal|shm|journal)$/.test(name))).toEqual([]);
+
+      const restored = join(base, 'traced-restored');
+      await restoreBackup({ archive: out, dataDir: restored });
+      const store = await openStore(restored);
+      try {
+        expect((await store.traceHolders([7, 8])).map((h) => `${h.fingerprint}:${h.callId}`).sort()).toEqual(['7:call-1', '8:call-1']);
+      } finally {
+        await store.close();
       }
     } finally {
       writer.close();

@@ -15,9 +15,9 @@ const DAY = 24 * 60 * 60 * 1000;
 describe('answer tracer', () => {
   it('stores answers as fingerprints off the caller, and deletes them after the retention period', async () => {
     let now = Date.parse('2030-01-01T00:00:00.000Z');
-    const { store, path, dispose } = await tempSqliteStore({ now: () => new Date(now) });
+    const { store, tracePath, dispose } = await tempSqliteStore({ now: () => new Date(now) });
     const warnings: string[] = [];
-    const tracer = createAnswerTracer({ sink: { kind: 'sqlite', path }, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
+    const tracer = createAnswerTracer({ sink: { kind: 'sqlite', path: tracePath }, key: KEY, retentionDays: () => 30, nowMs: () => now, warn: (m) => warnings.push(m) });
     try {
       const corpus = answerCorpus(2);
       const fingerprints = fingerprintWords(wordsOf(corpus.answer(0)), KEY);

@@ -1,0 +1,102 @@
+/**
+ * Leak tracing's own SQLite file (issue 19): DATA/trace.db beside the store's DATA/airlock.db.
+ *
+ * Why a file of its own: SQLite has one write lock per database file. While the tracing worker
+ * committed its batches (synchronous=FULL, an fsync each) into airlock.db, the audit writer on the
+ * gateway's event loop met SQLITE_BUSY and retried, milliseconds per call under load. In its own
+ * file the fingerprints never hold the audit log's lock, and the audit log never holds theirs.
+ *
+ * Durability is unchanged: WAL with synchronous=FULL, so a committed batch is on disk.
+ */
+import { basename, dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** The trace file of a SQLite store: `trace.db` beside `airlock.db`; beside any other store file `NAME.trace.db`. */
+export function traceDatabaseBeside(storePath: string): string {
+  const name = basename(storePath);
+  return join(dirname(storePath), name === 'airlock.db' ? 'trace.db' : `${name.replace(/\.db$/, '')}.trace.db`);
+}
+
+/** The schema; the same tables migrations 5 and 6 once made in airlock.db, so rows move as they are. */
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS trace_calls (
+    call_id TEXT PRIMARY KEY,
+    tester TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS trace_calls_by_time ON trace_calls (created_at);
+  CREATE TABLE IF NOT EXISTS trace_fingerprints (
+    hash INTEGER NOT NULL,
+    call_id TEXT NOT NULL REFERENCES trace_calls(call_id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (hash, call_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS trace_fingerprints_by_call ON trace_fingerprints (call_id);
+  CREATE TABLE IF NOT EXISTS trace_key_check (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    check_value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+`;
+
+/** Opens (creating it if need be) a trace file: WAL, synchronous=FULL, the schema in place. */
+export function openTraceDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    db.pragma('journal_mode = WAL');
+    // Committed means on disk, as for every other write to the store.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+const LEGACY_TABLES = ['trace_fingerprints', 'trace_calls', 'trace_key_check'] as const;
+
+/**
+ * Moves the traces a store made before trace.db existed (migrations 5 and 6 kept them in
+ * airlock.db) into `traceDb`, and drops those tables from the store: one transaction of the trace
+ * file's connection with the store attached, so no other connection sees them half moved. Returns
+ * how many traced calls moved (0 when there was nothing to move: every start after the first).
+ *
+ * SQLite commits a WAL transaction over attached files one file at a time, the connection's main
+ * file (here trace.db) first. A crash between the two commits leaves the rows in both files; the
+ * next start moves them again, and INSERT OR IGNORE keeps one copy. The reverse order, which could
+ * lose them, cannot happen.
+ */
+export function moveLegacyTraces(traceDb: Database.Database, storePath: string): number {
+  traceDb.prepare('ATTACH DATABASE ? AS legacy').run(storePath);
+  try {
+    const hasTable = traceDb.prepare("SELECT count(*) FROM legacy.sqlite_master WHERE type = 'table' AND name = ?").pluck();
+    if (!LEGACY_TABLES.some((table) => hasTable.get(table) === 1)) return 0;
+    const move = traceDb.transaction(() => {
+      // Checked again under the write lock: another process on the same store may have moved them.
+      const present = LEGACY_TABLES.filter((table) => hasTable.get(table) === 1);
+      if (present.length === 0) return 0;
+      let calls = 0;
+      if (present.includes('trace_calls')) {
+        calls = traceDb.prepare('INSERT OR IGNORE INTO main.trace_calls (call_id, tester, device_id, model, created_at) SELECT call_id, tester, device_id, model, created_at FROM legacy.trace_calls').run().changes;
+      }
+      if (present.includes('trace_fingerprints')) {
+        traceDb.exec(`INSERT OR IGNORE INTO main.trace_fingerprints (hash, call_id, created_at)
+          SELECT f.hash, f.call_id, f.created_at FROM legacy.trace_fingerprints f JOIN main.trace_calls c USING (call_id)`);
+      }
+      if (present.includes('trace_key_check')) {
+        traceDb.exec('INSERT OR IGNORE INTO main.trace_key_check (id, check_value, created_at) SELECT id, check_value, created_at FROM legacy.trace_key_check');
+      }
+      // Children first: dropping trace_calls before its fingerprints would run the cascade for nothing.
+      for (const table of present) traceDb.exec(`DROP TABLE legacy.${table}`);
+      return calls;
+    });
+    return move.immediate();
+  } finally {
+    traceDb.exec('DETACH DATABASE legacy');
+  }
+}
