@@ -23,32 +23,59 @@ export function onSessionEnded(listener: () => void): () => void {
   return () => sessionEndedListeners.delete(listener);
 }
 
-const send = (path: string) => fetch(path, { method: 'GET', headers: { accept: 'application/json' }, credentials: 'same-origin' });
+/** A read the entry asked for while React loads, and its answer once it is here. */
+interface EarlyRead {
+  atMs: number;
+  answer: Promise<unknown>;
+  arrived?: Arrived<unknown>;
+}
+/** An answer that is already here: its value, or why there is none. */
+export type Arrived<T> = { value: T } | { error: Error };
 
-/** Reads asked for by the boot script while React loads; each is used once, by the first page that asks within a few seconds. */
-const early = new Map<string, { atMs: number; response: Promise<Response> }>();
+/** Each early read is used once: by the first render (arrived) or by a get() within a few seconds. */
+const early = new Map<string, EarlyRead>();
 const EARLY_FOR_MS = 5_000;
 
+/** Asks for `path` now (the entry, before React and the pages have loaded); see get() and arrived(). */
 export function prefetch(path: string): void {
-  const response = send(path);
-  response.catch(() => undefined); // reported to the page that uses it
-  early.set(path, { atMs: performance.now(), response });
+  const read: EarlyRead = { atMs: performance.now(), answer: request('GET', path) };
+  // Also keeps a failed early read from counting as unhandled: the page that takes it reports it.
+  read.answer.then(
+    (value: unknown) => (read.arrived = { value }),
+    (error: unknown) => (read.arrived = { error: error instanceof Error ? error : new Error(String(error)) }),
+  );
+  early.set(path, read);
 }
 
-function takeEarly(path: string): Promise<Response> | undefined {
-  const held = early.get(path);
+function takeEarly(path: string): EarlyRead | undefined {
+  const read = early.get(path);
   early.delete(path);
-  return held && performance.now() - held.atMs < EARLY_FOR_MS ? held.response : undefined;
+  return read && performance.now() - read.atMs < EARLY_FOR_MS ? read : undefined;
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  let response: Response;
-  if (method === 'GET') response = await (takeEarly(path) ?? send(path));
-  else {
-    const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/json' };
+/** Settles when every early read has its answer, so the first frame can show them (never rejects). */
+export function earlyReadsSettled(): Promise<void> {
+  return Promise.allSettled([...early.values()].map((read) => read.answer)).then(() => undefined);
+}
+
+/**
+ * The answer of an early read of `path` if it is already here, taken (a later get() asks again).
+ * No age limit: the first render uses what the entry asked for in the same page load.
+ */
+export function arrived<T>(path: string): Arrived<T> | undefined {
+  const read = early.get(path);
+  if (!read?.arrived) return undefined;
+  early.delete(path);
+  return read.arrived as Arrived<T>;
+}
+
+async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method === 'POST') {
+    headers['content-type'] = 'application/json';
     if (csrf) headers['x-airlock-csrf'] = csrf;
-    response = await fetch(path, { method, headers, credentials: 'same-origin', body: JSON.stringify(body ?? {}) });
   }
+  const response = await fetch(path, { method, headers, credentials: 'same-origin', ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}) });
   const text = await response.text();
   let parsed: unknown = null;
   try {
@@ -64,8 +91,8 @@ async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
   return parsed as T;
 }
 
-export const get = <T>(path: string) => call<T>('GET', path);
-export const post = <T>(path: string, body?: unknown) => call<T>('POST', path, body);
+export const get = <T>(path: string) => (takeEarly(path)?.answer as Promise<T> | undefined) ?? request<T>('GET', path);
+export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body);
 
 export async function login(secret: string): Promise<ConsoleSessionInfo> {
   const session = await post<ConsoleSessionInfo>('/api/login', { secret });

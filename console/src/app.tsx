@@ -14,19 +14,18 @@ import { LocksPage } from './pages/locks.js';
 import { hrefOf, takeLoginSecret, type Route } from './route.js';
 import { useRoute } from './use-route.js';
 
-// The login link is redeemed once per page load, even if React runs the effect twice.
-let opening: Promise<ConsoleSessionInfo> | null = null;
-function openSession(): Promise<ConsoleSessionInfo> {
-  if (!opening) {
-    const secret = takeLoginSecret();
-    opening = secret ? login(secret) : resume();
-  }
-  return opening;
-}
-
-type Gate = { state: 'opening' } | { state: 'open'; session: ConsoleSessionInfo } | { state: 'closed'; message: string };
+export type Gate = { state: 'open'; session: ConsoleSessionInfo } | { state: 'closed'; message: string };
 
 const NEW_LINK = 'Run "airlock-gateway console" on the gateway host and open the link it prints (it works once, within 60 seconds).';
+
+/** The session this page load opens: the login link's (redeemed once), else the cookie's. Asked before React renders anything. */
+export function openGate(): Promise<Gate> {
+  const secret = takeLoginSecret();
+  return (secret ? login(secret) : resume()).then(
+    (session): Gate => ({ state: 'open', session }),
+    (error: unknown): Gate => ({ state: 'closed', message: error instanceof ApiError && error.code === 'login_invalid' ? error.message : `Sign in to the Airlock console. ${NEW_LINK}` }),
+  );
+}
 
 const NAV: { label: string; route: Route }[] = [
   { label: 'Overview', route: { page: 'overview' } },
@@ -39,22 +38,15 @@ const NAV: { label: string; route: Route }[] = [
   { label: 'Policy', route: { page: 'policy' } },
 ];
 
-export function App() {
-  const [gate, setGate] = useState<Gate>({ state: 'opening' });
+export function App({ opened }: { opened: Gate }) {
+  const [gate, setGate] = useState<Gate>(opened);
   const route = useRoute();
   const ended = useCallback(() => setGate({ state: 'closed', message: `Your console session has ended. ${NEW_LINK}` }), []);
 
-  useEffect(() => {
-    openSession().then(
-      (session) => setGate({ state: 'open', session }),
-      (error: unknown) => setGate({ state: 'closed', message: error instanceof ApiError && error.code === 'login_invalid' ? error.message : `Sign in to the Airlock console. ${NEW_LINK}` }),
-    );
-    return onSessionEnded(ended);
-  }, [ended]);
+  useEffect(() => onSessionEnded(ended), [ended]);
 
   const live = useLiveFeed(gate.state === 'open', ended);
 
-  if (gate.state === 'opening') return <main className="gate">Opening the console…</main>;
   if (gate.state === 'closed') {
     return (
       <main className="gate" data-testid="gate">

@@ -5,6 +5,7 @@
  * reload it (something else changed), or ignore it. Nothing here asks the API on a timer.
  */
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
+import { arrived, get, type Arrived } from './api.js';
 import type { ConsoleChange, ConsoleConnections, ConsoleCounts, ConsoleDeviceChange, ConsoleHello } from '../../protocol/schemas/console.js';
 
 export type FeedEvent = { type: 'connections'; data: ConsoleConnections } | { type: 'device'; data: ConsoleDeviceChange } | { type: 'change'; data: ConsoleChange };
@@ -77,12 +78,18 @@ export const reloadOnAny = (): 'reload' => 'reload';
 /** Only other changes mean "reload": connection counts and device states are not on this page. */
 export const reloadOnChange = (event: FeedEvent): 'reload' | 'ignore' => (event.type === 'change' ? 'reload' : 'ignore');
 
-/** Loads `load()` now and as live events say; keeps the last good value while reloading. */
-export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], react: LiveReaction<T> = reloadOnAny): { data: T | null; error: string | null; reload: () => void } {
+/**
+ * Loads `load()` now and as live events say; keeps the last good value while reloading. An answer
+ * that is already here (`first`: the entry's early read of this page) is the first state, so the
+ * page's first frame shows its data and nothing is asked again.
+ */
+export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], react: LiveReaction<T> = reloadOnAny, first?: () => Arrived<T> | undefined): { data: T | null; error: string | null; reload: () => void } {
   const { subscribe } = useLive();
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [initial] = useState(() => first?.());
+  const [data, setData] = useState<T | null>(initial && 'value' in initial ? initial.value : null);
+  const [error, setError] = useState<string | null>(initial && 'error' in initial ? initial.error.message : null);
   const [nonce, setNonce] = useState(0);
+  const loaded = useRef(initial !== undefined);
   const reactRef = useRef(react);
   reactRef.current = react;
   useEffect(
@@ -95,6 +102,10 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], rea
     [subscribe],
   );
   useEffect(() => {
+    if (loaded.current) {
+      loaded.current = false; // the first state came with the page: nothing to load yet
+      return;
+    }
     let current = true;
     load().then(
       (value) => {
@@ -112,4 +123,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[], rea
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, nonce]);
   return { data, error, reload: () => setNonce((n) => n + 1) };
+}
+
+/** useLoad of one console API read; its first state is the entry's early read of `path` when that is here. */
+export function useRead<T>(path: string, react: LiveReaction<T> = reloadOnAny): { data: T | null; error: string | null; reload: () => void } {
+  return useLoad(() => get<T>(path), [path], react, () => arrived<T>(path));
 }

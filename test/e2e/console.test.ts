@@ -87,6 +87,41 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await snap(page, 'console-testers');
   });
 
+  it('draws a page with its data in its first frame: the session and the data are asked for before React loads', async () => {
+    // Every change to the app's root, as text, from the document's start (before the page's scripts).
+    const recordRoot = `(() => {
+      window.__rootTexts = [];
+      new MutationObserver(() => {
+        const text = document.getElementById('root')?.textContent ?? '';
+        if (window.__rootTexts.at(-1) !== text) window.__rootTexts.push(text);
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    })()`;
+    const origin = new URL(page.url()).origin;
+    // Per page: its address, the element that shows the data, what it shows, and how that reads in the root's text.
+    const pages = [
+      ['#/devices', 'device-count', '2 of 2', '2 of 2'],
+      ['#/', 'connected-devices', '1', '1Devices connected now'],
+    ] as const;
+    const cookies = await page.context().cookies();
+    for (const [hash, testId, shown, data] of pages) {
+      // A new tab holding the session's cookie (the page's own context takes no second tab).
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      try {
+        await context.addCookies(cookies);
+        await context.addInitScript(recordRoot);
+        const fresh = await context.newPage();
+        await fresh.goto(`${origin}/${hash}`);
+        await expect.poll(() => fresh.getByTestId(testId).textContent()).toBe(shown);
+        const texts = await fresh.evaluate(() => (window as unknown as { __rootTexts: string[] }).__rootTexts);
+        // The static "Opening the console…" of index.html, then React's first drawing: the page with its data.
+        const drawn = texts.filter((t) => t !== '' && t !== 'Opening the console…');
+        expect(drawn[0], `${hash}: ${JSON.stringify(texts.map((t) => t.slice(0, 80)))}`).toContain(data);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   it('revokes from the device page: the streams are cut and the page says revoked without a reload', async () => {
     await page.goto(`${new URL(page.url()).origin}/#/devices/${ada.deviceId!}`);
     await page.getByTestId('device-status').waitFor();

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { ConsoleAuditPage, ConsoleVerify } from '../../../protocol/schemas/console.js';
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { AuditTable } from '../components/audit-table.js';
-import { useLoad, type FeedEvent } from '../live.js';
+import { useRead, type FeedEvent } from '../live.js';
 
 interface Filter {
   type: string;
@@ -29,7 +29,7 @@ export function AuditPage({ initialText }: { initialText: string }) {
   if (filter.until) params.set('until', toIso(filter.until));
   if (before !== undefined) params.set('before', String(before));
   const query = params.toString();
-  const { data, error } = useLoad(() => get<ConsoleAuditPage>(`/api/audit?${query}`), [query], newEntries);
+  const { data, error } = useRead<ConsoleAuditPage>(`/api/audit?${query}`, newEntries);
   const [verify, setVerify] = useState<ConsoleVerify | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<string | null>(null);

@@ -1,11 +1,10 @@
 import { useState } from 'react';
 import type { ConsoleDevicePage } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
 import { lock, LOCK_FIELDS, removeLock, resumeTester, revokeDevice, suspendTester, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { AuditTable } from '../components/audit-table.js';
 import { plural, when } from '../components/format.js';
-import { useLoad, type FeedEvent } from '../live.js';
+import { useRead, type FeedEvent } from '../live.js';
 import { hrefOf } from '../route.js';
 
 type Action = 'revoke' | 'lock' | 'unlock' | 'suspend' | 'resume';
@@ -29,7 +28,7 @@ function patchDevice(id: string, event: FeedEvent): 'reload' | 'ignore' | ((page
 }
 
 export function DevicePage({ id }: { id: string }) {
-  const { data, error, reload } = useLoad(() => get<ConsoleDevicePage>(`/api/devices/${encodeURIComponent(id)}`), [id], (event) => patchDevice(id, event));
+  const { data, error, reload } = useRead<ConsoleDevicePage>(`/api/devices/${encodeURIComponent(id)}`, (event) => patchDevice(id, event));
   const [action, setAction] = useState<Action | null>(null);
   if (error && !data) return <p role="alert" className="error">{error}</p>;
   if (!data) return <p className="muted">Loading…</p>;

@@ -1,8 +1,7 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { ConsoleDeviceRow } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
 import { when } from '../components/format.js';
-import { useLoad, type FeedEvent } from '../live.js';
+import { useRead, type FeedEvent } from '../live.js';
 import { hrefOf } from '../route.js';
 
 /** Rows drawn at once: a table of thousands costs the browser more than any search saves. */
@@ -24,7 +23,7 @@ function patchRows(event: FeedEvent): 'reload' | ((rows: ConsoleDeviceRow[]) => 
 }
 
 export function DevicesPage() {
-  const { data, error } = useLoad(() => get<ConsoleDeviceRow[]>('/api/devices'), [], patchRows);
+  const { data, error } = useRead<ConsoleDeviceRow[]>('/api/devices', patchRows);
   const [query, setQuery] = useState('');
   const [onlyConnected, setOnlyConnected] = useState(false);
   const [showAll, setShowAll] = useState(false);

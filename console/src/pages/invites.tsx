@@ -1,14 +1,14 @@
 import { useState } from 'react';
 import type { ConsoleInviteCreated, ConsoleInviteRow } from '../../../protocol/schemas/console.js';
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { when } from '../components/format.js';
-import { reloadOnChange, useLoad } from '../live.js';
+import { reloadOnChange, useRead } from '../live.js';
 
 const EXPIRY = { '24 hours': 86_400, '72 hours': 3 * 86_400, '7 days': 7 * 86_400, '30 days': 30 * 86_400 } as const;
 
 export function InvitesPage() {
-  const { data, error, reload } = useLoad(() => get<ConsoleInviteRow[]>('/api/invites'), [], reloadOnChange);
+  const { data, error, reload } = useRead<ConsoleInviteRow[]>('/api/invites', reloadOnChange);
   const [email, setEmail] = useState('');
   const [expiry, setExpiry] = useState<keyof typeof EXPIRY>('72 hours');
   const [devices, setDevices] = useState(1);

@@ -1,10 +1,9 @@
 import { useState } from 'react';
 import type { ConsoleLock } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
 import { lock, LOCK_FIELDS, removeLock, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog } from '../components/confirm.js';
 import { when } from '../components/format.js';
-import { reloadOnChange, useLoad } from '../live.js';
+import { reloadOnChange, useRead } from '../live.js';
 import { hrefOf } from '../route.js';
 
 type Target = { kind: 'tester' | 'device'; value: string };
@@ -16,7 +15,7 @@ const NOTE_ONLY = [{ name: 'note', label: 'Note for the audit log only (optional
  * (`lock create`) and a remove button per lock (`lock remove`), each behind a confirmation.
  */
 export function LocksPage() {
-  const { data, error, reload } = useLoad(() => get<ConsoleLock[]>('/api/locks'), [], reloadOnChange);
+  const { data, error, reload } = useRead<ConsoleLock[]>('/api/locks', reloadOnChange);
   const [kind, setKind] = useState<Target['kind']>('tester');
   const [value, setValue] = useState('');
   const [creating, setCreating] = useState<Target | null>(null);

@@ -1,12 +1,11 @@
 import type { ConsoleOverview } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
 import { BarChart } from '../components/bar-chart.js';
 import { shortHash, when } from '../components/format.js';
-import { useLoad } from '../live.js';
+import { useRead } from '../live.js';
 import { hrefOf } from '../route.js';
 
 export function OverviewPage() {
-  const { data, error } = useLoad(() => get<ConsoleOverview>('/api/overview'), []);
+  const { data, error } = useRead<ConsoleOverview>('/api/overview');
   return (
     <section>
       <h1>Overview</h1>

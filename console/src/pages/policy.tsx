@@ -1,9 +1,8 @@
 import type { ConsolePolicy } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
-import { reloadOnChange, useLoad } from '../live.js';
+import { reloadOnChange, useRead } from '../live.js';
 
 export function PolicyPage() {
-  const { data, error } = useLoad(() => get<ConsolePolicy>('/api/policy'), [], reloadOnChange);
+  const { data, error } = useRead<ConsolePolicy>('/api/policy', reloadOnChange);
   return (
     <section>
       <h1>Policy</h1>

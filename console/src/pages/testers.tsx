@@ -1,10 +1,9 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { ConsoleTesterRow } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
 import { lock, LOCK_FIELDS, removeLock, resumeTester, suspendTester, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { plural } from '../components/format.js';
-import { useLoad } from '../live.js';
+import { useRead } from '../live.js';
 import { hrefOf } from '../route.js';
 
 type Action = { kind: 'suspend' | 'resume' | 'lock' | 'unlock'; tester: ConsoleTesterRow };
@@ -12,7 +11,7 @@ type Action = { kind: 'suspend' | 'resume' | 'lock' | 'unlock'; tester: ConsoleT
 const NOTE_ONLY = [{ name: 'note', label: 'Note for the audit log only (optional)' }];
 
 export function TestersPage() {
-  const { data, error, reload } = useLoad(() => get<ConsoleTesterRow[]>('/api/testers'), []);
+  const { data, error, reload } = useRead<ConsoleTesterRow[]>('/api/testers');
   const [query, setQuery] = useState('');
   const [action, setAction] = useState<Action | null>(null);
   const q = useDeferredValue(query.trim().toLowerCase());

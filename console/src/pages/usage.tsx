@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import type { ConsoleUsage } from '../../../protocol/schemas/console.js';
-import { get } from '../api.js';
 import { BarChart, RowChart } from '../components/bar-chart.js';
 import { when } from '../components/format.js';
-import { reloadOnChange, useLoad } from '../live.js';
+import { reloadOnChange, useRead } from '../live.js';
 
 type Period = '24h' | '7d' | '30d';
 type By = ConsoleUsage['by'];
@@ -12,7 +11,7 @@ export function UsagePage() {
   const [since, setSince] = useState<Period>('7d');
   const [by, setBy] = useState<By>('tester');
   const query = `since=${since}&by=${by}`;
-  const { data, error } = useLoad(() => get<ConsoleUsage>(`/api/usage?${query}`), [query], reloadOnChange);
+  const { data, error } = useRead<ConsoleUsage>(`/api/usage?${query}`, reloadOnChange);
   return (
     <section>
       <h1>Usage</h1>
