@@ -2,7 +2,8 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import { isB64u } from '../../protocol/encoding.js';
 import { normalizeHtu } from '../../protocol/dpop/htu.js';
 import { checkProofClaims, invalid, type VerifiedProof, type VerifyProofOptions } from '../../protocol/dpop/verify-proof.js';
-import { dpopHeader, dpopPayload, type DpopHeader } from '../../protocol/schemas/dpop.js';
+import type { DpopHeader } from '../../protocol/schemas/dpop.js';
+import { dpopHeaderFast, dpopPayloadFast } from './proof-fast-path.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 
 export type ProofVerifier = (proof: string | undefined, options: Omit<VerifyProofOptions, 'keyCache'>) => Promise<VerifiedProof>;
@@ -88,7 +89,7 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
       } catch {
         throw invalid('the header is not base64url JSON');
       }
-      const parsed = dpopHeader.safeParse(rawHeader);
+      const parsed = dpopHeaderFast.safeParse(rawHeader);
       if (!parsed.success) throw invalid('the header must be {typ: "dpop+jwt", alg: "ES256", jwk: <P-256 public key>}');
       const { x, y } = parsed.data.jwk;
       let key: KeyObject;
@@ -117,7 +118,7 @@ export function createProofVerifier(options: { maxKeys?: number } = {}): ProofVe
     } catch {
       throw invalid('the signature does not verify');
     }
-    const claims = dpopPayload.safeParse(payloadJson);
+    const claims = dpopPayloadFast.safeParse(payloadJson);
     if (!claims.success) throw invalid('the claims must be jti, htm, htu, iat and optionally nonce and ath');
     const payload = claims.data;
 

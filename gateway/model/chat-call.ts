@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AirlockError, ERRORS, type ErrorCode, type LockNotice } from '../../protocol/errors.js';
-import { chatCompletionRequest, usage as usageSchema, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
+import { usage as usageSchema, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
+import { chatRequestFast } from './chat-body-fast-path.js';
 import type { Policy } from '../../protocol/schemas/policy.js';
 import type { AuthenticatedDevice } from '../auth/dpop-auth.js';
 import type { ConnectionHub, CutCode } from '../live/connection-hub.js';
@@ -134,7 +135,7 @@ export function deviceOf(request: FastifyRequest): DeviceIdentity {
 export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const device = deviceOf(request);
   const startedAt = deps.now();
-  const parsed = chatCompletionRequest.safeParse(request.body);
+  const parsed = chatRequestFast.safeParse(request.body);
   if (!parsed.success) return replyError(reply, new AirlockError('bad_request', `Invalid chat request: ${describeFirstIssue(parsed.error.issues)}`));
   const chat = parsed.data;
   const model = deps.catalog.resolve(chat.model, device.tester);

@@ -1,0 +1,54 @@
+/**
+ * Issue 19: the DPoP proof's hand-checked header and claims (gateway/auth/proof-fast-path.ts)
+ * decide exactly as the zod schemas `dpopHeader` and `dpopPayload` do (same verdict, same output,
+ * same issues) on valid ones and on each field missing, wrong, oversized, extra or deeply nested;
+ * and the fast path is the one that accepts the usual proofs.
+ */
+import { describe, expect, it } from 'vitest';
+import { dpopHeader, dpopPayload } from '../../../protocol/schemas/dpop.js';
+import { dpopHeaderFast, dpopPayloadFast } from '../../../gateway/auth/proof-fast-path.js';
+import { expectAgreement, extraKeyVectors, fieldVectors } from '../../helpers/schema-vectors.js';
+
+const X = 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU';
+const Y = 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0';
+const HEADER = { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: X, y: Y } };
+const HEADER_FULL = { typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256', x: X, y: Y, alg: 'ES256', use: 'sig', kid: 'k'.repeat(128) } };
+const PAYLOAD = { jti: 'abcdefghijklmnopqrstuv', htm: 'POST', htu: 'https://gw.example:8443/v1/chat/completions', iat: 1_900_000_000 };
+const PAYLOAD_FULL = { ...PAYLOAD, nonce: 'n'.repeat(512), ath: 'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo' };
+
+describe('the DPoP header fast path', () => {
+  it('agrees with dpopHeader on every vector', () => {
+    const vectors: unknown[] = [HEADER, HEADER_FULL];
+    const jwkValues = ['EC', 'RSA', 'P-256', 'P-384', 'ES256', 'sig', 'enc', `${X}=`, X.slice(1), `${X}A`, X.replace('f', '+'), 'd'.repeat(43)];
+    for (const base of [HEADER, HEADER_FULL]) {
+      for (const key of ['typ', 'alg', 'jwk']) vectors.push(...fieldVectors(base, [key], ['dpop+jwt', 'ES256', 'none', 'HS256', 'DPOP+JWT']));
+      for (const key of ['kty', 'crv', 'x', 'y', 'alg', 'use', 'kid', 'd']) vectors.push(...fieldVectors(base, ['jwk', key], jwkValues));
+      vectors.push(...extraKeyVectors(base, []), ...extraKeyVectors(base, ['jwk']));
+    }
+    vectors.push([HEADER], 'header', null, undefined);
+    expect(expectAgreement(dpopHeaderFast, dpopHeader, vectors)).toBeGreaterThan(20);
+  });
+
+  it('accepts the usual header itself', () => {
+    expect(dpopHeaderFast.safeParse(HEADER).data).toBe(HEADER);
+    expect(dpopHeaderFast.safeParse(HEADER_FULL).data).toBe(HEADER_FULL);
+  });
+});
+
+describe('the DPoP claims fast path', () => {
+  it('agrees with dpopPayload on every vector', () => {
+    const vectors: unknown[] = [PAYLOAD, PAYLOAD_FULL];
+    const claimValues = ['POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'post', 'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo=', 1_900_000_000, 1.9e9 + 0.5];
+    for (const base of [PAYLOAD, PAYLOAD_FULL]) {
+      for (const key of ['jti', 'htm', 'htu', 'iat', 'nonce', 'ath']) vectors.push(...fieldVectors(base, [key], claimValues));
+      vectors.push(...extraKeyVectors(base, []));
+    }
+    vectors.push([PAYLOAD], 'claims', null, undefined, 42);
+    expect(expectAgreement(dpopPayloadFast, dpopPayload, vectors)).toBeGreaterThan(20);
+  });
+
+  it('accepts the usual claims itself', () => {
+    expect(dpopPayloadFast.safeParse(PAYLOAD).data).toBe(PAYLOAD);
+    expect(dpopPayloadFast.safeParse(PAYLOAD_FULL).data).toBe(PAYLOAD_FULL);
+  });
+});
