@@ -52,6 +52,8 @@ export function statusOf(code: ErrorCode): number {
 export interface LockNotice {
   message: string | null;
   until: string | null;
+  /** Present (and true) only when the admin asked the app to delete its chat history. */
+  wipeHistory?: true;
 }
 
 /** An error with a stable code; callers branch on `code`, never on the message text. */

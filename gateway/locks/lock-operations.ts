@@ -33,6 +33,7 @@ const viewOf = (lock: LockRecord, nowMs: number): LockView => ({
   targetKind: lock.targetKind,
   message: lock.message,
   note: lock.note,
+  wipeHistory: lock.wipeHistory,
   createdAt: lock.createdAt,
   createdBy: lock.createdBy,
   expiresAt: lock.expiresAt,
@@ -45,7 +46,7 @@ export function newLockId(): string {
 
 export async function createLock(
   deps: LockDeps,
-  input: { target: LockTarget; ttlSeconds?: number | undefined; message?: string | undefined; note?: string | undefined },
+  input: { target: LockTarget; ttlSeconds?: number | undefined; message?: string | undefined; note?: string | undefined; wipeHistory?: boolean | undefined },
   actor: string,
   details: Record<string, unknown>,
 ): Promise<LockView & { cut: number }> {
@@ -56,8 +57,8 @@ export async function createLock(
   const now = deps.nowMs();
   const expiresAt = input.ttlSeconds === undefined ? null : new Date(now + input.ttlSeconds * 1000).toISOString();
   const lock = await store.createLock(
-    { id: newLockId(), targetKind: input.target.kind, target, message: input.message ?? null, note: input.note ?? null, expiresAt, createdBy: actor },
-    { type: 'admin.lock.create', actor, subject: target, details: { ...details, targetKind: input.target.kind, expiresAt, message: input.message ?? null, note: input.note ?? null } },
+    { id: newLockId(), targetKind: input.target.kind, target, message: input.message ?? null, note: input.note ?? null, wipeHistory: input.wipeHistory === true, expiresAt, createdBy: actor },
+    { type: 'admin.lock.create', actor, subject: target, details: { ...details, targetKind: input.target.kind, expiresAt, message: input.message ?? null, note: input.note ?? null, wipeHistory: input.wipeHistory === true } },
   );
   let cut = 0;
   if (deps.live) {

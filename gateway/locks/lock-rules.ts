@@ -24,11 +24,12 @@ export function lockFor(locks: Iterable<LockRecord>, who: { deviceId?: string; t
 const endMs = (lock: LockRecord) => (lock.expiresAt === null ? Infinity : Date.parse(lock.expiresAt));
 
 export function noticeOf(lock: LockRecord): LockNotice {
-  return { message: lock.message, until: lock.expiresAt };
+  return { message: lock.message, until: lock.expiresAt, ...(lock.wipeHistory ? { wipeHistory: true as const } : {}) };
 }
 
 /** The refusal's message, in the tester's words: who, until when, the admin's message. */
 export function lockedMessage(notice: LockNotice): string {
   const until = notice.until === null ? 'until an admin lifts it' : `until ${notice.until.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC')}`;
-  return `An admin has locked access ${until}${notice.message ? `: ${notice.message}` : ''}. You keep your enrollment: the app works again when the lock ends.`;
+  const history = notice.wipeHistory ? ' The admin asked for your chat history on this device to be deleted.' : '';
+  return `An admin has locked access ${until}${notice.message ? `: ${notice.message}` : ''}.${history} You keep your enrollment: the app works again when the lock ends.`;
 }

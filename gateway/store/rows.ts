@@ -40,8 +40,8 @@ export const auditQueryParams = (query: AuditQuery) => ({
   since: query.since ?? null,
   until: query.until ?? null,
 });
-export interface LockRow { id: string; target_kind: LockRecord['targetKind']; target: string; message: string | null; note: string | null; created_at: string; created_by: string; expires_at: string | null; removed_at: string | null; removed_by: string | null }
+export interface LockRow { id: string; target_kind: LockRecord['targetKind']; target: string; message: string | null; note: string | null; wipe_history: number | boolean; created_at: string; created_by: string; expires_at: string | null; removed_at: string | null; removed_by: string | null }
 export const toLock = (r: LockRow): LockRecord => ({
-  id: r.id, targetKind: r.target_kind, target: r.target, message: r.message, note: r.note, createdAt: r.created_at, createdBy: r.created_by,
+  id: r.id, targetKind: r.target_kind, target: r.target, message: r.message, note: r.note, wipeHistory: r.wipe_history === true || r.wipe_history === 1, createdAt: r.created_at, createdBy: r.created_by,
   expiresAt: r.expires_at, removedAt: r.removed_at, removedBy: r.removed_by,
 });

@@ -169,4 +169,11 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE devices ADD COLUMN key_storage TEXT NOT NULL DEFAULT 'keychain' CHECK (key_storage IN ('keychain', 'tpm'));
     `,
   },
+  {
+    version: 8,
+    // A lock that says so makes the app delete its chat history (issue 14). Earlier locks did not.
+    sql: `
+      ALTER TABLE locks ADD COLUMN wipe_history INTEGER NOT NULL DEFAULT 0 CHECK (wipe_history IN (0, 1));
+    `,
+  },
 ];

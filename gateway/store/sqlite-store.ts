@@ -98,7 +98,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
   }
   const traceRows = sqliteTraceRows(traceDb);
   const lockQ = {
-    insert: db.prepare('INSERT INTO locks (id, target_kind, target, message, note, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insert: db.prepare('INSERT INTO locks (id, target_kind, target, message, note, wipe_history, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
     byId: db.prepare('SELECT * FROM locks WHERE id = ?'),
     open: db.prepare('SELECT * FROM locks WHERE removed_at IS NULL ORDER BY created_at, id'),
     remove: db.prepare('UPDATE locks SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL'),
@@ -355,7 +355,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
     },
     async createLock(lock, audit) {
       return atomically(() => {
-        lockQ.insert.run(lock.id, lock.targetKind, lock.target, lock.message, lock.note, now().toISOString(), lock.createdBy, lock.expiresAt);
+        lockQ.insert.run(lock.id, lock.targetKind, lock.target, lock.message, lock.note, lock.wipeHistory ? 1 : 0, now().toISOString(), lock.createdBy, lock.expiresAt);
         append(audit);
         return toLock(lockQ.byId.get(lock.id) as LockRow);
       });

@@ -71,6 +71,8 @@ export interface LockRecord {
   target: string;
   message: string | null;
   note: string | null;
+  /** The admin asked the app to delete its chat history (file and key) when the lock reaches it. */
+  wipeHistory: boolean;
   createdAt: string;
   createdBy: string;
   /** null: until removed. */
@@ -78,7 +80,7 @@ export interface LockRecord {
   removedAt: string | null;
   removedBy: string | null;
 }
-export type NewLock = Pick<LockRecord, 'id' | 'targetKind' | 'target' | 'message' | 'note' | 'expiresAt' | 'createdBy'>;
+export type NewLock = Pick<LockRecord, 'id' | 'targetKind' | 'target' | 'message' | 'note' | 'wipeHistory' | 'expiresAt' | 'createdBy'>;
 
 /** What a caller gives for an audit entry; seq, time and hashes are the store's. */
 export interface AuditInput {

@@ -21,10 +21,14 @@ export type ClientState =
   | { kind: 'revoked'; gateway: string; reason: string; code: 'device_revoked' | 'tester_suspended' | 'key_moved'; at: string }
   /**
    * An admin locked this device or its tester for now (issue 13): the key stays, and the app opens a
-   * session again when the lock ends (`until`, or an admin lifts it: null).
+   * session again when the lock ends (`until`, or an admin lifts it: null). `history`: whether the
+   * conversations are kept, or (a lock that says so) being deleted, deleted, or could not be.
    */
-  | { kind: 'locked'; gateway: string; tester: string; message: string | null; until: string | null }
+  | { kind: 'locked'; gateway: string; tester: string; message: string | null; until: string | null; history: LockedHistory }
   | { kind: 'error'; code: ClientErrorCode; message: string };
+
+/** The chat history while a lock holds: kept, or deleted because the admin's lock asked for it. */
+export type LockedHistory = 'kept' | 'deleting' | 'deleted' | 'delete-failed';
 
 export interface InvitePreview {
   gateway: string;

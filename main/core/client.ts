@@ -80,6 +80,8 @@ interface Connection {
   connected: boolean;
   /** The admin's reason from a `revoked` event, which outranks a generic error message. */
   eventReason?: string;
+  /** A lock deleted the chat history: the conversations open afresh when the lock ends. */
+  historyWiped?: boolean;
 }
 
 /**
@@ -261,17 +263,32 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   }
 
   /**
-   * An admin locked this device or its tester (issue 13). Unlike a revocation nothing is wiped:
-   * the channel and answers in progress stop, the locked screen shows the admin's message and
-   * end, and a session is tried again when the lock should be over.
+   * An admin locked this device or its tester (issue 13). Unlike a revocation the key stays: the
+   * channel and answers in progress stop, the locked screen shows the admin's message and end,
+   * and a session is tried again when the lock should be over. A lock that says so
+   * (`wipeHistory`, issue 14) also deletes the chat history, its file and its key, at once.
    */
   function lock(c: Connection, notice: LockNotice): void {
     if (connection !== c || revoking || signingOut === c) return;
-    logger.warn('client: an admin locked this device for now; the key stays', { until: notice.until });
+    logger.warn('client: an admin locked this device for now; the key stays', { until: notice.until, wipeHistory: notice.wipeHistory === true });
     c.control.stop();
     for (const chat of c.chats) chat.abort();
     c.chats.clear();
-    setState({ kind: 'locked', gateway: c.identity.record.gateway, tester: c.identity.record.tester, message: notice.message, until: notice.until });
+    const locked = { kind: 'locked' as const, gateway: c.identity.record.gateway, tester: c.identity.record.tester, message: notice.message, until: notice.until };
+    setState({ ...locked, history: notice.wipeHistory ? 'deleting' : c.historyWiped ? 'deleted' : 'kept' });
+    if (notice.wipeHistory) {
+      c.historyWiped = true;
+      conversations.wipe().then(
+        () => {
+          logger.warn('client: the admin’s lock asked for the chat history to be deleted; it is');
+          if (connection === c && state.kind === 'locked') setState({ ...locked, history: 'deleted' });
+        },
+        (error: unknown) => {
+          logger.error('client: could not delete the chat history the lock asked to delete', { error });
+          if (connection === c && state.kind === 'locked') setState({ ...locked, history: 'delete-failed' });
+        },
+      );
+    }
     unlockWait?.cancel();
     unlockWait = waitForUnlock({ clock, notice, attempt: () => tryUnlock(c) });
   }
@@ -289,6 +306,11 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     logger.info('client: the lock has ended; back to chat');
     setState(enrolledState(c));
     c.control.start();
+    if (c.historyWiped) {
+      // The history was deleted with its key: from here on it is a new one, as after enrollment.
+      c.historyWiped = false;
+      await conversations.open(c.identity.record.gateway, c.identity.record.policy.chatHistory).catch((error: unknown) => logger.error('client: could not open the conversations', { error }));
+    }
     return 'open';
   }
 

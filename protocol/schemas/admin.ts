@@ -35,6 +35,8 @@ export const adminRequest = z.discriminatedUnion('op', [
     ttlSeconds: z.number().int().positive().max(365 * 86_400).optional(),
     message: message.optional(),
     note: note.optional(),
+    /** The app deletes its chat history (file and key) when the lock reaches it; the device key stays. */
+    wipeHistory: z.boolean().optional(),
   }),
   z.strictObject({ op: z.literal('lock.list') }),
   z.strictObject({ op: z.literal('lock.remove'), id: lockId, note: note.optional() }),
@@ -143,6 +145,7 @@ export interface LockView {
   targetKind: 'tester' | 'device';
   message: string | null;
   note: string | null;
+  wipeHistory: boolean;
   createdAt: string;
   createdBy: string;
   /** null: until removed. */

@@ -53,6 +53,8 @@ export const errorCode = z.enum(ERROR_CODES);
 export const lockNotice = z.strictObject({
   message: z.string().max(500).nullable(),
   until: z.iso.datetime().nullable(),
+  /** Only when the admin asked for it: absent otherwise, so apps that predate it read every other lock. */
+  wipeHistory: z.literal(true).optional(),
 });
 
 export const errorBody = z.strictObject({

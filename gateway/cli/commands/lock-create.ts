@@ -11,9 +11,10 @@ export const lockCreate: CliCommand = {
     tester: { type: 'string', value: 'EMAIL', help: "lock every device of this tester" },
     device: { type: 'string', value: 'ID', help: 'lock this one device' },
     ttl: { type: 'string', value: '2h', help: 'end the lock on its own after this long (s, m, h or d)' },
+    'wipe-history': { type: 'boolean', help: "also make the app delete its chat history (file and key) when the lock reaches it; the device key stays" },
     ...MESSAGE_OPTIONS,
   },
-  examples: ['lock create --tester ada@lab.example --ttl 2h --message "Paused during the model update; back at 14:00." --note "change CHG-7"', 'lock create --device dev_... --ttl 30m'],
+  examples: ['lock create --tester ada@lab.example --ttl 2h --message "Paused during the model update; back at 14:00." --note "change CHG-7"', 'lock create --device dev_... --ttl 30m', 'lock create --device dev_... --wipe-history --message "This laptop was reported lost."'],
   async run({ values: v, json, out, admin }) {
     if ((v.tester === undefined) === (v.device === undefined)) throw new UsageError('give exactly one of --tester EMAIL or --device ID', undefined, 'lock create');
     const target = str(v.tester) ? { kind: 'tester' as const, email: flag('tester', email, v.tester) } : { kind: 'device' as const, id: flag('device', deviceIdFlag, v.device) };
@@ -22,6 +23,7 @@ export const lockCreate: CliCommand = {
       target,
       ...(str(v.ttl) ? { ttlSeconds: flag('ttl', duration, v.ttl) } : {}),
       ...messageAndNote(v),
+      ...(v['wipe-history'] === true ? { wipeHistory: true } : {}),
     })) as { id: string; target: string; expiresAt: string | null; cut: number };
     out(json ? JSON.stringify(result) : `Lock ${result.id} on ${result.target} ${result.expiresAt ? `until ${result.expiresAt}` : 'until removed'} (${result.cut} live connection(s) cut). Lift it early with: airlock-gateway lock remove ${result.id}`);
     return 0;

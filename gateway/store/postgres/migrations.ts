@@ -179,4 +179,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE devices ADD COLUMN key_storage text NOT NULL DEFAULT 'keychain' CHECK (key_storage IN ('keychain', 'tpm'));
     `,
   },
+  {
+    version: 9,
+    name: 'locks: a lock that says so makes the app delete its chat history (earlier locks did not)',
+    sql: `
+      ALTER TABLE locks ADD COLUMN wipe_history boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];

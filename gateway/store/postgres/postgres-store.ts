@@ -215,8 +215,8 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
     async createLock(lock, audit) {
       return tx(async (c) => {
         const { rows } = await c.query<LockRow>(
-          'INSERT INTO locks (id, target_kind, target, message, note, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *',
-          [lock.id, lock.targetKind, lock.target, lock.message, lock.note, now().toISOString(), lock.createdBy, lock.expiresAt],
+          'INSERT INTO locks (id, target_kind, target, message, note, wipe_history, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *',
+          [lock.id, lock.targetKind, lock.target, lock.message, lock.note, lock.wipeHistory, now().toISOString(), lock.createdBy, lock.expiresAt],
         );
         await append(c, audit);
         return toLock(rows[0]!);

@@ -13,9 +13,18 @@ function timeLeft(untilMs: number, nowMs: number): string {
   return `in ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** What happened to the conversations, in the tester's words (a lock that says so deletes them). */
+const HISTORY: Record<Locked['history'], string> = {
+  kept: 'You keep your enrollment and your conversations. The app reconnects by itself when the lock ends; there is nothing to do meanwhile.',
+  deleting: 'Your admin asked for the chat history on this computer to be deleted. Deleting it now…',
+  deleted: 'Your admin asked for the chat history on this computer to be deleted: it is gone, with the key that encrypted it. You keep your enrollment; the app reconnects by itself when the lock ends, with no earlier conversations.',
+  'delete-failed': 'Your admin asked for the chat history on this computer to be deleted, and the app could not delete it. Quit the app and tell your admin.',
+};
+
 /**
- * An admin locked this device (or its tester) for now (issue 13). Nothing was deleted: the app
- * tries again by itself when the lock ends and comes back to the chat.
+ * An admin locked this device (or its tester) for now (issue 13). The key stays: the app tries
+ * again by itself when the lock ends and comes back to the chat. Only a lock that says so deletes
+ * the chat history, and the screen says which happened.
  */
 export function LockedScreen({ state }: { state: Locked }): ReactNode {
   const [now, setNow] = useState(() => Date.now());
@@ -39,7 +48,7 @@ export function LockedScreen({ state }: { state: Locked }): ReactNode {
             <dt>Gateway</dt>
             <dd className="mono">{state.gateway}</dd>
           </dl>
-          <p>You keep your enrollment and your conversations. The app reconnects by itself when the lock ends; there is nothing to do meanwhile.</p>
+          <p data-testid="locked-history" role={state.history === 'delete-failed' ? 'alert' : undefined}>{HISTORY[state.history]}</p>
         </div>
       </main>
     </Frame>

@@ -338,14 +338,14 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
       try {
         let store = await harness.open(clock.now);
         const lock = await store.createLock(
-          { id: 'lck_contract0001', targetKind: 'tester', target: 'ada@example.com', message: 'paused', note: 'n', expiresAt: new Date(clock.ms + 3_600_000).toISOString(), createdBy: 'admin:root' },
+          { id: 'lck_contract0001', targetKind: 'tester', target: 'ada@example.com', message: 'paused', note: 'n', wipeHistory: false, expiresAt: new Date(clock.ms + 3_600_000).toISOString(), createdBy: 'admin:root' },
           audit('admin.lock.create', 'ada@example.com'),
         );
-        expect(lock).toEqual({ id: 'lck_contract0001', targetKind: 'tester', target: 'ada@example.com', message: 'paused', note: 'n', createdAt: clock.now().toISOString(), createdBy: 'admin:root', expiresAt: new Date(clock.ms + 3_600_000).toISOString(), removedAt: null, removedBy: null });
-        await store.createLock({ id: 'lck_contract0002', targetKind: 'device', target: 'dev_x', message: null, note: null, expiresAt: null, createdBy: 'admin:root' }, audit('admin.lock.create', 'dev_x'));
+        expect(lock).toEqual({ id: 'lck_contract0001', targetKind: 'tester', target: 'ada@example.com', message: 'paused', note: 'n', wipeHistory: false, createdAt: clock.now().toISOString(), createdBy: 'admin:root', expiresAt: new Date(clock.ms + 3_600_000).toISOString(), removedAt: null, removedBy: null });
+        await store.createLock({ id: 'lck_contract0002', targetKind: 'device', target: 'dev_x', message: null, note: null, wipeHistory: true, expiresAt: null, createdBy: 'admin:root' }, audit('admin.lock.create', 'dev_x'));
         await store.close();
         store = await harness.open(clock.now);
-        expect((await store.listLocks()).map((l) => l.id)).toEqual(['lck_contract0001', 'lck_contract0002']);
+        expect((await store.listLocks()).map((l) => [l.id, l.wipeHistory])).toEqual([['lck_contract0001', false], ['lck_contract0002', true]]);
         clock.ms += 1000;
         const removed = await store.removeLock('lck_contract0001', 'admin:alice', audit('admin.lock.remove', 'lck_contract0001'));
         expect(removed).toMatchObject({ changed: true, lock: { id: 'lck_contract0001', removedAt: clock.now().toISOString(), removedBy: 'admin:alice' } });
