@@ -55,8 +55,12 @@ export function createStreamRelay(options: { collectText: boolean }): StreamRela
     }
     if (typeof chunk !== 'object' || chunk === null) return;
     const record = chunk as { usage?: unknown; choices?: Array<{ delta?: { content?: unknown } }> };
-    const parsedUsage = usageSchema.safeParse(record.usage);
-    if (parsedUsage.success) state.usage = parsedUsage.data;
+    // Only a chunk that has a usage is checked against the schema: a failed zod parse builds an
+    // error with its issues, and the text chunks (every one, when text is collected) have none.
+    if (record.usage !== undefined && record.usage !== null) {
+      const parsedUsage = usageSchema.safeParse(record.usage);
+      if (parsedUsage.success) state.usage = parsedUsage.data;
+    }
     const content = Array.isArray(record.choices) ? record.choices[0]?.delta?.content : undefined;
     if (typeof content === 'string' && state.text !== null && state.text.length < MAX_AUDITED_CHARS) state.text += content;
   }
