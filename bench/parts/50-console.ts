@@ -11,7 +11,9 @@
  * - search: typing a query into the devices search box until the table shows the matches, timed
  *   inside the page (input event to the next frame after the count changed);
  * - beside them, as the same run's baselines: the API answer alone (`GET /api/devices`,
- *   `GET /api/overview`) and the same page with 10 devices.
+ *   `GET /api/overview`) and the same page with 10 devices;
+ * - `GET /api/testers` alone (300 testers' 7-day usage, kept up to date by the console) beside
+ *   `tester list` over the admin socket, which sums the week's audit entries on every call.
  * Each figure is the wall-clock p95 (p50 beside it) of 10 rounds (30 searches), with the load average
  * during the run, and the page's main-thread CPU for the same step (Chromium's ThreadTime): on a
  * machine shared with other work the wall clock says as much about the load as about the console.
@@ -283,6 +285,15 @@ export default async function consoleBench(log: (line: string) => void): Promise
     const few = await measurePages(tiny, browser, 10, log);
     const apiDevices = await apiTimes(big, '/api/devices');
     const apiOverview = await apiTimes(big, '/api/overview');
+    // The testers page's 7-day usage per tester, kept up to date by the console, beside the same
+    // figures summed from a week of audit entries as `tester list` does on every call.
+    const apiTesters = await apiTimes(big, '/api/testers');
+    const testerList: number[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const started = performance.now();
+      await big.admin({ op: 'tester.list' });
+      testerList.push(performance.now() - started);
+    }
     const p50 = (v: number[]) => percentile(v, 50);
     const p95 = (v: number[]) => percentile(v, 95);
     const wall = (v: Timing[]) => v.map((t) => t.wallMs);
@@ -308,6 +319,13 @@ export default async function consoleBench(log: (line: string) => void): Promise
       row('overview in-app', `overview from the sidebar, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, apiOverviewText),
       row('overview reload', 'overview reloaded (cached scripts)', apiOverviewText),
       row('overview new tab', 'overview in a new tab, empty cache', apiOverviewText),
+      {
+        group: 'console',
+        name: `GET /api/testers alone, 300 testers' 7-day usage (p50 ${p50(apiTesters).toFixed(0)}, p95 of ${apiTesters.length})`,
+        value: Math.round(p95(apiTesters)),
+        unit: 'ms',
+        baseline: `tester list over the admin socket (the week summed per call) p50 ${p50(testerList).toFixed(0)}, p95 ${p95(testerList).toFixed(0)} ms`,
+      },
     ];
   } finally {
     for (const channel of channels) channel.abort();

@@ -31,7 +31,7 @@ import {
 } from '../../protocol/schemas/console.js';
 import { lockId as lockIdSchema } from '../../protocol/schemas/admin.js';
 import { deviceId as deviceIdSchema, email as emailSchema, inviteId as inviteIdSchema } from '../../protocol/schemas/common.js';
-import type { AdminActor } from '../admin/operations.js';
+import { TESTER_LIST_USAGE_DAYS, type AdminActor } from '../admin/operations.js';
 import type { Clock } from '../context.js';
 import type { ConnectionHub } from '../live/connection-hub.js';
 import type { AuditEntry, Store } from '../store/store.js';
@@ -40,6 +40,7 @@ import { createDayFigures } from './day-figures.js';
 import { toCsv } from './figures.js';
 import { ConsoleHttpError, parseWith } from './errors.js';
 import type { ConsoleSession } from './sessions.js';
+import { createTesterUsage } from './tester-usage.js';
 
 /** Runs one admin operation as `actor` (the session's OS user, via the console); throws the operations' AdminError on a refusal. */
 export type RunAdmin = (request: AdminRequest, actor: AdminActor) => Promise<unknown>;
@@ -85,6 +86,8 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
   // Kept up to date by what the log gains; read once now, so the first overview is not the one that waits.
   const day = createDayFigures(deps.store);
   void day.at(deps.clock.nowMs()).catch(() => undefined);
+  const week = createTesterUsage(deps.store, TESTER_LIST_USAGE_DAYS * 86_400_000);
+  void week.at(deps.clock.nowMs()).catch(() => undefined);
 
   function connectionsOf(id: string) {
     return { channels: deps.hub.count({ deviceId: id, kind: 'events' }), streams: deps.hub.count({ deviceId: id, kind: 'stream' }) };
@@ -145,25 +148,30 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       });
 
       app.get('/api/testers', async (request): Promise<ConsoleTesterRow[]> => {
-        const session = sessionOf(request);
-        const [testers, devices, locks] = await Promise.all([
-          op<Omit<ConsoleTesterRow, 'connectedDevices' | 'lock'>[]>({ op: 'tester.list' }, session),
-          op<ConsoleDeviceRow[]>({ op: 'device.list' }, session),
-          op<ConsoleLock[]>({ op: 'lock.list' }, session),
+        // `tester list`'s rows and 7-day usage, from plain store reads and the usage kept up to
+        // date (tester-usage.ts), not a week of audit entries summed on every load.
+        const [testers, usage, devices, locks] = await Promise.all([
+          deps.store.listTesters(),
+          week.at(deps.clock.nowMs()),
+          deps.store.listDevices(),
+          op<ConsoleLock[]>({ op: 'lock.list' }, sessionOf(request)),
         ]);
         const connected = new Map<string, number>();
         for (const d of devices) if (deps.hub.count({ deviceId: d.id }) > 0) connected.set(d.tester, (connected.get(d.tester) ?? 0) + 1);
         const testerLocks = new Map(locks.filter((l) => l.targetKind === 'tester').map((l) => [l.target, { id: l.id, message: l.message, expiresAt: l.expiresAt }] as const));
-        return testers.map((t) => ({
-          email: t.email,
-          status: t.status,
-          devices: t.devices,
-          connectedDevices: connected.get(t.email) ?? 0,
-          requests: t.requests,
-          promptTokens: t.promptTokens,
-          completionTokens: t.completionTokens,
-          lock: testerLocks.get(t.email) ?? null,
-        }));
+        return testers.map((t) => {
+          const u = usage.get(t.email);
+          return {
+            email: t.email,
+            status: t.status,
+            devices: t.devices,
+            connectedDevices: connected.get(t.email) ?? 0,
+            requests: u?.requests ?? 0,
+            promptTokens: u?.promptTokens ?? 0,
+            completionTokens: u?.completionTokens ?? 0,
+            lock: testerLocks.get(t.email) ?? null,
+          };
+        });
       });
 
       app.post<{ Params: { email: string } }>('/api/testers/:email/suspend', async (request) => {

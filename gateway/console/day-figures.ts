@@ -1,11 +1,12 @@
 /**
  * The overview's 24 h figures (requests and tokens per hour, refusals by code), kept as hourly
- * buckets that each look at the audit log only adds: the entries after the last one folded in
- * (`seq` above it, at most head - last of them), so a page load costs a read of what is new, not of
- * a day of calls. The first look reads the day once, a page at a time; the console starts it when it
- * starts. Buckets older than the window are dropped, so memory stays at 25 buckets.
+ * buckets that each look at the audit log only adds to (audit-follower.ts: the entries after the
+ * last one folded in), so a page load costs a read of what is new, not of a day of calls. The
+ * console starts the first look (the day, once) when it starts. Buckets older than the window are
+ * dropped, so memory stays at 25 buckets.
  */
 import type { AuditEntry, Store } from '../store/store.js';
+import { createAuditFollower } from './audit-follower.js';
 import { entryFigures, HOUR, sortedCounts, type HourBucket } from './figures.js';
 
 export interface DayFiguresView {
@@ -30,7 +31,7 @@ export function createDayFigures(store: Pick<Store, 'auditTail' | 'auditQuery'>,
   const hours = options.hours ?? 24;
   const pageSize = options.pageSize ?? 5000;
   const buckets = new Map<number, Bucket>();
-  let foldedSeq = 0;
+  const follower = createAuditFollower(store, TYPES, pageSize);
   let queue: Promise<unknown> = Promise.resolve();
 
   const firstStartOf = (nowMs: number) => Math.floor(nowMs / HOUR) * HOUR - (hours - 1) * HOUR;
@@ -50,24 +51,8 @@ export function createDayFigures(store: Pick<Store, 'auditTail' | 'auditQuery'>,
   }
 
   async function catchUp(nowMs: number): Promise<void> {
-    const head = (await store.auditTail(1))[0]?.seq ?? 0;
-    if (head <= foldedSeq) return;
     const firstStart = firstStartOf(nowMs);
-    const since = new Date(firstStart).toISOString();
-    for (const typePrefix of TYPES) {
-      let before = head + 1;
-      for (;;) {
-        // No more than head - foldedSeq entries can be new: on a warm look this reads only them.
-        const limit = Math.max(1, Math.min(pageSize, before - 1 - foldedSeq));
-        const page = await store.auditQuery({ beforeSeq: before, limit, typePrefix, since });
-        const fresh = page.filter((e) => e.seq > foldedSeq && e.seq <= head);
-        for (const entry of fresh) fold(entry, firstStart);
-        const last = page.at(-1);
-        if (!last || page.length < limit || fresh.length < page.length || last.seq <= foldedSeq + 1) break;
-        before = last.seq;
-      }
-    }
-    foldedSeq = head;
+    for (const entry of await follower.added(new Date(firstStart).toISOString())) fold(entry, firstStart);
   }
 
   function view(nowMs: number): DayFiguresView {
