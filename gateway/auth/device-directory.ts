@@ -96,6 +96,10 @@ export function createDeviceDirectory(store: Store, options: { touchEveryMs?: nu
     markTesterResumed(tester) {
       suspended.delete(tester);
       testers.set(tester, 'active');
+      // A suspension announced by another instance names only the tester: their devices were
+      // refused through the tester's status, and their cached states may still say active. The
+      // store revoked them with the suspension, so forget them and read its word again.
+      for (const [id, state] of devices) if (state.tester === tester && !revoked.has(id)) devices.delete(id);
     },
     remember(state, testerStatus) {
       devices.set(state.deviceId, state);

@@ -20,7 +20,7 @@ import { createSingleUseStore, type SingleUseStore } from './single-use.js';
 export interface GatewayClusterDeps {
   store: PostgresStore;
   hub: ConnectionHub;
-  devices: Pick<DeviceDirectory, 'markDeviceRevoked' | 'markTesterSuspended'>;
+  devices: Pick<DeviceDirectory, 'markDeviceRevoked' | 'markTesterSuspended' | 'markTesterResumed'>;
   /** Re-reads the policy after another instance changed it. */
   reloadPolicy?: () => Promise<unknown>;
   log?: (line: string) => void;
@@ -63,6 +63,10 @@ export function createGatewayCluster(deps: GatewayClusterDeps): GatewayCluster {
         // The tester's status alone refuses every one of their devices.
         deps.devices.markTesterSuspended(event.tester, []);
         deps.hub.cutTester(event.tester, event.reason);
+        return;
+      case 'tester.resumed':
+        // Else this instance would refuse the tester's new devices as suspended until its restart.
+        deps.devices.markTesterResumed(event.tester);
         return;
       case 'policy.changed':
         // A policy file that does not load here keeps the policy in force (the holder's rule) and

@@ -1,6 +1,6 @@
 /**
  * Cluster events: the changes every gateway instance on one PostgreSQL must act on at once
- * (revocations, suspensions, policy changes). Each is a row of `cluster_events` written in the same
+ * (revocations, suspensions and their ends, policy changes). Each is a row of `cluster_events` written in the same
  * transaction as the change itself, and a NOTIFY on `airlock_cluster` sent at that commit. The row
  * is the truth; the notification only makes it fast. `seq` increases in commit order (assigned under
  * the chain lock), so "every event after the last one I applied" is a complete catch-up.
@@ -16,6 +16,7 @@ const reason = z.string().max(500);
 export const clusterEvent = z.discriminatedUnion('kind', [
   z.strictObject({ seq, kind: z.literal('device.revoked'), deviceId, reason }),
   z.strictObject({ seq, kind: z.literal('tester.suspended'), tester: email, reason }),
+  z.strictObject({ seq, kind: z.literal('tester.resumed'), tester: email }),
   z.strictObject({ seq, kind: z.literal('policy.changed') }),
 ]);
 export type ClusterEvent = z.infer<typeof clusterEvent>;
@@ -24,6 +25,7 @@ export type ClusterEvent = z.infer<typeof clusterEvent>;
 export type ClusterChange =
   | { kind: 'device.revoked'; deviceId: string; reason: string }
   | { kind: 'tester.suspended'; tester: string; reason: string }
+  | { kind: 'tester.resumed'; tester: string }
   | { kind: 'policy.changed' };
 
 /** How an event is stored: one subject column for the device or the tester. */
@@ -39,6 +41,7 @@ export function subjectOf(change: ClusterChange): string {
     case 'device.revoked':
       return change.deviceId;
     case 'tester.suspended':
+    case 'tester.resumed':
       return change.tester;
     case 'policy.changed':
       return '';
@@ -53,6 +56,8 @@ export function eventFromRow(row: ClusterEventRow): ClusterEvent {
       return clusterEvent.parse({ seq: n, kind: row.kind, deviceId: row.subject, reason: row.reason });
     case 'tester.suspended':
       return clusterEvent.parse({ seq: n, kind: row.kind, tester: row.subject, reason: row.reason });
+    case 'tester.resumed':
+      return clusterEvent.parse({ seq: n, kind: row.kind, tester: row.subject });
     default:
       return clusterEvent.parse({ seq: n, kind: row.kind });
   }

@@ -8,7 +8,7 @@ import { CLUSTER_CHANNEL, eventFromRow, subjectOf, type ClusterChange, type Clus
 
 export async function publishClusterEvent(tx: Queryable, change: ClusterChange): Promise<ClusterEvent> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-  const reason = change.kind === 'policy.changed' ? '' : change.reason;
+  const reason = 'reason' in change ? change.reason : '';
   const { rows } = await tx.query<ClusterEventRow>(
     `INSERT INTO cluster_events (seq, kind, subject, reason)
      SELECT coalesce(max(seq), 0) + 1, $1, $2, $3 FROM cluster_events

@@ -224,6 +224,9 @@ export async function serveGateway(options: ServeOptions): Promise<RunningGatewa
           devices.markTesterSuspended(event.tester, []);
           hub.cutTester(event.tester, event.reason);
           return;
+        case 'tester.resumed':
+          devices.markTesterResumed(event.tester);
+          return;
         case 'policy.changed':
           await policy.reload();
           return;

@@ -1,7 +1,7 @@
 /**
  * Changes that every worker process must act on (`serve --workers N`), sent to the others and
  * applied by all of them before the change is reported done:
- *  - the store's revocations, retirements and suspensions, whoever made them (admin socket,
+ *  - the store's revocations, retirements, suspensions and resumes, whoever made them (admin socket,
  *    console, a tester retiring a device): the wrapped store sends the event after its commit;
  *  - a policy reload or an admitted release (each worker reloads), a TLS reload (each worker
  *    loads the new certificate).
@@ -29,6 +29,11 @@ export function withWorkerFanOut<S extends Store>(store: S, fanOut: FanOut): S {
   wrapped.suspendTester = async (email, reason, audit) => {
     const result = await store.suspendTester(email, reason, audit);
     if (result) await fanOut({ kind: 'tester.suspended', tester: email, reason });
+    return result;
+  };
+  wrapped.resumeTester = async (email, audit) => {
+    const result = await store.resumeTester(email, audit);
+    if (result?.changed) await fanOut({ kind: 'tester.resumed', tester: email });
     return result;
   };
   return wrapped;

@@ -13,6 +13,7 @@ const reason = z.string().max(500);
 export const siblingEvent = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('device.revoked'), deviceId, reason }),
   z.strictObject({ kind: z.literal('tester.suspended'), tester: email, reason }),
+  z.strictObject({ kind: z.literal('tester.resumed'), tester: email }),
   z.strictObject({ kind: z.literal('policy.changed') }),
   z.strictObject({ kind: z.literal('tls.reload') }),
 ]);

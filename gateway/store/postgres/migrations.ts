@@ -186,4 +186,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE locks ADD COLUMN wipe_history boolean NOT NULL DEFAULT false;
     `,
   },
+  {
+    version: 10,
+    name: 'cluster events: a tester resumed (the other instances stop refusing them at once)',
+    sql: `
+      ALTER TABLE cluster_events DROP CONSTRAINT cluster_events_kind_check;
+      ALTER TABLE cluster_events ADD CONSTRAINT cluster_events_kind_check CHECK (kind IN ('device.revoked', 'tester.suspended', 'tester.resumed', 'policy.changed'));
+    `,
+  },
 ];

@@ -208,7 +208,10 @@ export async function openPostgresStore(connection: string | pg.PoolConfig, opti
         if (!(await tester(c, email))) return null;
         const updated = await c.query("UPDATE testers SET status = 'active', suspended_at = NULL, suspended_reason = NULL WHERE email = $1 AND status = 'suspended'", [email]);
         const changed = updated.rowCount === 1;
-        if (changed) await append(c, audit);
+        if (changed) {
+          await publishClusterEvent(c, { kind: 'tester.resumed', tester: email });
+          await append(c, audit);
+        }
         return { tester: (await tester(c, email))!, changed };
       });
     },

@@ -122,6 +122,23 @@ describe('two gateway instances on one PostgreSQL', () => {
     expect((await d.authed(baseA, 'GET', '/v1/models')).status).toBe(200);
   });
 
+  it('a tester suspended and resumed through B is served on A again with a new invite (the resume reaches A at once)', async () => {
+    const before = await device();
+    await before.enroll(baseA, await a.invite('sus@example.com'));
+    expect((await before.session(baseA)).status).toBe(200);
+    expect((await before.authed(baseA, 'GET', '/v1/models')).status).toBe(200);
+    await b.admin({ op: 'tester.suspend', email: 'sus@example.com', reason: 'paused' });
+    expect(await before.authed(baseA, 'GET', '/v1/models')).toMatchObject({ status: 403, code: 'tester_suspended' });
+    await b.admin({ op: 'tester.resume', email: 'sus@example.com' });
+    const after = await device();
+    await after.enroll(baseB, await b.invite('sus@example.com'));
+    // A learnt of the suspension from B's event; it must learn of the resume too, not at its restart.
+    expect((await after.session(baseA)).status).toBe(200);
+    expect((await after.authed(baseA, 'GET', '/v1/models')).status).toBe(200);
+    // The device revoked by the suspension stays revoked.
+    expect(await before.authed(baseA, 'GET', '/v1/models')).toMatchObject({ status: 403 });
+  });
+
   it('lets the admin CLI revoke with no gateway on its data dir, through the shared store', async () => {
     const d = await device();
     await d.enroll(baseB, await b.invite('fay@example.com'));

@@ -86,4 +86,18 @@ describe('two gateway worker processes (serve --workers 2)', () => {
     expect((await other.next())?.data).toContain('chat.completion.chunk');
     other.abort();
   }, 120_000);
+
+  it('a tester resumed through the lead worker is served by both again with a new device; the old device stays refused', async () => {
+    const before = await gw.enrolledDevice('resumed@example.com');
+    // Both workers have seen the tester active (their caches hold it).
+    for (let i = 0; i < 2; i++) expect((await onFreshConnection(before, await before.proof('GET', '/v1/models', { accessToken: before.accessToken! }))).status).toBe(200);
+    await gw.admin({ op: 'tester.suspend', email: 'resumed@example.com', reason: 'paused' });
+    await gw.admin({ op: 'tester.resume', email: 'resumed@example.com' });
+    const after = await gw.enrolledDevice('resumed@example.com');
+    // Four fresh connections, two to each worker: a worker that missed the resume says tester_suspended.
+    for (let i = 0; i < 4; i++) {
+      expect(await onFreshConnection(after, await after.proof('GET', '/v1/models', { accessToken: after.accessToken! })), `new device, connection ${i}`).toEqual({ status: 200, code: undefined });
+      expect((await onFreshConnection(before, await before.proof('GET', '/v1/models', { accessToken: before.accessToken! }))).status, `old device, connection ${i}`).toBe(403);
+    }
+  }, 120_000);
 });

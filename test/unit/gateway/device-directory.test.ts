@@ -51,6 +51,20 @@ describe('device directory', () => {
     expect(await readingTester).toBe('suspended');
   });
 
+  it('after a resume announced by another instance, reads the tester\'s devices again: the suspension revoked them', async () => {
+    const devices: Record<string, Partial<DeviceRecord>> = { dev_a: {} };
+    const fake = fakeStore(devices, { 't@example.com': {} });
+    const directory = createDeviceDirectory(fake.store);
+    expect((await directory.get('dev_a'))?.status).toBe('active');
+    // Another instance suspended the tester: this one hears only the tester's email.
+    directory.markTesterSuspended('t@example.com', []);
+    devices.dev_a = { status: 'revoked' }; // what the suspension's transaction wrote to the store
+    expect(await directory.testerStatus('t@example.com')).toBe('suspended');
+    directory.markTesterResumed('t@example.com');
+    expect(await directory.testerStatus('t@example.com')).toBe('active');
+    expect((await directory.get('dev_a'))?.status).toBe('revoked');
+  });
+
   it('lets lastSeenAt through at most once a minute per device', () => {
     const directory = createDeviceDirectory(fakeStore({}, {}).store);
     expect(directory.shouldTouch('dev_a', 0)).toBe(true);
