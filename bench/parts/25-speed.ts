@@ -209,6 +209,8 @@ export default async function speedBench(log: (line: string) => void): Promise<B
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
     // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
     if (process.env.AIRLOCK_BENCH_TRACING_OFF !== '0') gateways.push({ name: 'airlock, tracing off', args: [], env: { AIRLOCK_LEAK_TRACING: 'off' } });
+    // The bench's gateways log at warn (the test helper's level); the default, info, adds one line per request (opt in: AIRLOCK_BENCH_LOG_INFO=1).
+    if (process.env.AIRLOCK_BENCH_LOG_INFO === '1') gateways.push({ name: 'airlock, log info', args: ['--log-level', 'info'], env: {} });
     for (const g of gateways) {
       const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, g.env);
       cleanup.unshift(() => gw.stop({ keepData: true }));
