@@ -28,9 +28,18 @@ interface ProfileNode {
 }
 interface CpuProfile {
   nodes: ProfileNode[];
+  /** µs on the monotonic clock (V8's TimeTicks: CLOCK_MONOTONIC on Linux, as process.hrtime). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
+
+/** Monotonic µs spans in which the calls ran (start-up, enrollment and signing fall outside). */
+type Window = [number, number];
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/** Libraries whose time is reported by the repository frame that called into them. */
+const ATTRIBUTED = ['zod', 'node:crypto', 'better-sqlite3', 'fastify'];
 
 /** Which part of the system a frame belongs to, from its file. */
 function areaOf(url: string, name: string): string {
@@ -44,15 +53,23 @@ function areaOf(url: string, name: string): string {
   return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
 }
 
-function summarize(profile: CpuProfile, calls: number): { text: string; busyUsPerCall: number } {
+function summarize(profile: CpuProfile, calls: number, windows: readonly Window[]): { text: string; busyUsPerCall: number } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (windows.some(([from, to]) => at >= from && at <= to)) self.set(id, (self.get(id) ?? 0) + delta);
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const idle = [...self].filter(([id]) => byId.get(id)!.callFrame.functionName === '(idle)').reduce((a, [, us]) => a + us, 0);
   const busy = total - idle;
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
+  const callers = new Map<string, number>();
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     if (functionName === '(idle)') continue;
@@ -60,13 +77,24 @@ function summarize(profile: CpuProfile, calls: number): { text: string; busyUsPe
     areas.set(area, (areas.get(area) ?? 0) + us);
     const fn = `${functionName || '(anonymous)'}  ${url ? `${url.replace(/^file:\/\/.*?\/(gateway|protocol|node_modules)\//, '$1/')}:${lineNumber + 1}` : ''}`;
     functions.set(fn, (functions.get(fn) ?? 0) + us);
+    if (ATTRIBUTED.includes(area)) {
+      // The nearest frame of the repository's own code above it: who asked for this work.
+      let up = parent.get(id);
+      while (up !== undefined && !/\/(gateway|protocol)\//.test(byId.get(up)!.callFrame.url)) up = parent.get(up);
+      const caller = up === undefined ? '(no repository frame)' : (() => {
+        const f = byId.get(up)!.callFrame;
+        return `${f.functionName || '(anonymous)'}  ${f.url.replace(/^file:\/\/.*?\/(gateway|protocol)\//, '$1/')}:${f.lineNumber + 1}`;
+      })();
+      const key = `${area.padEnd(14)} ← ${caller}`;
+      callers.set(key, (callers.get(key) ?? 0) + us);
+    }
   }
   const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const perCall = (us: number) => `${(us / calls).toFixed(1).padStart(7)} µs/call`;
   const lines = [
     `Gateway main thread, ${calls} sequential streamed calls (20 chunks, fresh DPoP proof each), node --cpu-prof.`,
     `Load average at the end (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}. Written ${new Date().toISOString()}.`,
-    `Busy (not idle) ${(busy / 1000).toFixed(0)} ms over the run: ${(busy / calls).toFixed(1)} µs per call on this thread (start-up and enrollment included).`,
+    `Busy (not idle) ${(busy / 1000).toFixed(0)} ms while the calls ran: ${(busy / calls).toFixed(1)} µs per call on this thread (start-up, enrollment and the client's signing between batches left out).`,
     'A sample counts the wall time since the previous one, so on a loaded machine time the thread waited for a core lands on the function it resumed in (often a system call: writev, fdatasync): read the shares, not the µs.',
     '',
     'Self time by area (file folder or package):',
@@ -74,6 +102,9 @@ function summarize(profile: CpuProfile, calls: number): { text: string; busyUsPe
     '',
     'Top functions by self time:',
     ...[...functions].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([fn, us]) => `  ${pct(us)}  ${perCall(us)}  ${fn}`),
+    '',
+    `Time in ${ATTRIBUTED.join(', ')}, by the repository function that called into it:`,
+    ...[...callers].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([key, us]) => `  ${pct(us)}  ${perCall(us)}  ${key}`),
     '',
   ];
   return { text: lines.join('\n'), busyUsPerCall: busy / calls };
@@ -84,6 +115,7 @@ export default async function profileBench(log: (line: string) => void): Promise
   const profiles = join(root, 'profiles');
   await mkdir(profiles);
   const upstream = await startOpenAiServer({ chunks: 20 });
+  const windows: Window[] = [];
   try {
     const dataDir = join(root, 'data');
     await initDataDir(dataDir);
@@ -99,13 +131,16 @@ export default async function profileBench(log: (line: string) => void): Promise
       await device.enroll(await gw.invite('profile@example.com'));
       await device.session();
       for (let done = 0; done < CALLS; done += BATCH) {
+        let from = 0;
         await device.fetch('GET', '/v1/models');
         const proofs = await Promise.all(Array.from({ length: BATCH }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
         // A connection per batch: signing on a loaded machine can outlast the server's keep-alive.
         const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1 });
         try {
+          from = monotonicUs();
           for (const dpop of proofs) await timedStream(client, '/v1/chat/completions', { authorization: `DPoP ${device.accessToken!}`, dpop });
         } finally {
+          windows.push([from, monotonicUs()]);
           await client.close();
         }
       }
@@ -119,9 +154,9 @@ export default async function profileBench(log: (line: string) => void): Promise
     const parsed = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(profiles, f), 'utf8')) as CpuProfile));
     const main = parsed.find((p) => p.nodes.some((n) => n.callFrame.url.includes('/model/chat-call.')));
     if (!main) throw new Error(`none of the ${files.length} CPU profiles is the gateway's main thread`);
-    const summary = summarize(main, CALLS);
+    const summary = summarize(main, CALLS, windows);
     // The other threads (leak tracing's worker, libuv's pool does not appear): their own summaries, shorter.
-    const others = parsed.filter((p) => p !== main).map((p) => summarize(p, CALLS).text.split('\n'));
+    const others = parsed.filter((p) => p !== main).map((p) => summarize(p, CALLS, windows).text.split('\n'));
     const otherText = others.map((lines) => ['Another thread of the gateway (its own profile):', ...lines.slice(2, 3), ...lines.filter((l) => /µs\/call/.test(l)).slice(0, 12), ''].join('\n')).join('\n');
     await mkdir(join(OUT, '..'), { recursive: true });
     await writeFile(OUT, `${summary.text}\n${otherText}`);
