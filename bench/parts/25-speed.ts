@@ -34,9 +34,9 @@ import { FIXED_PATHS, startFixedUpstream, startTlsClientHop, type TlsClientHop }
 const SEQUENTIAL = 400;
 const WARMUP = 40;
 const CONNECTIONS = 20;
-const CALLS_20 = 6000;
+const CALLS_20 = 3000;
 /** Calls before each measured throughput run: the hop's TLS connections open, the JIT warms. */
-const WARM_20 = 1000;
+const WARM_20 = 500;
 const STREAM_BODY = JSON.stringify({ model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'bench' }] });
 const JSON_BODY = JSON.stringify({ model: 'test-chat', messages: [{ role: 'user', content: 'bench' }] });
 
