@@ -22,7 +22,7 @@ const isRoot = process.getuid?.() === 0;
 if (!isRoot) console.log('test/integration/adversarial/ownership.test.ts skipped: it must run as root to create a second OS user and chown files to it.');
 
 const SECRETS = ['ca.pem', 'ca.key', 'server.pem', 'server.key', 'token.key', 'machine-id.salt', 'dpop-nonce.secret', 'policy.json'];
-const STORE_FILES = ['airlock.db'];
+const STORE_FILES = ['airlock.db', 'trace.db'];
 const FAKE_DEVICE = 'dev_AAAAAAAAAAAAAAAAAAAAAA';
 
 describe.skipIf(!isRoot)('files another OS user owns (issue 12, holes 3 and 4)', () => {
@@ -79,7 +79,7 @@ describe.skipIf(!isRoot)('files another OS user owns (issue 12, holes 3 and 4)',
   it('serve starts on the directory as made, and creates the store files 0600', async () => {
     const gw = await startGateway({ dataDir });
     try {
-      for (const name of ['airlock.db', 'airlock.db-wal', 'airlock.db-shm']) {
+      for (const name of ['airlock.db', 'airlock.db-wal', 'airlock.db-shm', 'trace.db', 'trace.db-wal', 'trace.db-shm']) {
         const mode = (await stat(join(dataDir, name))).mode & 0o777;
         expect(mode.toString(8), name).toBe('600');
       }
