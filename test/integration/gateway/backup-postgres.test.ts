@@ -52,6 +52,7 @@ describe('backup with a PostgreSQL store', () => {
     const result = backup.json<{ store: string; pin: string; files: string[]; database: string }>();
     expect(result).toMatchObject({ store: 'postgres', pin: gw.pin });
     expect(result.files).not.toContain('airlock.db');
+    expect(result.files).not.toContain('trace.db'); // PostgreSQL keeps the fingerprints too
     expect(result.files).toEqual(expect.arrayContaining(['ca.pem', 'ca.key', 'token.key', 'store.url']));
     // The advice names pg_dump and keeps the password out of the command it prints.
     const command = /back it up with (pg_dump .+?) \(password/.exec(result.database)?.[1];
