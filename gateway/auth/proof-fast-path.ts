@@ -6,7 +6,7 @@
  * runs both over the same vectors.
  */
 import { isB64u } from '../../protocol/encoding.js';
-import { isJsonObject, isSafeIntegerFrom, isStringWithin, withFastPath } from '../../protocol/schemas/fast-path.js';
+import { hasOnlyFields, isSafeIntegerFrom, isStringWithin, withFastPath, type FieldCheck } from '../../protocol/schemas/fast-path.js';
 import { dpopHeader, dpopPayload, httpMethod, type DpopHeader, type DpopPayload } from '../../protocol/schemas/dpop.js';
 
 const METHODS: ReadonlySet<unknown> = new Set(httpMethod.options);
@@ -16,58 +16,33 @@ function isB64uWithin(value: unknown, min: number, max: number): value is string
   return isStringWithin(value, min, max) && isB64u(value);
 }
 
-function isPublicJwk(jwk: unknown): boolean {
-  if (!isJsonObject(jwk)) return false;
-  let required = 0;
-  for (const key of Object.keys(jwk)) {
-    const value = jwk[key];
-    switch (key) {
-      case 'kty': if (value !== 'EC') return false; required++; break;
-      case 'crv': if (value !== 'P-256') return false; required++; break;
-      case 'x':
-      case 'y': if (!isB64uWithin(value, 43, 43)) return false; required++; break;
-      case 'alg': if (value !== 'ES256') return false; break;
-      case 'use': if (value !== 'sig') return false; break;
-      case 'kid': if (!isStringWithin(value, 0, 128)) return false; break;
-      default: return false;
-    }
-  }
-  return required === 4;
-}
+const PUBLIC_JWK: Record<string, FieldCheck> = {
+  kty: (v) => v === 'EC',
+  crv: (v) => v === 'P-256',
+  x: (v) => isB64uWithin(v, 43, 43),
+  y: (v) => isB64uWithin(v, 43, 43),
+  alg: (v) => v === 'ES256',
+  use: (v) => v === 'sig',
+  kid: (v) => isStringWithin(v, 0, 128),
+};
 
-function isPlainHeader(value: unknown): value is DpopHeader {
-  if (!isJsonObject(value)) return false;
-  let required = 0;
-  for (const key of Object.keys(value)) {
-    const field = value[key];
-    switch (key) {
-      case 'typ': if (field !== 'dpop+jwt') return false; break;
-      case 'alg': if (field !== 'ES256') return false; break;
-      case 'jwk': if (!isPublicJwk(field)) return false; break;
-      default: return false;
-    }
-    required++;
-  }
-  return required === 3;
-}
+const HEADER: Record<string, FieldCheck> = {
+  typ: (v) => v === 'dpop+jwt',
+  alg: (v) => v === 'ES256',
+  jwk: (v) => hasOnlyFields(v, PUBLIC_JWK, ['kty', 'crv', 'x', 'y']),
+};
 
-function isPlainPayload(value: unknown): value is DpopPayload {
-  if (!isJsonObject(value)) return false;
-  let required = 0;
-  for (const key of Object.keys(value)) {
-    const field = value[key];
-    switch (key) {
-      case 'jti': if (!isStringWithin(field, 16, 128)) return false; required++; break;
-      case 'htm': if (!METHODS.has(field)) return false; required++; break;
-      case 'htu': if (!isStringWithin(field, 0, 2048)) return false; required++; break;
-      case 'iat': if (!isSafeIntegerFrom(field, 0)) return false; required++; break;
-      case 'nonce': if (!isStringWithin(field, 1, 512)) return false; break;
-      case 'ath': if (!isB64uWithin(field, 0, 8192)) return false; break;
-      default: return false;
-    }
-  }
-  return required === 4;
-}
+const CLAIMS: Record<string, FieldCheck> = {
+  jti: (v) => isStringWithin(v, 16, 128),
+  htm: (v) => METHODS.has(v),
+  htu: (v) => isStringWithin(v, 0, 2048),
+  iat: (v) => isSafeIntegerFrom(v, 0),
+  nonce: (v) => isStringWithin(v, 1, 512),
+  ath: (v) => isB64uWithin(v, 0, 8192),
+};
+
+const isPlainHeader = (value: unknown): value is DpopHeader => hasOnlyFields(value, HEADER, ['typ', 'alg', 'jwk']);
+const isPlainPayload = (value: unknown): value is DpopPayload => hasOnlyFields(value, CLAIMS, ['jti', 'htm', 'htu', 'iat']);
 
 export const dpopHeaderFast = withFastPath(dpopHeader, isPlainHeader);
 export const dpopPayloadFast = withFastPath(dpopPayload, isPlainPayload);

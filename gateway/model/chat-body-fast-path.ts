@@ -8,61 +8,41 @@
  * the same vectors.
  */
 import { chatCompletionRequest, type ChatCompletionRequest } from '../../protocol/schemas/chat.js';
-import { isJsonObject, isNumberWithin, isSafeIntegerFrom, isStringWithin, withFastPath } from '../../protocol/schemas/fast-path.js';
+import { hasOnlyFields, isNumberWithin, isSafeIntegerFrom, isStringWithin, withFastPath, type FieldCheck } from '../../protocol/schemas/fast-path.js';
 
 const TEXT_ROLES: ReadonlySet<unknown> = new Set(['system', 'developer', 'user', 'assistant']);
 
 /** `{role, content: string, name?}` for a role whose content may be a string. */
-function isTextMessage(value: unknown): boolean {
-  if (!isJsonObject(value)) return false;
-  let required = 0;
-  for (const key of Object.keys(value)) {
-    const field = value[key];
-    switch (key) {
-      case 'role': if (!TEXT_ROLES.has(field)) return false; required++; break;
-      case 'content': if (!isStringWithin(field, 0, 1_000_000)) return false; required++; break;
-      case 'name': if (!isStringWithin(field, 0, 200)) return false; break;
-      default: return false;
-    }
-  }
-  return required === 2;
-}
+const TEXT_MESSAGE: Record<string, FieldCheck> = {
+  role: (v) => TEXT_ROLES.has(v),
+  content: (v) => isStringWithin(v, 0, 1_000_000),
+  name: (v) => isStringWithin(v, 0, 200),
+};
 
-function isMessages(value: unknown): boolean {
+const STREAM_OPTIONS: Record<string, FieldCheck> = { include_usage: (v) => typeof v === 'boolean' };
+
+const orNull = (check: FieldCheck): FieldCheck => (v) => v === null || check(v);
+
+function isTextMessages(value: unknown): boolean {
   if (!Array.isArray(value) || value.length < 1 || value.length > 1000) return false;
-  for (const message of value) if (!isTextMessage(message)) return false;
+  // for…of, not every(): every() skips the holes of a sparse array, which zod refuses.
+  for (const message of value) if (!hasOnlyFields(message, TEXT_MESSAGE, ['role', 'content'])) return false;
   return true;
 }
 
-function isStreamOptions(value: unknown): boolean {
-  if (value === null) return true;
-  if (!isJsonObject(value)) return false;
-  for (const key of Object.keys(value)) {
-    if (key !== 'include_usage' || typeof value[key] !== 'boolean') return false;
-  }
-  return true;
-}
+const CHAT: Record<string, FieldCheck> = {
+  model: (v) => isStringWithin(v, 1, 200),
+  messages: isTextMessages,
+  stream: (v) => typeof v === 'boolean',
+  stream_options: orNull((v) => hasOnlyFields(v, STREAM_OPTIONS, [])),
+  temperature: orNull((v) => isNumberWithin(v, 0, 2)),
+  top_p: orNull((v) => isNumberWithin(v, 0, 1)),
+  max_tokens: orNull((v) => isSafeIntegerFrom(v, 1)),
+  max_completion_tokens: orNull((v) => isSafeIntegerFrom(v, 1)),
+  user: (v) => isStringWithin(v, 0, 200),
+};
 
-function isPlainChat(value: unknown): value is ChatCompletionRequest {
-  if (!isJsonObject(value)) return false;
-  let required = 0;
-  for (const key of Object.keys(value)) {
-    const field = value[key];
-    switch (key) {
-      case 'model': if (!isStringWithin(field, 1, 200)) return false; required++; break;
-      case 'messages': if (!isMessages(field)) return false; required++; break;
-      case 'stream': if (typeof field !== 'boolean') return false; break;
-      case 'stream_options': if (!isStreamOptions(field)) return false; break;
-      case 'temperature': if (field !== null && !isNumberWithin(field, 0, 2)) return false; break;
-      case 'top_p': if (field !== null && !isNumberWithin(field, 0, 1)) return false; break;
-      case 'max_tokens':
-      case 'max_completion_tokens': if (field !== null && !isSafeIntegerFrom(field, 1)) return false; break;
-      case 'user': if (!isStringWithin(field, 0, 200)) return false; break;
-      default: return false;
-    }
-  }
-  return required === 2;
-}
+const isPlainChat = (value: unknown): value is ChatCompletionRequest => hasOnlyFields(value, CHAT, ['model', 'messages']);
 
 /** `chatCompletionRequest.safeParse` with the hand-checked fast path in front. */
 export const chatRequestFast = withFastPath(chatCompletionRequest, isPlainChat);

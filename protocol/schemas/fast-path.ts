@@ -38,3 +38,20 @@ export function isNumberWithin(value: unknown, min: number, max: number): value 
 export function isSafeIntegerFrom(value: unknown, min: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
 }
+
+/** A check of one field's value. */
+export type FieldCheck = (field: unknown) => boolean;
+
+/**
+ * A JSON object (isJsonObject) whose every key is one of `fields` and passes that field's check,
+ * and which has every key of `required`: zod's strictObject, for the shapes a fast path accepts.
+ */
+export function hasOnlyFields(value: unknown, fields: Readonly<Record<string, FieldCheck>>, required: readonly string[]): value is Record<string, unknown> {
+  if (!isJsonObject(value)) return false;
+  for (const key of Object.keys(value)) {
+    const check = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    if (check === undefined || !check(value[key])) return false;
+  }
+  for (const key of required) if (!Object.hasOwn(value, key)) return false;
+  return true;
+}
