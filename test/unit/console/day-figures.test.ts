@@ -1,34 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createDayFigures } from '../../../gateway/console/day-figures.js';
 import { callsPerHour } from '../../../gateway/console/figures.js';
-import type { AuditEntry, AuditQuery } from '../../../gateway/store/store.js';
+import { fakeAuditLog } from './fake-audit-log.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2030-01-02T12:30:00Z');
 
-/** The store's audit reads over an array, as the SQL does them; counts the rows each read returns. */
-function fakeLog() {
-  const log: AuditEntry[] = [];
-  const read = { rows: 0 };
-  const add = (type: string, atMs: number, details: Record<string, unknown>) =>
-    log.push({ seq: log.length + 1, time: new Date(atMs).toISOString(), type, actor: 'device:dev_x', subject: 'm', details: JSON.stringify(details), prevHash: '0', hash: '1' });
-  const store = {
-    auditTail: async (n: number) => log.slice(-n),
-    auditQuery: async (q: AuditQuery) => {
-      const rows = log
-        .filter((e) => e.seq < (q.beforeSeq ?? Infinity) && (!q.typePrefix || e.type.startsWith(q.typePrefix)) && (!q.since || e.time >= q.since))
-        .reverse()
-        .slice(0, q.limit);
-      read.rows += rows.length;
-      return rows;
-    },
-  };
-  return { log, read, store, add };
-}
-
 describe('the overview 24 h figures, kept up to date', () => {
   it('sums calls, tokens and refusals per hour as a full read would, then reads only what is new', async () => {
-    const { log, read, store, add } = fakeLog();
+    const { log, read, store, add } = fakeAuditLog();
     for (let i = 0; i < 300; i++) add('model.call', NOW - 25 * HOUR + i * 5 * 60_000, { promptTokens: 1, completionTokens: 2, outcome: 'ok' });
     add('model.call', NOW - 60_000, { promptTokens: 0, completionTokens: 0, outcome: 'error', code: 'rate_limited' });
     add('refusal', NOW - 120_000, { code: 'dpop_replay' });
@@ -52,7 +32,7 @@ describe('the overview 24 h figures, kept up to date', () => {
   });
 
   it('drops hours that left the window', async () => {
-    const { store, add } = fakeLog();
+    const { store, add } = fakeAuditLog();
     add('refusal', NOW - 2 * HOUR, { code: 'old_code' });
     const figures = createDayFigures(store);
     expect((await figures.at(NOW)).refusals).toEqual([{ code: 'old_code', count: 1 }]);
@@ -60,7 +40,7 @@ describe('the overview 24 h figures, kept up to date', () => {
   });
 
   it('folds each entry once when two page loads look at the same time', async () => {
-    const { store, add } = fakeLog();
+    const { store, add } = fakeAuditLog();
     add('model.call', NOW, { promptTokens: 1, completionTokens: 1, outcome: 'ok' });
     const figures = createDayFigures(store);
     const [a, b] = await Promise.all([figures.at(NOW), figures.at(NOW)]);

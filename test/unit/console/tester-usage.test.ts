@@ -1,29 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeUsage } from '../../../gateway/admin/usage.js';
 import { createTesterUsage } from '../../../gateway/console/tester-usage.js';
-import type { AuditEntry, AuditQuery, DeviceRecord } from '../../../gateway/store/store.js';
+import type { DeviceRecord } from '../../../gateway/store/store.js';
+import { fakeAuditLog } from './fake-audit-log.js';
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const NOW = Date.parse('2030-01-10T12:00:00Z');
 
-/** The store's audit and device reads over arrays, as the SQL does them; counts the audit rows each read returns. */
+/** The store's audit and device reads over arrays (fake-audit-log.ts), counting the reads. */
 function fakeStore() {
-  const log: AuditEntry[] = [];
+  const audit = fakeAuditLog();
+  const { log } = audit;
   const devices = new Map<string, string>();
-  const read = { rows: 0, deviceLists: 0 };
-  const add = (type: string, atMs: number, deviceId: string, details: Record<string, unknown>) =>
-    log.push({ seq: log.length + 1, time: new Date(atMs).toISOString(), type, actor: `device:${deviceId}`, subject: 'm', details: JSON.stringify(details), prevHash: '0', hash: '1' });
+  const read = Object.assign(audit.read, { deviceLists: 0 });
+  const add = (type: string, atMs: number, deviceId: string, details: Record<string, unknown>) => audit.add(type, atMs, details, deviceId);
   const store = {
-    auditTail: async (n: number) => log.slice(-n),
-    auditQuery: async (q: AuditQuery) => {
-      const rows = log
-        .filter((e) => e.seq < (q.beforeSeq ?? Infinity) && (!q.typePrefix || e.type.startsWith(q.typePrefix)) && (!q.since || e.time >= q.since))
-        .reverse()
-        .slice(0, q.limit);
-      read.rows += rows.length;
-      return rows;
-    },
+    ...audit.store,
     listDevices: async () => {
       read.deviceLists++;
       return [...devices].map(([id, tester]) => ({ id, tester }) as DeviceRecord);
