@@ -1,5 +1,5 @@
 /**
- * The DPoP proof's header and claims checked by hand first (gateway/auth/proof-verifier.ts parses
+ * The DPoP proof's header and claims (and the Authorization header) checked by hand first (gateway/auth/proof-verifier.ts parses
  * every proof's claims on every call), with the zod schemas of protocol/schemas/dpop.ts as the
  * single source: anything the hand check does not certainly accept goes to zod, which accepts it
  * or words the refusal (protocol/schemas/fast-path.ts). test/unit/gateway/proof-fast-path.test.ts
@@ -7,7 +7,7 @@
  */
 import { isB64u } from '../../protocol/encoding.js';
 import { hasOnlyFields, isSafeIntegerFrom, isStringWithin, withFastPath, type FieldCheck } from '../../protocol/schemas/fast-path.js';
-import { dpopHeader, dpopPayload, httpMethod, type DpopHeader, type DpopPayload } from '../../protocol/schemas/dpop.js';
+import { authorizationHeader, DPOP_AUTHORIZATION, dpopHeader, dpopPayload, httpMethod, type DpopHeader, type DpopPayload } from '../../protocol/schemas/dpop.js';
 
 const METHODS: ReadonlySet<unknown> = new Set(httpMethod.options);
 
@@ -46,3 +46,5 @@ const isPlainPayload = (value: unknown): value is DpopPayload => hasOnlyFields(v
 
 export const dpopHeaderFast = withFastPath(dpopHeader, isPlainHeader);
 export const dpopPayloadFast = withFastPath(dpopPayload, isPlainPayload);
+/** The Authorization header, checked on every call: the schema's own pattern without zod's walk around it. */
+export const authorizationFast = withFastPath(authorizationHeader, (value): value is string => typeof value === 'string' && DPOP_AUTHORIZATION.test(value));

@@ -20,5 +20,7 @@ export const dpopPayload = z.strictObject({
 export type DpopHeader = z.infer<typeof dpopHeader>;
 export type DpopPayload = z.infer<typeof dpopPayload>;
 
+/** `DPoP <compact JWS>`: shared with the gateway's fast path (gateway/auth/proof-fast-path.ts). */
+export const DPOP_AUTHORIZATION = /^DPoP [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** `Authorization: DPoP <token>`; `Bearer` and anything else are refused. */
-export const authorizationHeader = z.string().regex(/^DPoP [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+export const authorizationHeader = z.string().regex(DPOP_AUTHORIZATION);

@@ -5,9 +5,9 @@
  * and the fast path is the one that accepts the usual proofs.
  */
 import { describe, expect, it } from 'vitest';
-import { dpopHeader, dpopPayload } from '../../../protocol/schemas/dpop.js';
-import { dpopHeaderFast, dpopPayloadFast } from '../../../gateway/auth/proof-fast-path.js';
-import { expectAgreement, extraKeyVectors, fieldVectors } from '../../helpers/schema-vectors.js';
+import { authorizationHeader, dpopHeader, dpopPayload } from '../../../protocol/schemas/dpop.js';
+import { authorizationFast, dpopHeaderFast, dpopPayloadFast } from '../../../gateway/auth/proof-fast-path.js';
+import { expectAgreement, extraKeyVectors, fieldVectors, VALUE_POOL } from '../../helpers/schema-vectors.js';
 
 const X = 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU';
 const Y = 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0';
@@ -50,5 +50,16 @@ describe('the DPoP claims fast path', () => {
   it('accepts the usual claims itself', () => {
     expect(dpopPayloadFast.safeParse(PAYLOAD).data).toBe(PAYLOAD);
     expect(dpopPayloadFast.safeParse(PAYLOAD_FULL).data).toBe(PAYLOAD_FULL);
+  });
+});
+
+describe('the Authorization header fast path', () => {
+  it('agrees with authorizationHeader on every vector', () => {
+    const jws = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln';
+    const vectors: unknown[] = [
+      `DPoP ${jws}`, `DPoP a.b.c`, `Bearer ${jws}`, `dpop ${jws}`, `DPoP  ${jws}`, `DPoP ${jws} `, `DPoP ${jws}\n`, `\nDPoP ${jws}`, `DPoP ${jws}.d`,
+      'DPoP a..c', 'DPoP a.b.', 'DPoP ', 'DPoP', `DPoP ${jws.replace('J', '+')}`, `DPoP ${jws.replace('J', '=')}`, `DPoP ${'a'.repeat(10_000)}.b.c`, ...VALUE_POOL,
+    ];
+    expect(expectAgreement(authorizationFast, authorizationHeader, vectors)).toBe(3);
   });
 });
