@@ -259,7 +259,7 @@ export default async function speedBench(log: (line: string) => void): Promise<B
         const isAirlock = t.name.startsWith('airlock');
         rows.push({
           group: `speed ${mode}`,
-          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls (wrk; fixed nginx upstream)`,
+          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls (wrk${t.tls ? ' via a CA-checking TLS hop, no pin' : ''}; fixed nginx upstream)`,
           value: r.perSecond,
           unit: t.pids.length ? `calls/s, server CPU ${(r.cpuMsPerCall * 1000).toFixed(0)} µs/call` : 'calls/s',
           ...(isAirlock && mode === 'streamed' ? { target: '≥ 3,500 calls/s', meets: r.perSecond >= 3500 } : {}),
