@@ -53,9 +53,13 @@ function takeEarly(path: string): EarlyRead | undefined {
   return read && performance.now() - read.atMs < EARLY_FOR_MS ? read : undefined;
 }
 
-/** Settles when every early read has its answer, so the first frame can show them (never rejects). */
-export function earlyReadsSettled(): Promise<void> {
-  return Promise.allSettled([...early.values()].map((read) => read.answer)).then(() => undefined);
+/**
+ * Settles when every early read has its answer, so the first frame can show them, or after
+ * `atMostMs` (a slow answer then fills the page when it comes: get() takes the same read). Never rejects.
+ */
+export function earlyReadsSettled(atMostMs: number): Promise<void> {
+  const answers = Promise.allSettled([...early.values()].map((read) => read.answer));
+  return Promise.race([answers, new Promise((resolve) => setTimeout(resolve, atMostMs))]).then(() => undefined);
 }
 
 /**

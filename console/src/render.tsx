@@ -1,7 +1,8 @@
 /**
  * React and the pages. The session and the page's data were asked for by the entry while this
- * chunk loaded; the first render waits for those answers (they are usually here already), so the
- * first frame React draws is the page with its data, not "opening" and "loading" frames first.
+ * chunk loaded; the first render waits for those answers (they are usually here already; the data
+ * at most 3 seconds, then the page draws and fills in when it comes), so the first frame React draws
+ * is the page with its data, not "opening" and "loading" frames first.
  * (A promise, not a top-level await: that would make the bundler split the modules this chunk
  * shares with the entry into a third file, one more request before anything runs.)
  */
@@ -10,9 +11,12 @@ import { createRoot } from 'react-dom/client';
 import { earlyReadsSettled } from './api.js';
 import { App, openGate } from './app.js';
 
+/** How long the first drawing waits for the page's data: long enough for a loaded gateway, short enough to show the console. */
+const DATA_WAIT_MS = 3_000;
+
 const root = document.getElementById('root');
 if (root) {
-  void Promise.all([openGate(), earlyReadsSettled()]).then(([opened]) =>
+  void Promise.all([openGate(), earlyReadsSettled(DATA_WAIT_MS)]).then(([opened]) =>
     createRoot(root).render(
       <StrictMode>
         <App opened={opened} />

@@ -122,6 +122,31 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     }
   });
 
+  it('draws the page without its data when the data is slow, and fills it in from the same request', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      await context.addCookies(await page.context().cookies());
+      const fresh = await context.newPage();
+      // The devices read is held until the page has drawn without it.
+      let asked = 0;
+      let release = () => undefined as void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await fresh.route('**/api/devices', async (route) => {
+        asked++;
+        await released;
+        await route.continue();
+      });
+      await fresh.goto(`${new URL(page.url()).origin}/#/devices`);
+      await fresh.getByRole('heading', { name: 'Devices' }).waitFor();
+      expect(await fresh.getByTestId('device-count').textContent()).toBe('');
+      release();
+      await expect.poll(() => fresh.getByTestId('device-count').textContent()).toBe('2 of 2');
+      expect(asked).toBe(1);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('revokes from the device page: the streams are cut and the page says revoked without a reload', async () => {
     await page.goto(`${new URL(page.url()).origin}/#/devices/${ada.deviceId!}`);
     await page.getByTestId('device-status').waitFor();
