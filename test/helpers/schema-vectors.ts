@@ -62,6 +62,19 @@ export function extraKeyVectors(base: unknown, path: Path): unknown[] {
 }
 
 /**
+ * For each base: the bases themselves, each field at `fields` missing and set to each pool value
+ * and each of `values`, and extra keys in each object at `objects` (the top level by default).
+ */
+export function vectorsFor(bases: readonly unknown[], fields: readonly Path[], values: readonly unknown[], objects: readonly Path[] = [[]]): unknown[] {
+  const out: unknown[] = [...bases];
+  for (const base of bases) {
+    for (const path of fields) out.push(...fieldVectors(base, path, values));
+    for (const path of objects) out.push(...extraKeyVectors(base, path));
+  }
+  return out;
+}
+
+/**
  * The fast path must decide as the schema does on every vector; returns how many the fast path
  * accepted on its own (its output is the input itself; zod's is a copy), so a test can check the
  * fast path is used at all.

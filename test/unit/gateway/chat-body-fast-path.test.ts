@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { chatCompletionRequest } from '../../../protocol/schemas/chat.js';
 import { chatRequestFast } from '../../../gateway/model/chat-body-fast-path.js';
-import { deeplyNested, expectAgreement, extraKeyVectors, fieldVectors } from '../../helpers/schema-vectors.js';
+import { deeplyNested, expectAgreement, vectorsFor } from '../../helpers/schema-vectors.js';
 
 const SIMPLE = { model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'bench' }] };
 const EVERY_FAST_FIELD = {
@@ -38,15 +38,13 @@ const ZOD_ONLY = [
 ];
 
 function vectors(): unknown[] {
-  const out: unknown[] = [SIMPLE, EVERY_FAST_FIELD, NULLS, ...ZOD_ONLY];
-  for (const base of [SIMPLE, EVERY_FAST_FIELD]) {
-    for (const key of Object.keys(chatCompletionRequest.shape)) out.push(...fieldVectors(base, [key]));
-    out.push(...extraKeyVectors(base, []));
-    for (const key of ['role', 'content', 'name', 'tool_call_id']) out.push(...fieldVectors(base, ['messages', 0, key], ['system', 'developer']));
-    out.push(...extraKeyVectors(base, ['messages', 0]));
-    out.push(...fieldVectors(base, ['messages', 0]));
-  }
-  out.push(...fieldVectors(EVERY_FAST_FIELD, ['stream_options', 'include_usage']), ...extraKeyVectors(EVERY_FAST_FIELD, ['stream_options']));
+  const fields = [...Object.keys(chatCompletionRequest.shape).map((key) => [key]), ...['role', 'content', 'name', 'tool_call_id'].map((key) => ['messages', 0, key]), ['messages', 0]];
+  const out: unknown[] = [
+    NULLS,
+    ...ZOD_ONLY,
+    ...vectorsFor([SIMPLE, EVERY_FAST_FIELD], fields, ['system', 'developer'], [[], ['messages', 0]]),
+    ...vectorsFor([EVERY_FAST_FIELD], [['stream_options', 'include_usage']], [], [['stream_options']]),
+  ];
   out.push(
     { ...SIMPLE, messages: [{ role: 'user', content: 'x'.repeat(1_000_000) }] },
     { ...SIMPLE, messages: [{ role: 'user', content: 'x'.repeat(1_000_001) }] },

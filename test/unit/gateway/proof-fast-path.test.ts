@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorizationHeader, dpopHeader, dpopPayload } from '../../../protocol/schemas/dpop.js';
 import { authorizationFast, dpopHeaderFast, dpopPayloadFast } from '../../../gateway/auth/proof-fast-path.js';
-import { expectAgreement, extraKeyVectors, fieldVectors, VALUE_POOL } from '../../helpers/schema-vectors.js';
+import { expectAgreement, vectorsFor, VALUE_POOL } from '../../helpers/schema-vectors.js';
 
 const X = 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU';
 const Y = 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0';
@@ -18,38 +18,27 @@ const PAYLOAD_FULL = { ...PAYLOAD, nonce: 'n'.repeat(512), ath: 'fUHyO2r2Z3DZ53E
 
 describe('the DPoP header fast path', () => {
   it('agrees with dpopHeader on every vector', () => {
-    const vectors: unknown[] = [HEADER, HEADER_FULL];
-    const jwkValues = ['EC', 'RSA', 'P-256', 'P-384', 'ES256', 'sig', 'enc', `${X}=`, X.slice(1), `${X}A`, X.replace('f', '+'), 'd'.repeat(43)];
-    for (const base of [HEADER, HEADER_FULL]) {
-      for (const key of ['typ', 'alg', 'jwk']) vectors.push(...fieldVectors(base, [key], ['dpop+jwt', 'ES256', 'none', 'HS256', 'DPOP+JWT']));
-      for (const key of ['kty', 'crv', 'x', 'y', 'alg', 'use', 'kid', 'd']) vectors.push(...fieldVectors(base, ['jwk', key], jwkValues));
-      vectors.push(...extraKeyVectors(base, []), ...extraKeyVectors(base, ['jwk']));
-    }
-    vectors.push([HEADER], 'header', null, undefined);
+    const values = ['dpop+jwt', 'ES256', 'none', 'HS256', 'DPOP+JWT', 'EC', 'RSA', 'P-256', 'P-384', 'sig', 'enc', `${X}=`, X.slice(1), `${X}A`, X.replace('f', '+'), 'd'.repeat(43)];
+    const fields = [['typ'], ['alg'], ['jwk'], ...['kty', 'crv', 'x', 'y', 'alg', 'use', 'kid', 'd'].map((key) => ['jwk', key])];
+    const vectors = [...vectorsFor([HEADER, HEADER_FULL], fields, values, [[], ['jwk']]), [HEADER], 'header', null, undefined];
     expect(expectAgreement(dpopHeaderFast, dpopHeader, vectors)).toBeGreaterThan(20);
   });
 
   it('accepts the usual header itself', () => {
-    expect(dpopHeaderFast.safeParse(HEADER).data).toBe(HEADER);
-    expect(dpopHeaderFast.safeParse(HEADER_FULL).data).toBe(HEADER_FULL);
+    for (const header of [HEADER, HEADER_FULL]) expect(dpopHeaderFast.safeParse(header).data).toBe(header);
   });
 });
 
 describe('the DPoP claims fast path', () => {
   it('agrees with dpopPayload on every vector', () => {
-    const vectors: unknown[] = [PAYLOAD, PAYLOAD_FULL];
-    const claimValues = ['POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'post', 'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo=', 1_900_000_000, 1.9e9 + 0.5];
-    for (const base of [PAYLOAD, PAYLOAD_FULL]) {
-      for (const key of ['jti', 'htm', 'htu', 'iat', 'nonce', 'ath']) vectors.push(...fieldVectors(base, [key], claimValues));
-      vectors.push(...extraKeyVectors(base, []));
-    }
-    vectors.push([PAYLOAD], 'claims', null, undefined, 42);
+    const values = ['POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE', 'post', 'fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo=', 1_900_000_000, 1.9e9 + 0.5];
+    const fields = ['jti', 'htm', 'htu', 'iat', 'nonce', 'ath'].map((key) => [key]);
+    const vectors = [...vectorsFor([PAYLOAD, PAYLOAD_FULL], fields, values), [PAYLOAD], 'claims', null, undefined, 42];
     expect(expectAgreement(dpopPayloadFast, dpopPayload, vectors)).toBeGreaterThan(20);
   });
 
   it('accepts the usual claims itself', () => {
-    expect(dpopPayloadFast.safeParse(PAYLOAD).data).toBe(PAYLOAD);
-    expect(dpopPayloadFast.safeParse(PAYLOAD_FULL).data).toBe(PAYLOAD_FULL);
+    for (const claims of [PAYLOAD, PAYLOAD_FULL]) expect(dpopPayloadFast.safeParse(claims).data).toBe(claims);
   });
 });
 
