@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { openPostgresStore } from '../../gateway/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
+import { traceDatabaseBeside } from '../../gateway/tracing/trace-database.js';
 import { DEFAULT_WINNOW, fingerprintWords, guaranteedRun, kgramHashes, winnow, type WinnowSettings } from '../../gateway/tracing/fingerprint.js';
 import { wordsOf } from '../../gateway/tracing/normalise.js';
 import { DEFAULT_TRACE, scoreLeak, type TraceSettings } from '../../gateway/tracing/score.js';
@@ -130,7 +131,7 @@ export default async function tracing(log: (line: string) => void): Promise<Benc
     // The 10,000 answers in a real SQLite store: size on disk per word and per fingerprint row.
     const small = join(dir, 'small.db');
     await seedStore(small, fingerprintsOf);
-    const size = (await stat(small)).size;
+    const size = (await stat(traceDatabaseBeside(small))).size;
     const bytesPerFingerprint = size / stored;
     rows.push({ group: 'tracing', name: 'stored bytes per answer word (SQLite, fingerprints + call rows + indexes)', value: size / words, unit: 'B', baseline: `${(size / 1e6).toFixed(1)} MB for ${ANSWERS} answers; ${bytesPerFingerprint.toFixed(1)} B per fingerprint` });
 
@@ -155,7 +156,8 @@ export default async function tracing(log: (line: string) => void): Promise<Benc
  */
 async function seedStore(path: string, fingerprintsOf: readonly (readonly number[])[]): Promise<void> {
   await openSqliteStore(path).close();
-  const db = new Database(path);
+  // The fingerprints live in the store's trace file (gateway/tracing/trace-database.ts).
+  const db = new Database(traceDatabaseBeside(path));
   const rows = fingerprintsOf.flatMap((fps, i) => fps.map((f) => [f, i] as const)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const createdAt = new Date().toISOString();
   const insertCall = db.prepare('INSERT INTO trace_calls (call_id, tester, device_id, model, created_at) VALUES (?, ?, ?, ?, ?)');
@@ -180,7 +182,8 @@ const callIdOf = (n: number): string => `call_${n.toString(36).padStart(8, '0')}
  */
 async function scaleStore(from: string, path: string, copies: number): Promise<void> {
   await copyFile(from, path);
-  const db = new Database(path);
+  await copyFile(traceDatabaseBeside(from), traceDatabaseBeside(path));
+  const db = new Database(traceDatabaseBeside(path));
   // Seeding only: no journal (rows written once, not through a WAL and a checkpoint) and no fsync.
   db.pragma('journal_mode = OFF');
   db.pragma('synchronous = OFF');
@@ -213,7 +216,7 @@ async function traceAtScale(small: string, path: string, corpus: Corpus, answers
   const t0 = performance.now();
   await scaleStore(small, path, SCALE_COPIES);
   const answers = answersIn * SCALE_COPIES;
-  log(`seeded ${answers} answers (${((await stat(path)).size / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(`seeded ${answers} answers (${((await stat(traceDatabaseBeside(path))).size / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const store = openSqliteStore(path);
   const rows: BenchRow[] = [];
   try {
