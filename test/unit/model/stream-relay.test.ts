@@ -21,6 +21,23 @@ describe('stream relay', () => {
     }
   });
 
+  it('with text collected, reads a usage carried by a text chunk, and keeps it over later chunks without one', () => {
+    const withUsage = JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'end' }, finish_reason: 'stop' }], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } });
+    const badUsage = JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: '!' }, finish_reason: null }], usage: { prompt_tokens: 'many' } });
+    const relay = createStreamRelay({ collectText: true });
+    relay.feed(enc.encode(`data: ${chunk('the ')}
+
+data: ${withUsage}
+
+data: ${badUsage}
+
+data: ${chunk('.')}
+
+`));
+    expect(relay.state.text).toBe('the end!.');
+    expect(relay.state.usage).toEqual({ prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 });
+  });
+
   it('splits a multi-byte character across chunks correctly', () => {
     const relay = createStreamRelay({ collectText: true });
     const bytes = enc.encode(`data: ${chunk('é✓')}\n\n`);
