@@ -223,6 +223,10 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error') });
     deps.log.warn({ err: error instanceof Error ? error.name : 'unknown' }, 'model call failed');
   } finally {
+    // The answer's tokens count against the tester's day from now, not from finish() below, which
+    // waits for the response and the start record's flush: the tester can send the next call the
+    // moment this answer ends, and its admission must see them (a JSON answer is metered only here).
+    admission.meter(result.usage.prompt + result.usage.completion);
     stall.disarm();
     reply.raw.off('close', onClientClose);
     unregister();
