@@ -42,6 +42,14 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
 
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
   const applied = new Set((db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]));
+  // A store a newer gateway has migrated is refused, not guessed at (as on PostgreSQL): its tables
+  // may have moved (leak tracing's went to trace.db), and this gateway would fail later and worse.
+  const known = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+  const newest = Math.max(0, ...applied);
+  if (newest > known) {
+    db.close();
+    throw new Error(`the store ${path} is at schema version ${newest}, newer than this gateway knows (${known}); run the newer gateway, or restore a backup taken before the upgrade`);
+  }
   for (const migration of SQLITE_MIGRATIONS) {
     if (applied.has(migration.version)) continue;
     db.transaction(() => {

@@ -53,6 +53,20 @@ describe('SQLite store', () => {
     db.close();
   });
 
+  it('refuses a store a newer gateway has migrated, saying what to do, and leaves it as it was', async () => {
+    await store.close();
+    const newer = Math.max(...SQLITE_MIGRATIONS.map((m) => m.version)) + 1;
+    const db = new Database(path);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(newer, new Date().toISOString());
+    db.close();
+    expect(() => openSqliteStore(path)).toThrow(`schema version ${newer}, newer than this gateway knows (${newer - 1}); run the newer gateway, or restore a backup taken before the upgrade`);
+    const after = new Database(path);
+    expect(after.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(newer);
+    after.prepare('DELETE FROM schema_migrations WHERE version = ?').run(newer);
+    after.close();
+    store = openSqliteStore(path); // for afterEach, once the newer row is gone
+  });
+
   it('keeps every device row when the retire migration widens the status CHECK for retired devices', async () => {
     const inv = await invite('migrate', 2);
     const first = await enroll('migrate', 'n-migrate-1');
