@@ -10,7 +10,8 @@
  *   page's scripts; the new tab has nothing cached and starts a renderer process);
  * - search: typing a query into the devices search box until the table shows the matches, timed
  *   inside the page (input event to the next frame after the count changed);
- * - beside them, as the same run's baselines: the API answer alone (`GET /api/devices`,
+ * - beside them, as the same run's baselines: a page with no script at all opened the same way in
+ *   a new tab (the floor Chromium itself sets on this machine), the API answer alone (`GET /api/devices`,
  *   `GET /api/overview`) and the same page with 10 devices;
  * - `GET /api/testers` alone (300 testers' 7-day usage, kept up to date by the console) beside
  *   `tester list` over the admin socket, which sums the week's audit entries on every call.
@@ -19,6 +20,8 @@
  * machine shared with other work the wall clock says as much about the load as about the console.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -162,6 +165,36 @@ async function newTabTime(browser: Browser, session: ConsoleSession, url: string
   }
 }
 
+/**
+ * The floor under a new tab on this machine: the same new-tab measure (fresh profile, the same ready
+ * watch) on a page with no script at all, served from loopback, already showing the devices count.
+ * What a new tab of the console costs above this is the console's own (its scripts, session, data).
+ */
+async function staticPageNewTabTimes(browser: Browser, devices: number): Promise<number[]> {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>static</title></head><body><p data-testid="device-count">${devices.toLocaleString('en-US')} of ${devices.toLocaleString('en-US')}</p></body></html>`;
+  const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const watch = readyWatch({ '#/devices': devicesReady(devices) });
+    const times: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+      try {
+        await context.addInitScript(watch);
+        const page = await context.newPage();
+        await page.goto(`http://127.0.0.1:${port}/?round=${round}#/devices`);
+        times.push(await readyAt(page));
+      } finally {
+        await context.close();
+      }
+    }
+    return times;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 /** From the input event to the frame after the devices count shows the filtered total. */
 function searchTime(page: Page, query: string): Promise<Timing> {
   return measured(page, () =>
@@ -285,6 +318,7 @@ export default async function consoleBench(log: (line: string) => void): Promise
     const few = await measurePages(tiny, browser, 10, log);
     const apiDevices = await apiTimes(big, '/api/devices');
     const apiOverview = await apiTimes(big, '/api/overview');
+    const staticNewTab = await staticPageNewTabTimes(browser, DEVICES);
     // The testers page's 7-day usage per tester, kept up to date by the console, beside the same
     // figures summed from a week of audit entries as `tester list` does on every call.
     const apiTesters = await apiTimes(big, '/api/testers');
@@ -311,14 +345,15 @@ export default async function consoleBench(log: (line: string) => void): Promise
     });
     const apiDevicesText = `; GET /api/devices alone p50 ${p50(apiDevices).toFixed(0)} ms`;
     const apiOverviewText = `; GET /api/overview alone p50 ${p50(apiOverview).toFixed(0)} ms`;
+    const floorText = `; a page with no script in a new tab (Chromium's own floor here) p50 ${p50(staticNewTab).toFixed(0)}, p95 ${p95(staticNewTab).toFixed(0)} ms`;
     return [
       row('devices in-app', `devices page from the sidebar, ${DEVICES} devices, ${CONNECTED} connected`, apiDevicesText),
       row('devices reload', 'devices page reloaded (cached scripts)', apiDevicesText),
-      row('devices new tab', 'devices page in a new tab, empty cache', apiDevicesText),
+      row('devices new tab', 'devices page in a new tab, empty cache', `${apiDevicesText}${floorText}`),
       row('search', 'devices search'),
       row('overview in-app', `overview from the sidebar, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, apiOverviewText),
       row('overview reload', 'overview reloaded (cached scripts)', apiOverviewText),
-      row('overview new tab', 'overview in a new tab, empty cache', apiOverviewText),
+      row('overview new tab', 'overview in a new tab, empty cache', `${apiOverviewText}${floorText}`),
       {
         group: 'console',
         name: `GET /api/testers alone, 300 testers' 7-day usage (p50 ${p50(apiTesters).toFixed(0)}, p95 of ${apiTesters.length})`,
