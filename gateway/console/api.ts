@@ -203,8 +203,8 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       });
 
       async function lock(target: { kind: 'tester'; email: string } | { kind: 'device'; id: string }, body: unknown, session: ConsoleSession): Promise<unknown> {
-        const { ttlSeconds, message, note } = parseWith(consoleLockBody, body, 'The lock');
-        const result = await op<unknown>({ op: 'lock.create', target, ...(ttlSeconds ? { ttlSeconds } : {}), ...(message ? { message } : {}), ...(note ? { note } : {}) }, session);
+        const { ttlSeconds, message, note, wipeHistory } = parseWith(consoleLockBody, body, 'The lock');
+        const result = await op<unknown>({ op: 'lock.create', target, ...(ttlSeconds ? { ttlSeconds } : {}), ...(message ? { message } : {}), ...(note ? { note } : {}), ...(wipeHistory ? { wipeHistory } : {}) }, session);
         return result;
       }
 

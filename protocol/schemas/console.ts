@@ -17,7 +17,7 @@ export const consoleLoginBody = z.strictObject({ secret: z.string().regex(/^[A-Z
 export const consoleReasonBody = z.strictObject({ reason: reason.optional(), note: note.optional() });
 export const consoleNoteBody = z.strictObject({ note: note.optional() });
 /** Lock a tester or device: no `ttlSeconds` means until removed; `message` is shown to the tester. */
-export const consoleLockBody = z.strictObject({ ttlSeconds: z.number().int().positive().max(365 * 86_400).optional(), message: reason.optional(), note: note.optional() });
+export const consoleLockBody = z.strictObject({ ttlSeconds: z.number().int().positive().max(365 * 86_400).optional(), message: reason.optional(), note: note.optional(), wipeHistory: z.literal(true).optional() });
 export const consoleInviteBody = z.strictObject({
   email,
   expiresInSeconds: z.number().int().positive().max(365 * 86_400),

@@ -225,7 +225,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Lock device…' }).click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('The device keeps its key');
-    await dialog.getByRole('combobox').selectOption({ label: '2 hours' });
+    await dialog.getByLabel(/^For/).selectOption({ label: '2 hours' });
     await dialog.getByLabel('Message shown to the tester').fill('Security review until noon');
     await snap(page, 'console-lock-confirm');
     await dialog.getByRole('button', { name: 'Lock device' }).click();
@@ -256,17 +256,20 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('button', { name: 'Lock…' }).click();
     const dialog = page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('Cuts the live connections of every device of dora@example.com now');
-    await dialog.getByRole('combobox').selectOption({ label: '8 hours' });
+    await dialog.getByLabel(/^For/).selectOption({ label: '8 hours' });
+    await dialog.getByLabel('Chat history on the tester’s computer').selectOption({ label: 'deleted, with its key (a lost laptop)' });
     await dialog.getByLabel('Message shown to the tester').fill('Paused during the review');
     await dialog.getByLabel('Note for the audit log only').fill('ticket 5150');
     await dialog.getByRole('button', { name: 'Lock tester' }).click();
     const row = page.locator('[data-testid=locks-table] tbody tr', { hasText: 'dora@example.com' });
     await row.waitFor();
     expect(await row.textContent()).toContain('Paused during the review');
+    expect(await row.textContent()).toContain('The app deletes its chat history.');
     expect(await row.textContent()).toContain(`admin:${OS_USER} via console`);
-    const locks = await gw.admin<{ id: string; target: string; createdBy: string; expiresAt: string }[]>({ op: 'lock.list' });
+    const locks = await gw.admin<{ id: string; target: string; createdBy: string; expiresAt: string; wipeHistory: boolean }[]>({ op: 'lock.list' });
     const dora = locks.find((l) => l.target === 'dora@example.com');
     expect(dora?.createdBy).toBe(`admin:${OS_USER} via console`);
+    expect(locks.map((l) => [l.target, l.wipeHistory])).toEqual([['bob@example.com', false], ['dora@example.com', true]]);
     expect(Date.parse(dora!.expiresAt) - Date.now()).toBeGreaterThan(7.9 * 3600_000);
     await snap(page, 'console-locks');
 

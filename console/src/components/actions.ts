@@ -24,6 +24,8 @@ export const LOCK_FIELDS: DialogField[] = [
   },
   { name: 'message', label: 'Message shown to the tester on the locked screen (optional)' },
   { name: 'note', label: 'Note for the audit log only (optional)' },
+  // `lock create --wipe-history`: the app deletes its chat history and that history's key; the device key stays.
+  { name: 'history', label: 'Chat history on the tester’s computer', options: [['', 'kept'], ['wipe', 'deleted, with its key (a lost laptop)']] },
 ];
 
 export const revokeDevice = (id: string, v: Record<string, string>) => post(path('devices', id, 'revoke'), given(v, 'reason', 'note'));
@@ -31,7 +33,7 @@ export const suspendTester = (email: string, v: Record<string, string>) => post(
 export const resumeTester = (email: string, v: Record<string, string>) => post(path('testers', email, 'resume'), given(v, 'note'));
 export const removeLock = (id: string, v: Record<string, string>) => post(path('locks', id, 'remove'), given(v, 'note'));
 export function lock(target: { device: string } | { tester: string }, v: Record<string, string>) {
-  const body = { ...given(v, 'message', 'note'), ...(v.ttlSeconds ? { ttlSeconds: Number(v.ttlSeconds) } : {}) };
+  const body = { ...given(v, 'message', 'note'), ...(v.ttlSeconds ? { ttlSeconds: Number(v.ttlSeconds) } : {}), ...(v.history === 'wipe' ? { wipeHistory: true } : {}) };
   return post('device' in target ? path('devices', target.device, 'lock') : path('testers', target.tester, 'lock'), body);
 }
 

@@ -87,7 +87,10 @@ export function LocksPage() {
                 <div className="muted small mono">{l.id}</div>
               </td>
               <td>{untilText(l.expiresAt)}</td>
-              <td>{l.message ?? <span className="muted">—</span>}</td>
+              <td>
+                {l.message ?? <span className="muted">—</span>}
+                {l.wipeHistory && <div className="small">The app deletes its chat history.</div>}
+              </td>
               <td>{l.note ?? <span className="muted">—</span>}</td>
               <td>
                 {when(l.createdAt)}
