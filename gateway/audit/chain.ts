@@ -25,6 +25,21 @@ export function entryHash(seq: number, time: string, type: string, actor: string
   return digest('sha256', JSON.stringify([seq, time, type, actor, subject, details, prevHash]), 'hex');
 }
 
+/**
+ * The entry that follows `head` in the chain: its seq, the canonical JSON of its details and its
+ * hash. Pure: each store reads the head inside its own write lock and writes the row itself.
+ */
+export function chainedEntry(
+  head: { seq: number; hash: string },
+  time: string,
+  input: { type: string; actor: string; subject: string; details?: Record<string, unknown> },
+): { seq: number; time: string; type: string; actor: string; subject: string; details: string; prevHash: string; hash: string } {
+  const seq = head.seq + 1;
+  const details = canonicalJson(input.details ?? {});
+  const hash = entryHash(seq, time, input.type, input.actor, input.subject, details, head.hash);
+  return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash: head.hash, hash };
+}
+
 /** A stored row in column order: seq, time, type, actor, subject, details, prevHash, hash. */
 export type AuditRow = [number, string, string, string, string, string, string, string];
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditRow } from '../audit/chain.js';
+import { chainedEntry, createChainVerifier, GENESIS_HASH, verdictAtEnd, type AuditRow } from '../audit/chain.js';
 import { createWalSync } from '../audit/wal-sync.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -134,21 +134,15 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
   /** Appends a batch in one IMMEDIATE transaction of batchDb: the head is read inside its write lock. */
   const writeBatch = batchDb.transaction((batch: Queued[]) => {
     const row = batchQ.head.get() as { seq: number; hash: string } | undefined;
-    let seq = row?.seq ?? 0;
-    let prevHash = row?.hash ?? GENESIS_HASH;
+    let head = { seq: row?.seq ?? 0, hash: row?.hash ?? GENESIS_HASH };
     return batch.map((item): AuditEntry | undefined => {
       if (item.kind === 'usage') {
         batchQ.addUsage.run(item.tester, item.day, item.tokens);
         return undefined;
       }
-      seq += 1;
-      const time = now().toISOString();
-      const { type, actor, subject } = item.input;
-      const details = canonicalJson(item.input.details ?? {});
-      const hash = entryHash(seq, time, type, actor, subject, details, prevHash);
-      batchQ.insert.run(seq, time, type, actor, subject, details, prevHash, hash);
-      const entry = { seq, time, type, actor, subject, details, prevHash, hash };
-      prevHash = hash;
+      const entry = chainedEntry(head, now().toISOString(), item.input);
+      batchQ.insert.run(entry.seq, entry.time, entry.type, entry.actor, entry.subject, entry.details, entry.prevHash, entry.hash);
+      head = entry;
       return entry;
     });
   });
@@ -168,14 +162,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
 
   /** Appends inside the caller's transaction. */
   function append(input: AuditInput): AuditEntry {
-    const base = pendingHead ?? currentHead();
-    const seq = base.seq + 1;
-    const time = now().toISOString();
-    const details = canonicalJson(input.details ?? {});
-    const hash = entryHash(seq, time, input.type, input.actor, input.subject, details, base.hash);
-    q.insertAudit.run(seq, time, input.type, input.actor, input.subject, details, base.hash, hash);
-    pendingHead = { seq, hash };
-    return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash: base.hash, hash };
+    const entry = chainedEntry(pendingHead ?? currentHead(), now().toISOString(), input);
+    q.insertAudit.run(entry.seq, entry.time, entry.type, entry.actor, entry.subject, entry.details, entry.prevHash, entry.hash);
+    pendingHead = entry;
+    return entry;
   }
 
   /**

@@ -4,7 +4,7 @@
  * instances form one sequence that `audit verify` walks like SQLite's.
  */
 import type pg from 'pg';
-import { canonicalJson, createChainVerifier, entryHash, GENESIS_HASH, verdictAtEnd, type AuditAnchor, type AuditRow } from '../../audit/chain.js';
+import { chainedEntry, createChainVerifier, GENESIS_HASH, verdictAtEnd, type AuditAnchor, type AuditRow } from '../../audit/chain.js';
 import type { AuditEntry, AuditInput, AuditQuery, AuditVerifyResult } from '../store.js';
 import { CHAIN_LOCK } from './locks.js';
 import type { Queryable } from './queryable.js';
@@ -15,22 +15,10 @@ const COLUMNS = 'seq, time, type, actor, subject, details, prev_hash, hash';
 /** Appends inside the caller's transaction (the one making the change the entry describes). */
 export async function appendAuditTx(tx: Queryable, input: AuditInput, time: string): Promise<AuditEntry> {
   await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-  const head = await tx.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
-  const seq = head.rows[0] ? Number(head.rows[0].seq) + 1 : 1;
-  const prevHash = head.rows[0]?.hash ?? GENESIS_HASH;
-  const details = canonicalJson(input.details ?? {});
-  const hash = entryHash(seq, time, input.type, input.actor, input.subject, details, prevHash);
-  await tx.query(`INSERT INTO audit (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-    seq,
-    time,
-    input.type,
-    input.actor,
-    input.subject,
-    details,
-    prevHash,
-    hash,
-  ]);
-  return { seq, time, type: input.type, actor: input.actor, subject: input.subject, details, prevHash, hash };
+  const { rows } = await tx.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1');
+  const entry = chainedEntry({ seq: rows[0] ? Number(rows[0].seq) : 0, hash: rows[0]?.hash ?? GENESIS_HASH }, time, input);
+  await tx.query(`INSERT INTO audit (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [entry.seq, entry.time, entry.type, entry.actor, entry.subject, entry.details, entry.prevHash, entry.hash]);
+  return entry;
 }
 
 /** The last `n` entries, oldest first. */
