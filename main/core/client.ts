@@ -4,6 +4,8 @@ import { retireResponse } from '../../protocol/schemas/device.js';
 import { parseInviteLink } from '../../protocol/invite/link.js';
 import type { Es256Signer } from '../../protocol/jws/signer.js';
 import { modelList } from '../../protocol/schemas/models.js';
+import { trustAnchorsResponse } from '../../protocol/schemas/trust.js';
+import { pinsAfterAnnouncement } from './trust/announced-pins.js';
 import type { ClientPolicy } from '../../protocol/schemas/policy.js';
 import type { AirlockClient, ChatDelta, ClientState, DeviceStatus } from './api.js';
 import type { AttestationCollector } from './attestation/collector.js';
@@ -152,6 +154,35 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
   }
 
+  /**
+   * Asks the gateway which CA pins it vouches for (`GET /v1/trust`) and keeps a staged next CA's
+   * pin in the enrollment record, so this app follows `ca rotate --switch` even though its invite
+   * carried one pin. Once per session start or renewal; a gateway without the route (older than
+   * this app) or a failed call leaves the pins as they are.
+   */
+  async function learnAnnouncedPins(c: Connection): Promise<void> {
+    if (connection !== c || revoking) return;
+    let announced: string[];
+    try {
+      const parsed = trustAnchorsResponse.safeParse(await (await c.session.call({ method: 'GET', path: '/v1/trust' })).json());
+      if (!parsed.success) return logger.warn('client: the gateway sent a malformed list of CA pins; the pins are kept as they are');
+      announced = parsed.data.pins;
+    } catch (error) {
+      if (isAirlockError(error, 'not_found')) return; // an older gateway
+      return logger.info('client: could not ask the gateway for its CA pins; will ask again at the next session', { error });
+    }
+    const pins = pinsAfterAnnouncement(c.anchors.pins, announced);
+    if (pins === null || connection !== c) return;
+    c.anchors.pins = pins;
+    c.identity = { ...c.identity, record: { ...c.identity.record, pins } };
+    try {
+      await vault.updateRecord(c.identity.record);
+      logger.info('client: the gateway announced its next CA; its pin is kept for the rotation', { pins: pins.length });
+    } catch (error) {
+      logger.warn('client: could not store the gateway’s next CA pin; will try again at the next session', { error });
+    }
+  }
+
   function makeTransport(anchors: Connection['anchors'], origin: string): GatewayHttp {
     const trust: TrustAnchors = {
       pins: () => anchors.pins,
@@ -205,7 +236,11 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       logger,
       onRevoked: (code, message) => void revoke(c, code, message),
       onLocked: (notice) => lock(c, notice),
-      onRenewed: () => refresh(c),
+      onRenewed: () => {
+        refresh(c);
+        // After the token is in place: the call below needs it, and must not hold up the session.
+        setTimeout(() => void learnAnnouncedPins(c), 0);
+      },
     });
     const control = createControlChannel({
       session,

@@ -2,14 +2,18 @@ import { z } from 'zod';
 import { b64u, deviceId, email, httpsOrigin, isoTime, spkiPin } from '../../../protocol/schemas/common.js';
 import { clientPolicy } from '../../../protocol/schemas/policy.js';
 import { tpmKeyRecord } from '../tpm/key-record.js';
+import { MAX_HELD_PINS } from '../trust/announced-pins.js';
 
 const caPem = z.string().min(100).max(10_000).startsWith('-----BEGIN CERTIFICATE-----');
 
 /** What the app knows about its enrollment with one gateway (in memory: the stored parts are below). */
 export const enrollmentRecord = z.strictObject({
   gateway: httpsOrigin,
-  /** The invite link's pin set: primary, then an optional backup. */
-  pins: z.array(spkiPin).min(1).max(2),
+  /**
+   * The CA pins this enrollment accepts: the invite link's (primary, optional backup), then those
+   * the gateway announced over the pinned connection for a CA rotation (trust/announced-pins.ts).
+   */
+  pins: z.array(spkiPin).min(1).max(MAX_HELD_PINS),
   /**
    * The gateway CA received at enrollment, plus those adopted by the backup pin after a rotation.
    * Public data kept on disk (vault/ca-files.ts), not in the keychain; may be empty after a data
