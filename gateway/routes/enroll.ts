@@ -21,7 +21,8 @@ import { responses } from '../http/schemas.js';
 import { enforcePolicy } from '../policy/enforce.js';
 import { trustedBuildIndexFor } from '../release/trusted-build-index.js';
 import { refuseUnlessKeyStorageMeetsPolicy, withVerifiedKeyStorage } from '../tpm-attestation/key-storage-policy.js';
-import { enrollmentKeyStorage } from '../tpm-attestation/route-hooks.js';
+import { enrollmentKeyStorage, tpmKeysStanceOf } from '../tpm-attestation/route-hooks.js';
+import { TPM_KEYS_HEADER } from '../../protocol/schemas/tpm.js';
 import { unauthenticatedRateLimit } from './rate-limit.js';
 
 /** The nonce an attestation names, read without trusting it (only to spend it), or null when unreadable. */
@@ -53,10 +54,11 @@ export const enrollRoutes: FastifyPluginAsync<{ ctx: GatewayContext }> = async (
   app.post<{ Body: EnrollChallengeRequest; Reply: EnrollChallengeResponse }>(
     '/v1/enroll/challenge',
     { schema: { body: enrollChallengeRequest, response: responses({ 200: enrollChallengeResponse }) }, config: unauthenticatedRateLimit(ctx) },
-    async (request) => {
+    async (request, reply) => {
       const invite = await usableInvite(store, request.body.code, clock.nowMs(), request);
       const nonce = newNonce();
       await store.createChallenge({ nonce, inviteId: invite.id, expiresAt: clock.nowSeconds() + config.challengeLifetime });
+      void reply.header(TPM_KEYS_HEADER, tpmKeysStanceOf(ctx.tpm, policy.current().tpmEkCAs));
       return { nonce, expiresIn: config.challengeLifetime, salt: security.machineIdSalt };
     },
   );

@@ -2,7 +2,7 @@ import { AirlockError } from '../../protocol/errors.js';
 import type { EcPublicJwk } from '../../protocol/schemas/common.js';
 import type { KeyStorage } from '../../protocol/schemas/evidence.js';
 import type { SessionAttestationPayload } from '../../protocol/schemas/session.js';
-import type { TpmEnrollProof } from '../../protocol/schemas/tpm.js';
+import type { TpmEnrollProof, TpmKeysStance } from '../../protocol/schemas/tpm.js';
 import type { VerifiedKeyStorage } from './key-storage-policy.js';
 import type { TpmAttestation, TpmEnrollmentFacts } from './tpm-attestation.js';
 
@@ -13,6 +13,15 @@ import type { TpmAttestation, TpmEnrollmentFacts } from './tpm-attestation.js';
 
 function attestationRefused(reason: string): AirlockError {
   return new AirlockError('attestation_invalid', `The device attestation was refused: ${reason}.`);
+}
+
+/**
+ * What the enrollment challenge tells an app about TPM keys: `verified` only when a TPM proof could
+ * pass here (TPM attestation on, and at least one TPM maker trusted), so an app on the default
+ * policy does not spend seconds making an EK, AK and key in its TPM only to be refused.
+ */
+export function tpmKeysStanceOf(tpm: TpmAttestation | undefined, tpmEkCAs: readonly string[]): TpmKeysStance {
+  return tpm !== undefined && tpmEkCAs.length > 0 ? 'verified' : 'not-verified';
 }
 
 /**

@@ -11,7 +11,7 @@ import type { AirlockClient, ChatDelta, ClientState, DeviceStatus } from './api.
 import type { AttestationCollector } from './attestation/collector.js';
 import { streamChat } from './chat.js';
 import { createControlChannel, type ControlChannel } from './control-channel.js';
-import { enrollDevice } from './enrollment.js';
+import { enrollDevice, gatewayTpmKeysStance } from './enrollment.js';
 import { waitForUnlock, type UnlockAttempt } from './lock-wait.js';
 import { createConversations } from './conversations/conversations.js';
 import { createEncryptedHistory } from './conversations/encrypted-history.js';
@@ -23,7 +23,7 @@ import { createDpopClient, type DpopClient } from './session/dpop-client.js';
 import { createSession, type Session } from './session/session.js';
 import { createSessionKey } from './session/session-key.js';
 import { detectTpm, type TpmAvailability } from './tpm/detect.js';
-import { fallsBackToKeychain, firstKeyChoice, localTpmFailure, tpmRequiredError, tpmUnavailableError } from './tpm/key-choice.js';
+import { fallsBackToKeychain, firstKeyChoice, localTpmFailure, tpmRequiredError, tpmUnavailableError, tpmUnverifiableError } from './tpm/key-choice.js';
 import type { TpmTools } from './tpm/tpm-tools.js';
 import { createGatewayHttp, type GatewayHttp } from './transport/gateway-http.js';
 import { createPinnedConnector, type TrustAnchors } from './transport/pinned-connector.js';
@@ -493,7 +493,11 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
             },
             ...(useTpm && tpm ? { tpm: tpm.tools } : {}),
           });
-        const first = firstKeyChoice(availability);
+        // Asked only where a TPM key could be made: the default policy trusts no TPM maker, and
+        // making an EK, AK and key there would take seconds only to be refused.
+        const stance = availability?.usable === true ? await gatewayTpmKeysStance(http, invite.code) : null;
+        if (stance === 'not-verified') logger.info('client: the gateway verifies no TPM keys; enrolling with a keychain key');
+        const first = firstKeyChoice(availability, stance);
         try {
           ({ identity, saved } = await enrollWith(first === 'tpm'));
         } catch (error) {
@@ -509,7 +513,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
               throw failedTpm !== null ? tpmRequiredError(failedTpm) : error;
             }
           } else if (first === 'keychain' && availability !== null && isAirlockError(error, 'tpm_required')) {
-            throw tpmRequiredError(availability);
+            throw availability.usable && stance === 'not-verified' ? tpmUnverifiableError() : tpmRequiredError(availability);
           } else {
             throw error;
           }

@@ -2,7 +2,7 @@ import { createEnrollAttestation } from '../../protocol/attestation/attestation.
 import { AirlockError } from '../../protocol/errors.js';
 import type { InviteLink } from '../../protocol/invite/link.js';
 import { enrollChallengeResponse, enrollResponse } from '../../protocol/schemas/enroll.js';
-import { tpmActivationResponse, type TpmEnrollProof } from '../../protocol/schemas/tpm.js';
+import { TPM_KEYS_HEADER, tpmActivationResponse, tpmKeysStance, type TpmEnrollProof, type TpmKeysStance } from '../../protocol/schemas/tpm.js';
 import type { Evidence } from '../../protocol/schemas/evidence.js';
 import type { DpopClient } from './session/dpop-client.js';
 import { errorFromResponse } from './session/gateway-error.js';
@@ -52,6 +52,23 @@ export interface EnrolledDevice {
    * once this resolves; the first session may run meanwhile.
    */
   saved: Promise<void>;
+}
+
+/**
+ * Whether the gateway can verify a TPM key at all, from an enrollment challenge's
+ * `airlock-tpm-keys` header (nothing is spent: a challenge is a nonce). Null when it did not say
+ * (an older gateway) or the question failed: the enrollment itself then reports any error.
+ */
+export async function gatewayTpmKeysStance(http: GatewayHttp, code: string): Promise<TpmKeysStance | null> {
+  try {
+    const response = await http.request({ method: 'POST', path: '/v1/enroll/challenge', body: JSON.stringify({ code }) });
+    await response.discard();
+    if (response.status !== 200) return null;
+    const stance = tpmKeysStance.safeParse(response.header(TPM_KEYS_HEADER));
+    return stance.success ? stance.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

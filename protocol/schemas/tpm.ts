@@ -47,3 +47,13 @@ export const tpmEnrollProof = z.strictObject({
 export type TpmActivationRequest = z.infer<typeof tpmActivationRequest>;
 export type TpmActivationResponse = z.infer<typeof tpmActivationResponse>;
 export type TpmEnrollProof = z.infer<typeof tpmEnrollProof>;
+
+/**
+ * The enrollment challenge's answer header saying whether this gateway can verify a TPM key at all
+ * (PROTOCOL-CHANGES.md): `not-verified` when it has no TPM attestation or its policy trusts no TPM
+ * maker (`tpmEkCAs` empty), so an app skips making a TPM key that would only be refused. Absent
+ * (an older gateway): the app tries its TPM as before.
+ */
+export const TPM_KEYS_HEADER = 'airlock-tpm-keys';
+export const tpmKeysStance = z.enum(['verified', 'not-verified']);
+export type TpmKeysStance = z.infer<typeof tpmKeysStance>;

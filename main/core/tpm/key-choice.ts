@@ -3,8 +3,10 @@
  * computer cannot offer. Pure: detection (detect.ts) and the gateway's answers come in.
  *
  * The app cannot read the gateway's policy before it enrolls, so it tries the strongest key it
- * can make: a TPM key when the TPM is usable, else a keychain key. The gateway's refusals then
- * say what the policy allows:
+ * can make: a TPM key when the TPM is usable, else a keychain key; unless the gateway's
+ * challenge said it verifies no TPM key (`airlock-tpm-keys: not-verified`: no TPM maker
+ * trusted), when a TPM key would only be refused. The gateway's refusals then say what the
+ * policy allows:
  *  - a TPM key refused with `tpm_ek_untrusted` (the TPM's maker is not in `tpmEkCAs`) falls back
  *    to the keychain, which the policy may allow; if it too is refused (`tpm_required`), the TPM's
  *    refusal is the one to show, since it is the reason;
@@ -12,6 +14,7 @@
  *    the requirement and the one thing to do (detect.ts's advice).
  */
 import { AirlockError } from '../../../protocol/errors.js';
+import type { TpmKeysStance } from '../../../protocol/schemas/tpm.js';
 import { ClientError } from '../errors.js';
 import { tpmAdvice, type TpmAvailability } from './detect.js';
 import { NoEkCertificate } from './tpm-device.js';
@@ -20,8 +23,9 @@ import { TpmFormatError } from './structures.js';
 
 export type KeyChoice = 'tpm' | 'keychain';
 
-export function firstKeyChoice(availability: TpmAvailability | null): KeyChoice {
-  return availability?.usable === true ? 'tpm' : 'keychain';
+/** `stance`: the gateway's `airlock-tpm-keys` answer, null when it sent none (an older gateway). */
+export function firstKeyChoice(availability: TpmAvailability | null, stance: TpmKeysStance | null = null): KeyChoice {
+  return availability?.usable === true && stance !== 'not-verified' ? 'tpm' : 'keychain';
 }
 
 /** After a TPM enrollment was refused with this code, is the keychain worth a try? */
@@ -49,6 +53,11 @@ export function tpmRequiredSentence(advice: string): string {
 export function tpmUnavailableError(availability: TpmAvailability, cause: unknown): ClientError {
   const advice = availability.usable ? tpmAdvice('not-responding') : availability.advice;
   return new ClientError('tpm_unavailable', `Airlock could not use this computer's TPM, which holds this device's key. ${advice}`, { cause });
+}
+
+/** The gateway requires a TPM key yet trusts no TPM maker: no TPM can enroll, whatever this computer has. */
+export function tpmUnverifiableError(): AirlockError {
+  return new AirlockError('tpm_required', "This gateway accepts only a device key held in a TPM, but it trusts no TPM maker yet, so it cannot accept this computer's TPM either: ask your administrator (the gateway's policy lists no tpmEkCAs).");
 }
 
 export function tpmRequiredError(availability: TpmAvailability | null): AirlockError {

@@ -15,6 +15,14 @@ describe('which key an enrollment makes (main/core/tpm/key-choice.ts)', () => {
     expect(firstKeyChoice(null)).toBe('keychain');
   });
 
+  it('the keychain at once when the gateway said it verifies no TPM key; a TPM when it said nothing (an older gateway)', () => {
+    const usable: TpmAvailability = { usable: true, tcti: 'device:/dev/tpmrm0' };
+    expect(firstKeyChoice(usable, 'not-verified')).toBe('keychain');
+    expect(firstKeyChoice(usable, 'verified')).toBe('tpm');
+    expect(firstKeyChoice(usable, null)).toBe('tpm');
+    expect(firstKeyChoice(noPermission, 'verified')).toBe('keychain');
+  });
+
   it('falls back to the keychain only when the gateway does not trust the TPM\'s maker', () => {
     expect(fallsBackToKeychain('tpm_ek_untrusted')).toBe(true);
     for (const code of ['tpm_certify_invalid', 'tpm_activation_invalid', 'invite_used', 'tpm_required']) expect(fallsBackToKeychain(code)).toBe(false);
