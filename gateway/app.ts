@@ -8,6 +8,7 @@ import { installErrorHandling } from './http/errors.js';
 import { createRefusalDefence } from './refusals/plugin.js';
 import { refusalSettingsFromEnv } from './refusals/settings.js';
 import { httpsOptions } from './tls/https-options.js';
+import { callTimingOn, markCall } from './server/call-timing.js';
 import { RequestLogController } from './logging/request-log.js';
 import { zodValidatorCompiler } from './http/schemas.js';
 import { protectedRoutes } from './protected-routes.js';
@@ -50,6 +51,8 @@ export async function buildApp(gatewayCtx: GatewayContext, observers: AppObserve
     routerOptions: { ignoreTrailingSlash: false },
   });
   app.setValidatorCompiler(zodValidatorCompiler);
+  // Issue 19's step timing (off unless AIRLOCK_CALL_TIMING is set): a call's first mark.
+  if (callTimingOn) app.server.prependListener('request', (req: object) => markCall(req, 'request'));
   for (const observe of observers.observe ?? []) observe(app);
   installErrorHandling(app, ctx);
   await defence.install(app);

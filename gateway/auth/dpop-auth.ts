@@ -5,6 +5,7 @@ import type { GatewayContext } from '../context.js';
 import { refuseIfLocked } from '../locks/refuse.js';
 import { createProofVerifier } from './proof-verifier.js';
 import { authorizationFast } from './proof-fast-path.js';
+import { markCall } from '../server/call-timing.js';
 
 /** Who is calling, set on every request of the protected context. */
 export interface AuthenticatedDevice {
@@ -60,6 +61,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
   app.decorateRequest('tokenDevice', null);
 
   app.addHook('onRequest', async (request, reply) => {
+    markCall(request.raw, 'auth');
     const authorization = request.headers.authorization;
     if (authorization === undefined) throw new AirlockError('token_invalid', 'Send the access token as "Authorization: DPoP <token>" with a DPoP proof. Start a session first.');
     if (/^bearer\s/i.test(authorization)) throw new AirlockError('token_invalid', 'Bearer tokens are refused: send "Authorization: DPoP <token>" with a DPoP proof.');
@@ -69,6 +71,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
 
     const claims = await security.tokens.verify(token, now);
     request.tokenDevice = claims.sub;
+    markCall(request.raw, 'token');
     const proof = await verifyProof(dpopHeaderOf(request), {
       method: request.method,
       url: requestHtu(ctx, request),
@@ -78,10 +81,12 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
       accessToken: token,
       expectedJkt: claims.cnf.jkt,
     });
+    markCall(request.raw, 'proof');
     if (!(await security.replay.claim(proof.jti, proof.iat + config.iatWindow + 1))) {
       throw new AirlockError('dpop_replay');
     }
 
+    markCall(request.raw, 'jti');
     // From memory when known (revocations update it before the admin is answered), else the store.
     const device = security.devices.peek(claims.sub) ?? (await security.devices.get(claims.sub));
     if (device === null) throw new AirlockError('device_unknown');
@@ -94,6 +99,7 @@ const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx 
     request.device = { deviceId: device.deviceId, tester: device.tester, jkt: device.jkt };
 
     reply.header('dpop-nonce', security.nonces.current());
+    markCall(request.raw, 'authEnd');
     const nowMs = clock.nowMs();
     if (security.devices.shouldTouch(device.deviceId, nowMs)) {
       ctx.store.touchDevice(device.deviceId, new Date(nowMs).toISOString()).catch((error: unknown) => {

@@ -25,6 +25,7 @@ import { asAirlockError, describeFirstIssue, replyError } from './reply-error.js
 import { createStallTimer } from './stall-timer.js';
 import { countTokens, createStreamRelay } from './stream-relay.js';
 import type { UpstreamResponse } from './transport.js';
+import { finishCall, markCall } from '../server/call-timing.js';
 
 /** A non-streamed answer larger than this is refused as an upstream error. */
 const MAX_JSON_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -134,6 +135,7 @@ export function deviceOf(request: FastifyRequest): DeviceIdentity {
 
 export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const device = deviceOf(request);
+  markCall(request.raw, 'handleChat');
   const startedAt = deps.now();
   const parsed = chatRequestFast.safeParse(request.body);
   if (!parsed.success) return replyError(reply, new AirlockError('bad_request', `Invalid chat request: ${describeFirstIssue(parsed.error.issues)}`));
@@ -152,6 +154,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     return replyError(reply, refusal);
   }
 
+  markCall(request.raw, 'admitted');
   const callId = randomUUID();
   // The start record is written before the upstream is even asked, and nothing of the answer is
   // sent before it is, so no tester sees an answer the audit log has no record of. "Written" is
@@ -168,6 +171,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   //    before the start record is on disk.
   // A PostgreSQL store commits it (durable) first, as before.
   const startRecorded = recordStart(deps, { type: 'model.call.start', callId, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true });
+  markCall(request.raw, 'startAsked');
   const controller = new AbortController();
   let stop: Stop | null = null;
   let interrupt: ((reason: unknown) => void) | null = null;
@@ -202,6 +206,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     unregister = deps.hub.add({ deviceId: device.deviceId, tester: device.tester, kind: 'stream', cut: (reason, code, lock) => end({ kind: 'cut', code, reason, lock }) });
     reply.raw.on('close', onClientClose);
     if (deps.stillActive && !(await deps.stillActive(device))) end({ kind: 'cut', code: 'device_revoked', reason: 'this device is no longer active' });
+    markCall(request.raw, 'stillActive');
     stall.arm(model.timeouts.firstByteMs);
 
     let upstream: UpstreamResponse | null = null;
@@ -209,13 +214,14 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });
+    markCall(request.raw, 'upstreamHeaders');
     if (upstream && (upstream.status < 200 || upstream.status > 299)) {
       await readAtMost(upstream.body, MAX_ERROR_BODY_BYTES, wait).catch(() => undefined);
       end({ kind: 'upstream', error: upstreamStatusError(upstream.status) });
     }
     if (upstream && !stop) {
       result = chat.stream
-        ? await relayStream(upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent || deps.traceAnswer !== undefined, promptEstimate, withinBudget, startRecorded)
+        ? await relayStream(request.raw, upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent || deps.traceAnswer !== undefined, promptEstimate, withinBudget, startRecorded)
         : await relayJson(upstream, reply, answer, wait, end, promptEstimate, startRecorded);
     }
   } catch (error) {
@@ -242,6 +248,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   // Counting and auditing wait for the response to finish, so none of their work (the audit's
   // fsync runs on libuv's thread pool, see gateway/audit/wal-sync.ts) delays the answer.
   await responseDone(reply);
+  markCall(request.raw, 'responseDone');
   const start = await startRecorded;
   if (start) {
     try {
@@ -250,6 +257,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
       deps.log.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'model call start not flushed to disk');
     }
   }
+  markCall(request.raw, 'startDurable');
   const tokens = result.usage;
   try {
     await admission.finish(tokens.prompt + tokens.completion, deps.now());
@@ -266,6 +274,8 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     ...outcomeOf(finalStop),
     ...(policy.auditContent ? { content: { messages: chat.messages, completion: result.text } } : {}),
   });
+  markCall(request.raw, 'endAudited');
+  finishCall(request.raw);
   if (result.text) deps.traceAnswer?.({ callId, tester: device.tester, deviceId: device.deviceId, model: model.id }, result.text);
   return reply;
 }
@@ -387,6 +397,7 @@ async function relayJson(upstream: UpstreamResponse, reply: FastifyReply, answer
 }
 
 async function relayStream(
+  raw: object,
   upstream: UpstreamResponse,
   reply: FastifyReply,
   answer: { begun: boolean },
@@ -423,16 +434,19 @@ async function relayStream(
       pending = relay.feed(next.value);
       if (relay.state.failure) break;
     }
+    markCall(raw, 'firstEvent');
     if (relay.state.failure || !pending) {
       end({ kind: 'upstream', error: new AirlockError('upstream_error', 'The model server sent no answer or a malformed stream. Try again later.') });
       return summary();
     }
     await wait(startRecorded);
+    markCall(raw, 'startWritten');
     answer.begun = true;
     reply.hijack();
     // Headers set on the reply so far (the auth hook's DPoP-Nonce) go out with the stream's own.
     for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) out.setHeader(name, value);
     out.writeHead(200, SSE_HEADERS);
+    markCall(raw, 'headers');
     stall.arm(idleMs);
     let done = false;
     while (!done) {
@@ -464,6 +478,7 @@ async function relayStream(
       if (relay.state.failure) throw new AirlockError('upstream_error', 'The model server sent a malformed stream.');
     }
     out.end(pending);
+    markCall(raw, 'ended');
     return summary();
   } catch (error) {
     let stop = currentStop();

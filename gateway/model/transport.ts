@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { OpenAiUpstreamConfig } from './upstream-config.js';
+import { finishCall, markCall } from '../server/call-timing.js';
 
 export interface UpstreamRequest {
   /** `chat/completions` (relative to the upstream's base URL). */
@@ -100,11 +101,14 @@ export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.Dis
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(c) {
+        markCall(signal, 'upstream request start');
         controller = c;
         if (signal.aborted) c.abort(abortError(signal.reason));
       },
       onResponseStart(_c, statusCode, headers) {
         if (statusCode < 200) return;
+        markCall(signal, 'upstream response start');
+        finishCall(signal);
         started = true;
         const type = headers['content-type'];
         resolveResponse({ status: statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? '', body });
@@ -137,7 +141,9 @@ export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.Dis
       return;
     }
     signal.addEventListener('abort', onAbort, { once: true });
+    markCall(signal, 'upstream dispatch');
     dispatcher.dispatch(options, handler);
+    markCall(signal, 'upstream dispatched');
   });
 }
 

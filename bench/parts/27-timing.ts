@@ -1,0 +1,80 @@
+/**
+ * Issue 19: where one sequential streamed call's time goes inside the gateway, step by step. One
+ * gateway (the compiled JavaScript when built) runs with AIRLOCK_CALL_TIMING set, which turns on
+ * process.hrtime marks along the call (gateway/model/call-timing.ts; off in production); CALLS
+ * sequential streamed calls (20 chunks, a fresh DPoP proof each, signed before they start) go
+ * through it, and the median and p90 of each gap between marks are printed, with the client's
+ * first byte and total beside them. A gap far above its CPU is a wait.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'undici';
+import type { BenchRow } from '../run.js';
+import { percentile } from '../stats.js';
+import { startOpenAiServer } from '../../test/helpers/openai-server.js';
+import { startGateway } from '../../test/helpers/gateway.js';
+import { createTestDevice, pinnedServerIdentity } from '../../test/helpers/pinned-client.js';
+import { initDataDir } from '../../gateway/init/init.js';
+import { timedStream } from './20-proxy.js';
+
+const CALLS = Number(process.env.AIRLOCK_BENCH_TIMING_CALLS ?? 1000);
+const WARMUP = 100;
+
+interface StepSummary {
+  p50Us: number;
+  p90Us: number;
+  n: number;
+}
+
+export default async function timingBench(log: (line: string) => void): Promise<BenchRow[]> {
+  const root = await mkdtemp(join(tmpdir(), 'airlock-bench-timing-'));
+  const upstream = await startOpenAiServer({ chunks: 20 });
+  const timingFile = join(root, 'timing.json');
+  const ttfb: number[] = [];
+  const total: number[] = [];
+  try {
+    log(`load average at start (1 / 5 / 15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+    const dataDir = join(root, 'data');
+    await initDataDir(dataDir);
+    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }));
+    const gw = await startGateway({
+      dataDir,
+      env: { AIRLOCK_CALL_TIMING: timingFile },
+      startTimeoutMs: 120_000,
+      policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
+    });
+    try {
+      const device = await createTestDevice(gw.client());
+      await device.enroll(await gw.invite('timing@example.com'));
+      await device.session();
+      await device.fetch('GET', '/v1/models');
+      const proofs = await Promise.all(Array.from({ length: CALLS + WARMUP }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
+      const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1 });
+      try {
+        for (const [i, dpop] of proofs.entries()) {
+          const t = await timedStream(client, '/v1/chat/completions', { authorization: `DPoP ${device.accessToken!}`, dpop });
+          if (i >= WARMUP) {
+            ttfb.push(t.ttft);
+            total.push(t.total);
+          }
+        }
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await gw.stop();
+    }
+    const { calls, steps } = JSON.parse(await readFile(timingFile, 'utf8')) as { calls: number; steps: Record<string, StepSummary> };
+    log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; ${calls} calls timed inside the gateway (warm-up included)`);
+    log(`client: first byte p50 ${percentile(ttfb, 50).toFixed(3)} ms, total p50 ${percentile(total, 50).toFixed(3)} ms`);
+    for (const [step, s] of Object.entries(steps)) log(`  ${step.padEnd(34)} p50 ${s.p50Us.toFixed(1).padStart(8)} µs   p90 ${s.p90Us.toFixed(1).padStart(8)} µs`);
+    return [
+      { group: 'timing', name: `sequential streamed call, client first byte p50 (${CALLS} calls; gateway steps in the log above)`, value: percentile(ttfb, 50), unit: 'ms' },
+      ...Object.entries(steps).map(([step, s]) => ({ group: 'timing', name: `gateway step ${step}, p50`, value: s.p50Us, unit: 'µs' })),
+    ];
+  } finally {
+    await upstream.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
