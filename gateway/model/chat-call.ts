@@ -156,10 +156,15 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
 
   markCall(request.raw, 'admitted');
   const callId = randomUUID();
-  // The start record is written before the upstream is even asked, and nothing of the answer is
-  // sent before it is, so no tester sees an answer the audit log has no record of. "Written" is
-  // the SQLite store's WAL write(2) without its fsync (Store.appendAuditWritten): the first byte
-  // no longer waits for a disk flush (0.5 to 15 ms on the build machine). Why no crash loses the call:
+  // The start record is written while the upstream works on the request (issue 19: it was
+  // written before the upstream was asked, which put the SQLite write and the fsync's hand-off,
+  // 0.15 to 0.3 ms, in front of every answer), and nothing of the answer is sent before it is
+  // written, so no tester sees an answer the audit log has no record of. The request leaves only
+  // after authentication, admission and the device's re-check, as before; a gateway killed
+  // between the two (within one synchronous stretch of code) leaves an upstream request with no
+  // start record, and the tester no answer. "Written" is the SQLite store's WAL write(2) without
+  // its fsync (Store.appendAuditWritten): the first byte does not wait for a disk flush (0.5 to
+  // 15 ms on the build machine). Why no crash loses the call:
   //  - the gateway process dying (kill -9, OOM, a crash of its own, the adversarial case of
   //    issue 12): the record is in the kernel's page cache, which outlives the process, so the
   //    next start finds it and marks the call interrupted (model/call-recovery.ts);
@@ -170,8 +175,8 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   //    (nor is any later revocation or enrollment, whose fsync'd commit covers the whole WAL)
   //    before the start record is on disk.
   // A PostgreSQL store commits it (durable) first, as before.
-  const startRecorded = recordStart(deps, { type: 'model.call.start', callId, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true });
-  markCall(request.raw, 'startAsked');
+  const startEntry = { type: 'model.call.start' as const, callId, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true };
+  let startRecorded: Promise<{ durable: Promise<void> } | null> = Promise.resolve(null);
   const controller = new AbortController();
   let stop: Stop | null = null;
   let interrupt: ((reason: unknown) => void) | null = null;
@@ -210,7 +215,10 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     stall.arm(model.timeouts.firstByteMs);
 
     let upstream: UpstreamResponse | null = null;
-    if (!stop) upstream = await wait(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal })).catch((error: unknown) => {
+    const asked = stop ? null : model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal });
+    startRecorded = recordStart(deps, startEntry);
+    markCall(request.raw, 'startWritten');
+    if (asked) upstream = await wait(asked).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });
@@ -440,7 +448,7 @@ async function relayStream(
       return summary();
     }
     await wait(startRecorded);
-    markCall(raw, 'startWritten');
+    markCall(raw, 'startAwaited');
     answer.begun = true;
     reply.hijack();
     // Headers set on the reply so far (the auth hook's DPoP-Nonce) go out with the stream's own.

@@ -11,7 +11,7 @@ import { createModelLimits } from '../../../gateway/limits/model-limits.js';
 import { createUpstreamUserIds } from '../../../gateway/model/upstream-user.js';
 import { createMemoryTokenLedger, type TokenUsageLedger } from '../../../gateway/limits/token-budget.js';
 import { createModelCatalog, type ModelCatalog } from '../../../gateway/model/catalog.js';
-import type { ModelCallAudit } from '../../../gateway/model/call-audit.js';
+import type { ModelCallAudit, ModelStartSink } from '../../../gateway/model/call-audit.js';
 import { modelRoutes } from '../../../gateway/model/plugin.js';
 import { eventsRoutes } from '../../../gateway/events/plugin.js';
 import type { UpstreamsFile } from '../../../gateway/model/upstream-config.js';
@@ -27,7 +27,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(upstreams: UpstreamsFile, options: { policy?: Policy; heartbeatMs?: number; env?: NodeJS.ProcessEnv; stillActive?: (device: { deviceId: string }) => Promise<boolean> } = {}): Promise<Harness> {
+export async function startHarness(upstreams: UpstreamsFile, options: { policy?: Policy; heartbeatMs?: number; env?: NodeJS.ProcessEnv; stillActive?: (device: { deviceId: string }) => Promise<boolean>; auditStart?: ModelStartSink } = {}): Promise<Harness> {
   let policy = options.policy ?? DEFAULT_POLICY;
   const listeners = new Set<(p: Policy) => void>();
   const hub = createConnectionHub();
@@ -55,6 +55,7 @@ export async function startHarness(upstreams: UpstreamsFile, options: { policy?:
       log: { warn: () => undefined },
       upstreamUserOf: createUpstreamUserIds(Buffer.alloc(32, 7)),
       ...(options.stillActive ? { stillActive: options.stillActive } : {}),
+      ...(options.auditStart ? { auditStart: options.auditStart } : {}),
     },
   });
   await app.register(eventsRoutes, {
