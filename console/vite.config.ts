@@ -27,18 +27,23 @@ function preloadRenderChunk(): Plugin {
  * The admin console build, served by the gateway's console listener (gateway/console/). Absolute
  * asset paths (`/assets/...`): the console is always at the root of its own origin. No inline
  * script or style, so the console's strict CSP holds; no font or script from anywhere else.
+ * With `--ssr src/first-paint.tsx`: the gateway's first drawing of a page, for Node, with React
+ * bundled in (a host running the gateway needs no React of its own).
  */
-export default defineConfig({
+export default defineConfig(({ isSsrBuild }) => ({
   root,
   base: '/',
   plugins: [react(), preloadRenderChunk()],
   logLevel: 'warn',
+  ssr: { noExternal: true, target: 'node' },
+  // React's production build on the gateway too, whatever NODE_ENV the gateway runs with.
+  define: isSsrBuild ? { 'process.env.NODE_ENV': JSON.stringify('production') } : {},
   build: {
     outDir: fileURLToPath(new URL('../dist/console', import.meta.url)),
     emptyOutDir: true,
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
     sourcemap: false,
-    target: 'chrome120',
+    target: isSsrBuild ? 'node20' : 'chrome120',
   },
-});
+}));

@@ -47,6 +47,19 @@ export function prefetch(path: string): void {
   early.set(path, read);
 }
 
+/**
+ * An answer that came with the page (drawn by the gateway with it), kept as an early read that has
+ * arrived: the first render takes it, nothing is asked again.
+ */
+export function seed(path: string, value: unknown): void {
+  early.set(path, { atMs: performance.now(), answer: Promise.resolve(value), arrived: { value } });
+}
+
+/** Forgets every early read (the gateway's drawing of one page is over). */
+export function forgetEarly(): void {
+  early.clear();
+}
+
 function takeEarly(path: string): EarlyRead | undefined {
   const read = early.get(path);
   early.delete(path);
@@ -102,6 +115,11 @@ export async function login(secret: string): Promise<ConsoleSessionInfo> {
   const session = await post<ConsoleSessionInfo>('/api/login', { secret });
   csrf = session.csrf;
   return session;
+}
+
+/** The session a page drawn by the gateway came with: its CSRF token is used from now on. */
+export function adopt(session: ConsoleSessionInfo): void {
+  csrf = session.csrf;
 }
 
 export async function resume(): Promise<ConsoleSessionInfo> {

@@ -1,16 +1,40 @@
 /**
- * The entry, kept small: it asks for the session and the page's data at once, then loads React and
- * the pages (a separate chunk) while those answers travel, so a page load is not three round trips
- * in a row (script, session, data). A login link's page asks nothing first: its session does not exist yet.
+ * The entry, kept small. On a page the gateway drew (with its data), it hands that data to the
+ * pages and lets the browser show the page before React starts (React then takes the drawn page
+ * over: hydration). Otherwise it asks for the session and the page's data at once and loads React
+ * and the pages (a separate chunk) while those answers travel, so a page load is not three round
+ * trips in a row (script, session, data). A login link's page asks nothing first: its session does
+ * not exist yet.
  */
-import { prefetch } from './api.js';
+import { adopt, prefetch, seed } from './api.js';
+import { currentPath } from './address.js';
+import { pageDrawnByGateway } from './boot.js';
 import { dataPathOf, parseRoute } from './route.js';
 import './styles.css';
 
-if (!window.location.hash.startsWith('#login=')) {
-  prefetch('/api/session');
-  const path = dataPathOf(parseRoute(window.location.hash));
-  if (path) prefetch(path);
+/** Runs `start` once the browser has shown a frame (or after 200 ms: a tab in the background draws no frames). */
+function afterFirstFrame(start: () => void): void {
+  let started = false;
+  const once = () => {
+    if (started) return;
+    started = true;
+    start();
+  };
+  requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 200);
 }
 
-void import('./render.js');
+const drawn = pageDrawnByGateway();
+if (drawn) {
+  adopt(drawn.session);
+  if (drawn.data) seed(drawn.data.path, drawn.data.value);
+  // React's chunk is fetched and compiled meanwhile (modulepreload); running it waits for the first frame.
+  afterFirstFrame(() => void import('./render.js'));
+} else {
+  if (!window.location.hash.startsWith('#login=')) {
+    prefetch('/api/session');
+    const path = dataPathOf(parseRoute(currentPath()));
+    if (path) prefetch(path);
+  }
+  void import('./render.js');
+}

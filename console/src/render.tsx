@@ -1,25 +1,37 @@
 /**
- * React and the pages. The session and the page's data were asked for by the entry while this
- * chunk loaded; the first render waits for those answers (they are usually here already; the data
- * at most 3 seconds, then the page draws and fills in when it comes), so the first frame React draws
- * is the page with its data, not "opening" and "loading" frames first.
+ * React and the pages. A page the gateway drew is taken over as it is (hydrateRoot, with the
+ * session and data it was drawn from). Otherwise the session and the page's data were asked for by
+ * the entry while this chunk loaded; the first render waits for those answers (they are usually
+ * here already; the data at most 3 seconds, then the page draws and fills in when it comes), so
+ * the first frame React draws is the page with its data, not "opening" and "loading" frames first.
  * (A promise, not a top-level await: that would make the bundler split the modules this chunk
  * shares with the entry into a third file, one more request before anything runs.)
  */
 import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
+import { createRoot, hydrateRoot } from 'react-dom/client';
+import { currentPath } from './address.js';
 import { earlyReadsSettled } from './api.js';
 import { App, openGate } from './app.js';
+import { pageDrawnByGateway } from './boot.js';
+import { parseRoute } from './route.js';
 
 /** How long the first drawing waits for the page's data: long enough for a loaded gateway, short enough to show the console. */
 const DATA_WAIT_MS = 3_000;
 
 const root = document.getElementById('root');
-if (root) {
+const drawn = pageDrawnByGateway();
+if (root && drawn) {
+  hydrateRoot(
+    root,
+    <StrictMode>
+      <App opened={{ state: 'open', session: drawn.session }} initialRoute={parseRoute(drawn.path)} />
+    </StrictMode>,
+  );
+} else if (root) {
   void Promise.all([openGate(), earlyReadsSettled(DATA_WAIT_MS)]).then(([opened]) =>
     createRoot(root).render(
       <StrictMode>
-        <App opened={opened} />
+        <App opened={opened} initialRoute={parseRoute(currentPath())} />
       </StrictMode>,
     ),
   );

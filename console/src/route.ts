@@ -1,8 +1,9 @@
 /**
- * The console's hash routes, pure (no React): the boot script reads them before React has loaded,
- * to ask for the page's data at once.
+ * The console's routes, pure (no React, no window): the entry reads them before React has loaded,
+ * to ask for the page's data at once, and the gateway's first drawing of a page (first-paint.tsx)
+ * reads them from the request's path. Routes are paths (`/devices/dev_...`), not `#` fragments,
+ * so the gateway sees which page is asked for and can send it drawn, with its data.
  */
-/** Hash routes: `#/devices/dev_...`. The login link's `#login=...` is read once and removed. */
 export type Route =
   | { page: 'overview' }
   | { page: 'devices' }
@@ -14,51 +15,57 @@ export type Route =
   | { page: 'audit'; text?: string }
   | { page: 'policy' };
 
-export function parseRoute(hash: string): Route {
-  const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const parts = path.split('/').map((p) => decodeURIComponent(p));
-  switch (parts[0]) {
-    case 'devices':
-      return parts[1] ? { page: 'device', id: parts[1] } : { page: 'devices' };
-    case 'testers':
-      return { page: 'testers' };
-    case 'locks':
-      return { page: 'locks' };
-    case 'invites':
-      return { page: 'invites' };
-    case 'usage':
-      return { page: 'usage' };
-    case 'audit': {
-      const text = new URLSearchParams(query).get('text');
-      return text ? { page: 'audit', text } : { page: 'audit' };
-    }
-    case 'policy':
-      return { page: 'policy' };
-    default:
-      return { page: 'overview' };
+const SIMPLE_PAGES = ['testers', 'locks', 'invites', 'usage', 'policy'] as const;
+
+function decoded(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
   }
+}
+
+/** The route of a path and query (`/audit?text=x`); null when the path names no page of the console. */
+export function routeOf(pathAndQuery: string): Route | null {
+  const [path = '', query = ''] = pathAndQuery.split('?');
+  const parts = path.replace(/^\/+|\/+$/g, '').split('/');
+  const [first = '', second, ...rest] = parts;
+  if (rest.length > 0) return null;
+  if (first === '' && second === undefined) return { page: 'overview' };
+  if (first === 'devices') {
+    if (second === undefined) return { page: 'devices' };
+    const id = decoded(second);
+    return id ? { page: 'device', id } : null;
+  }
+  if (second !== undefined) return null;
+  if (first === 'audit') {
+    const text = new URLSearchParams(query).get('text');
+    return text ? { page: 'audit', text } : { page: 'audit' };
+  }
+  const simple = SIMPLE_PAGES.find((p) => p === first);
+  return simple ? { page: simple } : null;
+}
+
+/** The route of a path, the overview for one that names no page. */
+export const parseRoute = (pathAndQuery: string): Route => routeOf(pathAndQuery) ?? { page: 'overview' };
+
+/** The path of an older `#/devices` style link (`/devices`); null for any other fragment. */
+export function pathOfHashRoute(hash: string): string | null {
+  return hash.startsWith('#/') ? hash.slice(1) : null;
 }
 
 export const hrefOf = (route: Route): string => {
   switch (route.page) {
     case 'overview':
-      return '#/';
+      return '/';
     case 'device':
-      return `#/devices/${encodeURIComponent(route.id)}`;
+      return `/devices/${encodeURIComponent(route.id)}`;
     case 'audit':
-      return route.text ? `#/audit?text=${encodeURIComponent(route.text)}` : '#/audit';
+      return route.text ? `/audit?text=${encodeURIComponent(route.text)}` : '/audit';
     default:
-      return `#/${route.page}`;
+      return `/${route.page}`;
   }
 };
-
-/** The one-time secret of a `#login=...` link, removed from the address bar and history at once. */
-export function takeLoginSecret(): string | null {
-  const match = /^#login=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
-  if (!match) return null;
-  window.history.replaceState(null, '', `${window.location.pathname}#/`);
-  return match[1] ?? null;
-}
 
 /** The API read a page starts with, when it has one fixed path (asked for before React loads). */
 export function dataPathOf(route: Route): string | null {

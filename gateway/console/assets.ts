@@ -31,10 +31,13 @@ export async function sourceHash(sourceDir = CONSOLE_SOURCE): Promise<string> {
   return hash.digest('hex');
 }
 
-function runVite(outDir: string): Promise<void> {
+/** Where, inside the build, the gateway's first drawing of a page is (dist/console/.ssr/first-paint.js). Not served: dotfiles are not. */
+export const FIRST_PAINT_MODULE = join('.ssr', 'first-paint.js');
+
+function runVite(outDir: string, extra: string[] = []): Promise<void> {
   const vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [vite, 'build', '--mode', 'production', '--config', join(CONSOLE_SOURCE, 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+    const child = spawn(process.execPath, [vite, 'build', '--mode', 'production', '--config', join(CONSOLE_SOURCE, 'vite.config.ts'), '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn', ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     child.on('error', reject);
@@ -52,6 +55,8 @@ export async function buildConsole(outDir = CONSOLE_DIST): Promise<{ built: bool
   const temp = await mkdtemp(`${outDir}.tmp-`);
   try {
     await runVite(temp);
+    // The browser's files and the gateway's drawing of the same pages, swapped in together.
+    await runVite(join(temp, dirname(FIRST_PAINT_MODULE)), ['--ssr', join(CONSOLE_SOURCE, 'src', 'first-paint.tsx')]);
     await writeFile(join(temp, STAMP), want);
     await rm(outDir, { recursive: true, force: true });
     await rename(temp, outDir);

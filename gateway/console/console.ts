@@ -17,6 +17,7 @@ import { checkConsoleListen, type ConsoleListen } from './listen-address.js';
 import { changeOf } from './feed-changes.js';
 import { createLiveFeed, type FeedTimings } from './live-feed.js';
 import type { ConsoleAddress } from './request-guard.js';
+import { createFirstPaint } from './first-paint.js';
 import { buildConsoleServer } from './server.js';
 import { createConsoleSessions, DEFAULT_SESSION_LIMITS, type SessionLimits } from './sessions.js';
 
@@ -106,7 +107,8 @@ export async function startConsole(deps: ConsoleDeps): Promise<RunningConsole> {
     const identity = identityOf({ osUser, via: 'console' });
     await deps.store.appendAudit({ type: `admin.console.${event}`, actor: actorOf(identity), subject: 'console', details: adminDetails(identity) });
   };
-  const app = await buildConsoleServer({ address, ...(remote ? { tls: deps.tls } : {}), sessions, api, feed, assetsDir: deps.assetsDir, log: deps.log, audit });
+  const firstPaint = createFirstPaint(deps.assetsDir, deps.log);
+  const app = await buildConsoleServer({ address, ...(remote ? { tls: deps.tls } : {}), sessions, api, feed, assetsDir: deps.assetsDir, firstPaint, log: deps.log, audit });
   const bound = new URL(await app.listen({ host: deps.listen.host, port: deps.listen.port }));
   address.port = Number(bound.port);
   const host = remote && deps.publicHost ? deps.publicHost : deps.listen.host;

@@ -17,6 +17,7 @@ import { SSE_HEADERS } from '../events/sse.js';
 import type { Logger } from '../log.js';
 import type { ConsoleApi } from './api.js';
 import { ConsoleHttpError, parseWith } from './errors.js';
+import type { FirstPaint } from './first-paint.js';
 import type { LiveFeed } from './live-feed.js';
 import { checkHostAndOrigin, allowedHosts, SECURITY_HEADERS, type ConsoleAddress } from './request-guard.js';
 import type { ConsoleSession, ConsoleSessions } from './sessions.js';
@@ -31,6 +32,8 @@ export interface ConsoleServerDeps {
   feed: LiveFeed;
   /** The built console/ app (index.html and assets/); absent: a page saying how to build it. */
   assetsDir: string;
+  /** Draws a page with its data on the gateway; without it every page is drawn in the browser. */
+  firstPaint?: FirstPaint;
   log: Logger;
   /** A session was opened (or ended): recorded in the audit log before the answer. */
   audit(event: 'login' | 'logout', osUser: string): Promise<void>;
@@ -155,14 +158,32 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   deps.api.register(app, (request: FastifyRequest) => request.consoleSession!);
 
   // wildcard: files are looked up per request, so a build that lands after the start is served.
-  await app.register(fastifyStatic, { root: deps.assetsDir, index: false, wildcard: true, serve: true, cacheControl: false, setHeaders: (res, path) => res.header('cache-control', isHashedAsset(path) ? 'public, max-age=31536000, immutable' : 'no-cache') });
-  app.get('/', async (_request, reply) => {
-    if (existsSync(join(deps.assetsDir, 'index.html'))) return reply.sendFile('index.html');
-    return reply
-      .code(503)
-      .header('retry-after', '5')
-      .type('text/plain; charset=utf-8')
-      .send('The Airlock console app is not built yet. The gateway builds it when it starts (a few seconds): reload this page shortly. If this stays, run "npm run build:console" in the Airlock checkout.\n');
-  });
+  // Dotfiles are not served: the build's stamp and the gateway's own drawing code (.ssr/) stay private.
+  await app.register(fastifyStatic, { root: deps.assetsDir, index: false, wildcard: true, serve: true, dotfiles: 'ignore', cacheControl: false, setHeaders: (res, path) => res.header('cache-control', isHashedAsset(path) ? 'public, max-age=31536000, immutable' : 'no-cache') });
+  // The console's pages are paths (`/devices/dev_...`): drawn here with their data when the
+  // request carries a live session, else the plain page, which does it in the browser.
+  const page = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!existsSync(join(deps.assetsDir, 'index.html'))) {
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .type('text/plain; charset=utf-8')
+        .send('The Airlock console app is not built yet. The gateway builds it when it starts (a few seconds): reload this page shortly. If this stays, run "npm run build:console" in the Airlock checkout.\n');
+    }
+    const sessionId = request.cookies[name];
+    const session = sessionId ? sessions.get(sessionId) : null;
+    const readApi = async (path: string) => {
+      const answer = await app.inject({ method: 'GET', url: path, headers: { host: request.headers.host ?? '', cookie: request.headers.cookie ?? '' } });
+      return { status: answer.statusCode, body: answer.body };
+    };
+    const drawn = deps.firstPaint ? await deps.firstPaint.draw(request.url, session, readApi) : ({ kind: 'plain' } as const);
+    if (drawn.kind === 'notAPage') return reply.callNotFound();
+    // A drawn page holds the admin's data and CSRF token: never kept by the browser or anything between.
+    if (drawn.kind === 'page') return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(drawn.html);
+    return reply.sendFile('index.html');
+  };
+  app.get('/', page);
+  app.get('/:page', page);
+  app.get('/devices/:id', page);
   return app;
 }

@@ -9,7 +9,7 @@ export function BarChart({ title, bars, unit, ends, height = 140 }: { title: str
   return (
     <figure className="chart">
       <figcaption>
-        {title} <span className="muted">({total.toLocaleString()} {total === 1 ? unit.replace(/s$/, '') : unit} in all{total > 0 ? `, highest ${highest.toLocaleString()}` : ''})</span>
+        {title} <span className="muted">({total.toLocaleString('en-US')} {total === 1 ? unit.replace(/s$/, '') : unit} in all{total > 0 ? `, highest ${highest.toLocaleString('en-US')}` : ''})</span>
       </figcaption>
       <svg viewBox={`0 0 ${width} ${height + 18}`} role="img" aria-label={`${title}: ${total} ${unit}`}>
         <line x1="0" y1={height} x2={width} y2={height} className="axis" />
@@ -17,7 +17,7 @@ export function BarChart({ title, bars, unit, ends, height = 140 }: { title: str
           const h = (b.value / max) * (height - 4);
           return (
             <rect key={`${b.label}-${i}`} x={i * (barWidth + gap)} y={height - h} width={barWidth} height={h} className="bar">
-              <title>{`${b.label}: ${b.value.toLocaleString()} ${unit}`}</title>
+              <title>{`${b.label}: ${b.value.toLocaleString('en-US')} ${unit}`}</title>
             </rect>
           );
         })}
@@ -46,7 +46,7 @@ export function RowChart({ title, rows, unit }: { title: string; rows: { label: 
   return (
     <figure className="chart">
       <figcaption>
-        {title} <span className="muted">({total.toLocaleString()} {unit} in all)</span>
+        {title} <span className="muted">({total.toLocaleString('en-US')} {unit} in all)</span>
       </figcaption>
       {rows.length === 0 ? (
         <p className="muted">Nothing in this period.</p>
@@ -61,7 +61,7 @@ export function RowChart({ title, rows, unit }: { title: string; rows: { label: 
                 </text>
                 <rect x={labelWidth} y={4} width={Math.max(w, r.value > 0 ? 1 : 0)} height={rowHeight - 8} className="bar" />
                 <text x={labelWidth + w + 6} y={15} className="tick">
-                  {r.value.toLocaleString()}
+                  {r.value.toLocaleString('en-US')}
                 </text>
               </g>
             );

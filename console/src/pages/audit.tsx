@@ -11,7 +11,8 @@ interface Filter {
   until: string;
 }
 
-const toIso = (local: string) => (local ? new Date(local).toISOString() : '');
+/** A datetime-local value read as UTC, the clock every time in the console is shown in. */
+const toIso = (local: string) => (local ? new Date(`${local}Z`).toISOString() : '');
 
 /** Connections leave no entry; a revocation or any other change does. */
 const newEntries = (event: FeedEvent) => (event.type === 'connections' ? 'ignore' : 'reload');
@@ -61,7 +62,7 @@ export function AuditPage({ initialText }: { initialText: string }) {
         </button>
         {verify && (
           <span data-testid="verify-result" className={verify.ok ? 'ok' : 'bad'}>
-            {verify.ok ? `The chain verifies: ${verify.entries.toLocaleString()} entries. Head ${verify.head ?? '—'} (keep it off this host).` : `The chain does NOT verify: entry ${verify.firstBad} is bad (${verify.reason ?? 'no reason given'}).`}
+            {verify.ok ? `The chain verifies: ${verify.entries.toLocaleString('en-US')} entries. Head ${verify.head ?? '—'} (keep it off this host).` : `The chain does NOT verify: entry ${verify.firstBad} is bad (${verify.reason ?? 'no reason given'}).`}
           </span>
         )}
         {verifyError && <span role="alert" className="error">{verifyError}</span>}
@@ -77,11 +78,11 @@ export function AuditPage({ initialText }: { initialText: string }) {
         <input aria-label="Type starts with" placeholder="Type (admin., model.call, refusal)" value={draft.type} onChange={(e) => setDraft({ ...draft, type: e.target.value })} />
         <input aria-label="Tester, device or text" placeholder="Tester, device or any text" value={draft.text} onChange={(e) => setDraft({ ...draft, text: e.target.value })} />
         <label className="field inline">
-          From
+          From (UTC)
           <input type="datetime-local" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />
         </label>
         <label className="field inline">
-          To
+          To (UTC)
           <input type="datetime-local" value={draft.until} onChange={(e) => setDraft({ ...draft, until: e.target.value })} />
         </label>
         <button type="submit">Filter</button>

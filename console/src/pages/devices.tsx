@@ -41,7 +41,7 @@ export function DevicesPage() {
           <input type="checkbox" checked={onlyConnected} onChange={(e) => setOnlyConnected(e.target.checked)} /> Connected now
         </label>
         <span className="muted small" data-testid="device-count">
-          {data ? `${rows.length.toLocaleString()} of ${data.length.toLocaleString()}` : ''}
+          {data ? `${rows.length.toLocaleString('en-US')} of ${data.length.toLocaleString('en-US')}` : ''}
         </span>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
@@ -77,7 +77,7 @@ export function DevicesPage() {
       </table>
       {!showAll && rows.length > SHOWN && (
         <p className="muted small">
-          The first {SHOWN} of {rows.length.toLocaleString()}: narrow the search, or{' '}
+          The first {SHOWN} of {rows.length.toLocaleString('en-US')}: narrow the search, or{' '}
           <button type="button" onClick={() => setShowAll(true)}>
             show all
           </button>

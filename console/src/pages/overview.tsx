@@ -1,6 +1,6 @@
 import type { ConsoleOverview } from '../../../protocol/schemas/console.js';
 import { BarChart } from '../components/bar-chart.js';
-import { shortHash, when } from '../components/format.js';
+import { hourOf, shortHash, when } from '../components/format.js';
 import { useRead } from '../live.js';
 import { hrefOf } from '../route.js';
 
@@ -22,8 +22,8 @@ export function OverviewPage() {
           </div>
           <div className="panel">
             <div className="two">
-              <BarChart title="Requests per hour" unit="requests" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.requests }))} />
-              <BarChart title="Tokens per hour" unit="tokens" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: hourLabel(h.start), value: h.tokens }))} />
+              <BarChart title="Requests per hour" unit="requests" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: `${hourOf(h.start)} UTC`, value: h.requests }))} />
+              <BarChart title="Tokens per hour" unit="tokens" ends={HOURS_AXIS} bars={data.hours.map((h) => ({ label: `${hourOf(h.start)} UTC`, value: h.tokens }))} />
             </div>
           </div>
           <div className="panel">
@@ -58,8 +58,8 @@ export function OverviewPage() {
                       <td>{when(c.since)}</td>
                       <td className="num">{c.events}</td>
                       <td className="num">{c.streams}</td>
-                      <td className="num">{c.requestsLastHour.toLocaleString()}</td>
-                      <td className="num">{c.tokensLastHour.toLocaleString()}</td>
+                      <td className="num">{c.requestsLastHour.toLocaleString('en-US')}</td>
+                      <td className="num">{c.tokensLastHour.toLocaleString('en-US')}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -78,7 +78,7 @@ export function OverviewPage() {
                     {data.refusals.map((r) => (
                       <tr key={r.code}>
                         <td className="mono">{r.code}</td>
-                        <td className="num">{r.count.toLocaleString()}</td>
+                        <td className="num">{r.count.toLocaleString('en-US')}</td>
                       </tr>
                     ))}
                   </tbody>
@@ -97,7 +97,7 @@ export function OverviewPage() {
               {data.audit.lastVerify ? (
                 <p data-testid="last-verify">
                   Last verify ({when(data.audit.lastVerify.at)}):{' '}
-                  {data.audit.lastVerify.ok ? <span className="ok">verifies, {data.audit.lastVerify.entries.toLocaleString()} entries</span> : <span className="bad">entry {data.audit.lastVerify.firstBad} is bad</span>}
+                  {data.audit.lastVerify.ok ? <span className="ok">verifies, {data.audit.lastVerify.entries.toLocaleString('en-US')} entries</span> : <span className="bad">entry {data.audit.lastVerify.firstBad} is bad</span>}
                 </p>
               ) : (
                 <p className="muted">Not verified since the gateway started. Verify it from the Audit log page.</p>
@@ -114,7 +114,7 @@ function Card({ label, value, note, testId }: { label: string; value: number; no
   return (
     <div className="card">
       <div className="value" data-testid={testId}>
-        {value.toLocaleString()}
+        {value.toLocaleString('en-US')}
       </div>
       <div className="label">{label}</div>
       {note && <div className="muted small">{note}</div>}
@@ -123,4 +123,3 @@ function Card({ label, value, note, testId }: { label: string; value: number; no
 }
 
 const HOURS_AXIS: [string, string] = ['24 hours ago', 'this hour'];
-const hourLabel = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

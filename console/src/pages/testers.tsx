@@ -22,7 +22,7 @@ export function TestersPage() {
       <h1>Testers</h1>
       <div className="toolbar">
         <input type="search" placeholder="Search by email or status" value={query} onChange={(e) => setQuery(e.target.value)} aria-label="Search testers" />
-        <span className="muted small">{data ? `${rows.length.toLocaleString()} of ${data.length.toLocaleString()}` : ''}</span>
+        <span className="muted small">{data ? `${rows.length.toLocaleString('en-US')} of ${data.length.toLocaleString('en-US')}` : ''}</span>
       </div>
       {error && <p role="alert" className="error">{error}</p>}
       <table className="list" data-testid="testers-table">
@@ -48,8 +48,8 @@ export function TestersPage() {
               </td>
               <td className="num">{t.devices}</td>
               <td className="num">{t.connectedDevices}</td>
-              <td className="num">{t.requests.toLocaleString()}</td>
-              <td className="num">{(t.promptTokens + t.completionTokens).toLocaleString()}</td>
+              <td className="num">{t.requests.toLocaleString('en-US')}</td>
+              <td className="num">{(t.promptTokens + t.completionTokens).toLocaleString('en-US')}</td>
               <td className="actions">
                 {t.status === 'active' && !t.lock && (
                   <button type="button" onClick={() => setAction({ kind: 'lock', tester: t })}>

@@ -63,11 +63,11 @@ export function UsagePage() {
               {data.rows.map((r) => (
                 <tr key={r.key}>
                   <td>{r.key}</td>
-                  <td className="num">{r.requests.toLocaleString()}</td>
-                  <td className="num">{r.promptTokens.toLocaleString()}</td>
-                  <td className="num">{r.completionTokens.toLocaleString()}</td>
-                  <td className="num">{r.refusals.toLocaleString()}</td>
-                  <td className="num">{r.cut.toLocaleString()}</td>
+                  <td className="num">{r.requests.toLocaleString('en-US')}</td>
+                  <td className="num">{r.promptTokens.toLocaleString('en-US')}</td>
+                  <td className="num">{r.completionTokens.toLocaleString('en-US')}</td>
+                  <td className="num">{r.refusals.toLocaleString('en-US')}</td>
+                  <td className="num">{r.cut.toLocaleString('en-US')}</td>
                 </tr>
               ))}
               {data.rows.length === 0 && (

@@ -1,0 +1,89 @@
+/**
+ * The console's first drawing of a page on the gateway (server-side rendering): a new tab shows the
+ * page with its data as soon as the HTML is in, instead of after the browser has fetched, compiled
+ * and started React and then asked for the data. The drawing itself is console/'s own code
+ * (console/src/first-paint.tsx, built beside the browser's files into dist/console/.ssr/), so the
+ * page drawn here and the page React takes over in the browser are the same components.
+ * This module only finds that build, asks the console API for the page's data (the same request
+ * the page would make, with the admin's cookie) and hands both over. When anything is missing
+ * (no session, no build yet, an API refusal) the caller serves the plain page, which does it all
+ * in the browser as before.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from '../log.js';
+import { FIRST_PAINT_MODULE } from './assets.js';
+import type { ConsoleSession } from './sessions.js';
+
+/** What console/src/first-paint.tsx exports (checked when it is loaded). */
+interface FirstPaintModule {
+  pageOf(pathAndQuery: string): { dataPath: string | null } | null;
+  drawPage(input: { template: string; pathAndQuery: string; session: ConsoleSession; data: { path: string; json: string } | null }): string | null;
+}
+
+/** A GET of the console API as the admin's browser would make it (same cookie, same Host). */
+export type ReadApi = (path: string) => Promise<{ status: number; body: string }>;
+
+export interface FirstPaint {
+  /**
+   * The page at `pathAndQuery` drawn for `session`: `page` its HTML; `notAPage` when the console has
+   * no such page; `plain` when it cannot be drawn here (serve index.html and let the browser draw it).
+   */
+  draw(pathAndQuery: string, session: ConsoleSession | null, readApi: ReadApi): Promise<{ kind: 'page'; html: string } | { kind: 'notAPage' } | { kind: 'plain' }>;
+}
+
+function isFirstPaintModule(value: unknown): value is FirstPaintModule {
+  const m = value as Partial<Record<keyof FirstPaintModule, unknown>> | null;
+  return typeof m?.pageOf === 'function' && typeof m.drawPage === 'function';
+}
+
+export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
+  // One load per build: the stamp names the sources it was built from, so a rebuild is loaded anew.
+  let loaded: { stamp: string; module: Promise<FirstPaintModule | null>; template: Promise<string | null> } | undefined;
+
+  async function current(): Promise<{ module: FirstPaintModule; template: string } | null> {
+    const stamp = await readFile(join(assetsDir, '.source-hash'), 'utf8').catch(() => null);
+    if (stamp === null) return null;
+    if (loaded?.stamp !== stamp) {
+      const url = `${pathToFileURL(join(assetsDir, FIRST_PAINT_MODULE)).href}?build=${stamp}`;
+      loaded = {
+        stamp,
+        module: import(url).then(
+          (m: unknown) => (isFirstPaintModule(m) ? m : null),
+          (error: unknown) => {
+            log.warn('the console pages are drawn in the browser only: the gateway could not load their server-side drawing', { error: error instanceof Error ? error.message : String(error) });
+            return null;
+          },
+        ),
+        template: readFile(join(assetsDir, 'index.html'), 'utf8').catch(() => null),
+      };
+    }
+    const [module, template] = await Promise.all([loaded.module, loaded.template]);
+    return module && template ? { module, template } : null;
+  }
+
+  return {
+    async draw(pathAndQuery, session, readApi) {
+      const build = await current();
+      if (!build) return { kind: 'plain' };
+      const page = build.module.pageOf(pathAndQuery);
+      if (!page) return { kind: 'notAPage' };
+      if (!session) return { kind: 'plain' };
+      let data: { path: string; json: string } | null = null;
+      if (page.dataPath) {
+        const answer = await readApi(page.dataPath);
+        // A refusal (an unknown device, a session that just ended): the browser shows it in its words.
+        if (answer.status !== 200) return { kind: 'plain' };
+        data = { path: page.dataPath, json: answer.body };
+      }
+      try {
+        const html = build.module.drawPage({ template: build.template, pathAndQuery, session, data });
+        return html === null ? { kind: 'plain' } : { kind: 'page', html };
+      } catch (error) {
+        log.warn('could not draw a console page on the gateway; the browser draws it', { path: pathAndQuery.split('?')[0], error: error instanceof Error ? error.message : String(error) });
+        return { kind: 'plain' };
+      }
+    },
+  };
+}
