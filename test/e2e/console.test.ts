@@ -87,42 +87,61 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await snap(page, 'console-testers');
   });
 
-  it('draws a page with its data in its first frame: the session and the data are asked for before React loads', async () => {
-    // Every change to the app's root, as text, from the document's start (before the page's scripts).
-    const recordRoot = `(() => {
+  it('opens a page in a new tab drawn with its data by the gateway, and React takes that drawing over', async () => {
+    // From the document's start (before the page's scripts): every change to the app's root as
+    // text, and the first element to show the page's data (React must keep it, not draw its own).
+    const recordRoot = (testId: string) => `(() => {
       window.__rootTexts = [];
       new MutationObserver(() => {
         const text = document.getElementById('root')?.textContent ?? '';
         if (window.__rootTexts.at(-1) !== text) window.__rootTexts.push(text);
+        window.__firstShown ??= document.querySelector('[data-testid=${testId}]') ?? undefined;
       }).observe(document, { childList: true, subtree: true, characterData: true });
     })()`;
     const origin = new URL(page.url()).origin;
     // Per page: its address, the element that shows the data, what it shows, and how that reads in the root's text.
     const pages = [
-      ['#/devices', 'device-count', '2 of 2', '2 of 2'],
-      ['#/', 'connected-devices', '1', '1Devices connected now'],
+      ['/devices', 'device-count', '2 of 2', '2 of 2'],
+      ['/', 'connected-devices', '1', '1Devices connected now'],
     ] as const;
     const cookies = await page.context().cookies();
-    for (const [hash, testId, shown, data] of pages) {
+    for (const [path, testId, shown, data] of pages) {
       // A new tab holding the session's cookie (the page's own context takes no second tab).
       const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
       try {
         await context.addCookies(cookies);
-        await context.addInitScript(recordRoot);
+        await context.addInitScript(recordRoot(testId));
         const fresh = await context.newPage();
-        await fresh.goto(`${origin}/${hash}`);
-        await expect.poll(() => fresh.getByTestId(testId).textContent()).toBe(shown);
+        const errors: string[] = [];
+        fresh.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+        fresh.on('pageerror', (e) => errors.push(e.message));
+        const response = await fresh.goto(`${origin}${path}`);
+        // The HTML itself holds the page with its data, and is kept by nothing (it holds the CSRF token).
+        expect(await response!.text()).toContain(`data-testid="${testId}">${shown}<`);
+        expect(response!.headers()['cache-control']).toBe('no-store');
+        await fresh.locator('html[data-interactive]').waitFor({ state: 'attached' });
+        expect(await fresh.getByTestId(testId).textContent()).toBe(shown);
         const texts = await fresh.evaluate(() => (window as unknown as { __rootTexts: string[] }).__rootTexts);
-        // The static "Opening the console…" of index.html, then React's first drawing: the page with its data.
-        const drawn = texts.filter((t) => t !== '' && t !== 'Opening the console…');
-        expect(drawn[0], `${hash}: ${JSON.stringify(texts.map((t) => t.slice(0, 80)))}`).toContain(data);
+        // The root never reads "Opening the console…": it is parsed from the HTML with the page and its data.
+        expect(texts.filter((t) => t.includes('Opening the console')), JSON.stringify(texts.map((t) => t.slice(0, 80)))).toEqual([]);
+        expect(texts.some((t) => t.includes(data))).toBe(true);
+        // Taken over, not drawn again: the element the gateway drew is the one on the page, and
+        // React reported no mismatch between its drawing and the gateway's.
+        expect(await fresh.evaluate((id) => (window as unknown as { __firstShown?: Element }).__firstShown === document.querySelector(`[data-testid=${id}]`), testId)).toBe(true);
+        expect(errors).toEqual([]);
+        // And it works: a link inside the console moves without a page load.
+        await fresh.getByRole('link', { name: 'Testers', exact: true }).click();
+        await fresh.getByRole('cell', { name: 'bob@example.com' }).waitFor();
+        expect(new URL(fresh.url()).pathname).toBe('/testers');
       } finally {
         await context.close();
       }
     }
+    // The gateway's drawing code and the build's stamp are not served.
+    for (const hidden of ['/.ssr/first-paint.js', '/.source-hash']) expect((await page.request.get(`${origin}${hidden}`)).status()).toBe(404);
   });
 
-  it('draws the page without its data when the data is slow, and fills it in from the same request', async () => {
+  it('draws the page in the browser when the gateway did not (an older #/ link), without its data when the data is slow, and fills it in from the same request', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     try {
       await context.addCookies(await page.context().cookies());
@@ -136,8 +155,10 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
         await released;
         await route.continue();
       });
+      // The gateway sees only `/` of `/#/devices` (it drew the overview): the browser draws the devices page.
       await fresh.goto(`${new URL(page.url()).origin}/#/devices`);
       await fresh.getByRole('heading', { name: 'Devices' }).waitFor();
+      expect(new URL(fresh.url()).pathname).toBe('/devices');
       expect(await fresh.getByTestId('device-count').textContent()).toBe('');
       release();
       await expect.poll(() => fresh.getByTestId('device-count').textContent()).toBe('2 of 2');
@@ -148,7 +169,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('revokes from the device page: the streams are cut and the page says revoked without a reload', async () => {
-    await page.goto(`${new URL(page.url()).origin}/#/devices/${ada.deviceId!}`);
+    await page.goto(`${new URL(page.url()).origin}/devices/${ada.deviceId!}`);
     await page.getByTestId('device-status').waitFor();
     expect(await page.getByTestId('device-status').textContent()).toBe('active');
     expect(await page.getByTestId('device-connections').textContent()).toBe('1 event channel and 1 open model stream');
@@ -181,7 +202,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
   });
 
   it('shows a revocation made with the CLI on an open device page, pushed: no reload and no request', async () => {
-    await page.goto(`${new URL(page.url()).origin}/#/devices/${bob.deviceId!}`);
+    await page.goto(`${new URL(page.url()).origin}/devices/${bob.deviceId!}`);
     await expect.poll(() => page.getByTestId('device-status').textContent()).toBe('active');
     await page.locator('.dot.on').waitFor(); // the live feed is open
     // An operation now announces itself and everything the log holds before it (the earlier tests'
@@ -220,7 +241,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await carl.fetch('GET', '/v1/models');
     const carlChannel = await openStream(carl, 'GET', '/v1/events');
     expect((await carlChannel.next())?.event).toBe('heartbeat');
-    await page.goto(`${new URL(page.url()).origin}/#/devices/${carl.deviceId!}`);
+    await page.goto(`${new URL(page.url()).origin}/devices/${carl.deviceId!}`);
     await expect.poll(() => page.getByTestId('device-connections').textContent()).toBe('1 event channel and 0 open model streams');
     await page.getByRole('button', { name: 'Lock device…' }).click();
     const dialog = page.getByRole('dialog');
@@ -329,6 +350,35 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await page.getByTestId('last-verify').waitFor();
     await expect.poll(() => page.getByTestId('connected-devices').textContent()).toBe('0');
     await snap(page, 'console-overview-after');
+  });
+
+  it('draws a long devices table a page at a time, and every device is on one of its pages', async () => {
+    // 60 more devices: more than one page of rows (50).
+    for (let i = 0; i < 60; i += 10) await Promise.all(Array.from({ length: 10 }, (_, j) => gw.enrolledDevice(`many${i + j}@example.com`)));
+    const all = (await gw.admin<{ id: string }[]>({ op: 'device.list' })).map((d) => d.id);
+    expect(all.length).toBeGreaterThan(60);
+    const total = `${all.length} of ${all.length}`;
+    const ids = () => page.locator('[data-testid=devices-table] tbody tr td:first-child').allTextContents();
+    const range = page.getByTestId('pager-range');
+    await page.getByRole('link', { name: 'Devices', exact: true }).click();
+    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe(total);
+    expect(await range.textContent()).toBe(`Devices 1–50 of ${all.length}`);
+    const first = await ids();
+    expect(first).toHaveLength(50);
+    await snap(page, 'console-devices-paged');
+    await page.getByRole('button', { name: 'Next 50' }).click();
+    await expect.poll(() => range.textContent()).toBe(`Devices 51–${all.length} of ${all.length}`);
+    const second = await ids();
+    expect([...first, ...second].sort()).toEqual([...all].sort());
+    expect(await page.getByRole('button', { name: 'Next 50' }).isDisabled()).toBe(true);
+    // A search covers every device, not only the page shown, and starts again at its first page.
+    await page.getByRole('searchbox', { name: 'Search devices' }).fill('many');
+    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe(`60 of ${all.length}`);
+    expect(await range.textContent()).toBe('Devices 1–50 of 60');
+    await page.getByRole('button', { name: 'Last' }).click();
+    await expect.poll(() => ids()).toHaveLength(10);
+    await page.getByRole('button', { name: 'Previous 50' }).click();
+    await expect.poll(() => ids()).toHaveLength(50);
   });
 
   it('refuses the same link a second time, in words that say what to do', async () => {

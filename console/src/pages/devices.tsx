@@ -1,11 +1,9 @@
 import { useDeferredValue, useMemo, useState } from 'react';
 import type { ConsoleDeviceRow } from '../../../protocol/schemas/console.js';
 import { when } from '../components/format.js';
+import { usePaged } from '../components/pager.js';
 import { useRead, type FeedEvent } from '../live.js';
 import { hrefOf } from '../route.js';
-
-/** Rows drawn at once: a table of thousands costs the browser more than any search saves. */
-const SHOWN = 100;
 
 /** Connections and revocations are patched into the rows the table has; other changes reload it. */
 function patchRows(event: FeedEvent): 'reload' | ((rows: ConsoleDeviceRow[]) => ConsoleDeviceRow[]) {
@@ -26,12 +24,12 @@ export function DevicesPage() {
   const { data, error } = useRead<ConsoleDeviceRow[]>('/api/devices', patchRows);
   const [query, setQuery] = useState('');
   const [onlyConnected, setOnlyConnected] = useState(false);
-  const [showAll, setShowAll] = useState(false);
   const q = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(
     () => (data ?? []).filter((d) => (!onlyConnected || d.channels + d.streams > 0) && (!q || d.id.toLowerCase().includes(q) || d.tester.toLowerCase().includes(q) || d.platform.includes(q) || d.status.includes(q) || (d.locked && 'locked'.includes(q)))),
     [data, q, onlyConnected],
   );
+  const { shown, pager } = usePaged(rows, `${q}\n${onlyConnected}`, 'Devices');
   return (
     <section>
       <h1>Devices</h1>
@@ -58,7 +56,7 @@ export function DevicesPage() {
           </tr>
         </thead>
         <tbody>
-          {(showAll ? rows : rows.slice(0, SHOWN)).map((d) => (
+          {shown.map((d) => (
             <tr key={d.id}>
               <td className="mono">
                 <a href={hrefOf({ page: 'device', id: d.id })}>{d.id}</a>
@@ -75,14 +73,7 @@ export function DevicesPage() {
           ))}
         </tbody>
       </table>
-      {!showAll && rows.length > SHOWN && (
-        <p className="muted small">
-          The first {SHOWN} of {rows.length.toLocaleString('en-US')}: narrow the search, or{' '}
-          <button type="button" onClick={() => setShowAll(true)}>
-            show all
-          </button>
-        </p>
-      )}
+      {pager}
     </section>
   );
 }

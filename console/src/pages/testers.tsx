@@ -3,6 +3,7 @@ import type { ConsoleTesterRow } from '../../../protocol/schemas/console.js';
 import { lock, LOCK_FIELDS, removeLock, resumeTester, suspendTester, thenReload, untilText } from '../components/actions.js';
 import { ConfirmDialog, MESSAGE_AND_NOTE } from '../components/confirm.js';
 import { plural } from '../components/format.js';
+import { usePaged } from '../components/pager.js';
 import { useRead } from '../live.js';
 import { hrefOf } from '../route.js';
 
@@ -16,6 +17,7 @@ export function TestersPage() {
   const [action, setAction] = useState<Action | null>(null);
   const q = useDeferredValue(query.trim().toLowerCase());
   const rows = useMemo(() => (data ?? []).filter((t) => !q || t.email.toLowerCase().includes(q) || t.status.includes(q)), [data, q]);
+  const { shown, pager } = usePaged(rows, q, 'Testers');
   const act = thenReload(reload);
   return (
     <section>
@@ -38,7 +40,7 @@ export function TestersPage() {
           </tr>
         </thead>
         <tbody>
-          {rows.map((t) => (
+          {shown.map((t) => (
             <tr key={t.email}>
               <td>
                 <a href={hrefOf({ page: 'audit', text: t.email })}>{t.email}</a>
@@ -75,6 +77,7 @@ export function TestersPage() {
           ))}
         </tbody>
       </table>
+      {pager}
       {action?.kind === 'suspend' && (
         <ConfirmDialog
           title={`Suspend tester ${action.tester.email}?`}

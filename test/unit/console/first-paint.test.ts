@@ -1,0 +1,93 @@
+/**
+ * The gateway's first drawing of a console page (gateway/console/first-paint.ts running the built
+ * console/src/first-paint.tsx): a page with its data and the block React takes it over from; text
+ * from the data cannot break out of either; and every case it cannot draw falls back to the
+ * plain page (the browser draws it) or to "no such page".
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleDeviceRow } from '../../../protocol/schemas/console.js';
+import { buildConsole, CONSOLE_DIST } from '../../../gateway/console/assets.js';
+import { createFirstPaint, type ReadApi } from '../../../gateway/console/first-paint.js';
+import type { Logger } from '../../../gateway/log.js';
+
+const warnings: string[] = [];
+const log: Logger = { info: () => undefined, warn: (m) => void warnings.push(m), error: (m) => void warnings.push(m) };
+const session = { osUser: 'alice', csrf: 'csrf-token-of-this-session' };
+const HOSTILE = '</script><script>alert(1)</script><!--';
+
+const device = (id: string, tester: string): ConsoleDeviceRow => ({ id, tester, status: 'active', platform: 'linux', enrolledAt: '2026-12-03T10:00:00.000Z', lastSeenAt: null, channels: 1, streams: 0, locked: false });
+const devices = [device('dev_aaaaaaaaaaaaaaaaaaaaaa', 'ada@example.com'), device('dev_bbbbbbbbbbbbbbbbbbbbbb', `${HOSTILE}@example.com`)];
+
+/** The console API as the page would read it, noting what was asked. */
+function api(answers: Record<string, { status: number; body: unknown }>) {
+  const asked: string[] = [];
+  const read: ReadApi = async (path) => {
+    asked.push(path);
+    const answer = answers[path] ?? { status: 404, body: { error: { code: 'not_found', message: 'no' } } };
+    return { status: answer.status, body: JSON.stringify(answer.body) };
+  };
+  return { read, asked };
+}
+
+const bootOf = (html: string) => JSON.parse(/<script type="application\/json" id="airlock-first-paint">(.*?)<\/script>/s.exec(html)![1]!) as { path: string; session: typeof session; data: { path: string; value: ConsoleDeviceRow[] } };
+
+describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
+  let empty: string;
+  beforeAll(async () => {
+    await buildConsole();
+    empty = await mkdtemp(join(tmpdir(), 'airlock-console-unbuilt-'));
+  }, 120_000);
+  afterAll(() => rm(empty, { recursive: true, force: true }));
+
+  it('draws the devices page with its rows, its count and the data and session React takes over from', async () => {
+    const { read, asked } = api({ '/api/devices': { status: 200, body: devices } });
+    const drawn = await createFirstPaint(CONSOLE_DIST, log).draw('/devices', session, read);
+    expect(drawn.kind).toBe('page');
+    const html = drawn.kind === 'page' ? drawn.html : '';
+    expect(asked).toEqual(['/api/devices']);
+    expect(html).toContain('data-testid="device-count">2 of 2<');
+    expect(html).toContain('href="/devices/dev_aaaaaaaaaaaaaaaaaaaaaa"');
+    expect(html).toContain('Dec 3, 2026, 10:00 AM UTC');
+    expect(html).toContain('Signed in as <strong>alice</strong>');
+    expect(html).not.toContain('Opening the console');
+    // The app's scripts are still the built ones (nothing inline: the CSP holds).
+    expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]{8}\.js"><\/script>/);
+    expect(bootOf(html)).toEqual({ path: '/devices', session, data: { path: '/api/devices', value: devices } });
+    expect(warnings).toEqual([]);
+  });
+
+  it('writes text from the data as text: nothing in it ends the data block or opens markup', async () => {
+    const { read } = api({ '/api/devices': { status: 200, body: devices } });
+    const drawn = await createFirstPaint(CONSOLE_DIST, log).draw('/devices', session, read);
+    const html = drawn.kind === 'page' ? drawn.html : '';
+    expect(html).not.toContain('<script>alert(1)');
+    expect(html).not.toContain('</script><script>');
+    // Exactly the page's own scripts: the module entry and the data block.
+    expect(html.match(/<script/g)).toHaveLength(2);
+    expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!--@example.com');
+    expect(bootOf(html).data.value[1]!.tester).toBe(`${HOSTILE}@example.com`);
+  });
+
+  it('leaves the drawing to the browser when there is no session, the API refuses, or nothing is built', async () => {
+    const ok = api({ '/api/devices': { status: 200, body: devices } });
+    expect(await createFirstPaint(CONSOLE_DIST, log).draw('/devices', null, ok.read)).toEqual({ kind: 'plain' });
+    expect(ok.asked).toEqual([]);
+    const refused = api({});
+    expect(await createFirstPaint(CONSOLE_DIST, log).draw('/devices/dev_cccccccccccccccccccccc', session, refused.read)).toEqual({ kind: 'plain' });
+    expect(refused.asked).toEqual(['/api/devices/dev_cccccccccccccccccccccc']);
+    expect(await createFirstPaint(empty, log).draw('/devices', session, ok.read)).toEqual({ kind: 'plain' });
+  });
+
+  it('knows which paths are pages: a page without a read of its own is drawn without data', async () => {
+    const paint = createFirstPaint(CONSOLE_DIST, log);
+    const none = api({});
+    for (const path of ['/nope', '/devices/a/b', '/index.html', '/assets']) expect(await paint.draw(path, session, none.read)).toEqual({ kind: 'notAPage' });
+    const audit = await paint.draw('/audit?text=ada', session, none.read);
+    expect(audit.kind).toBe('page');
+    expect(none.asked).toEqual([]);
+    expect(bootOf(audit.kind === 'page' ? audit.html : '')).toMatchObject({ path: '/audit?text=ada', data: null });
+  });
+});
