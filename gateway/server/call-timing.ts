@@ -1,8 +1,9 @@
 /**
  * Where one call's time goes, step by step (issue 19): process.hrtime marks along the hot path,
  * recorded only when AIRLOCK_CALL_TIMING names a file (benches set it; production never does).
- * Off, `mark` is one null check. On, each call's marks become per-step gaps, and their median
- * and p90 are written as JSON to that file when the process exits.
+ * Off, `mark` is one null check. On, each call's marks become per-step gaps (`a -> b`) and times
+ * since its first mark (`first => b`), whose median and p90 are written as JSON to that file when
+ * the process exits.
  */
 import { writeFileSync } from 'node:fs';
 
@@ -36,11 +37,15 @@ function createRecorder(file: string): Recorder {
       if (!marks) return;
       open.delete(owner);
       calls++;
-      for (let i = 1; i < marks.length; i++) {
-        const step = `${marks[i - 1]![0]} -> ${marks[i]![0]}`;
+      const add = (step: string, ns: bigint): void => {
         let list = gaps.get(step);
         if (!list) gaps.set(step, (list = []));
-        list.push(Number(marks[i]![1] - marks[i - 1]![1]) / 1000);
+        list.push(Number(ns) / 1000);
+      };
+      for (let i = 1; i < marks.length; i++) {
+        add(`${marks[i - 1]![0]} -> ${marks[i]![0]}`, marks[i]![1] - marks[i - 1]![1]);
+        // From the first mark too: the time to the answer's headers is the wait before the first byte.
+        if (i > 1) add(`${marks[0]![0]} => ${marks[i]![0]}`, marks[i]![1] - marks[0]![1]);
       }
     },
   };
