@@ -156,15 +156,15 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
 
   markCall(request.raw, 'admitted');
   const callId = randomUUID();
-  // The start record is written while the upstream works on the request (issue 19: it was
-  // written before the upstream was asked, which put the SQLite write and the fsync's hand-off,
-  // 0.15 to 0.3 ms, in front of every answer), and nothing of the answer is sent before it is
-  // written, so no tester sees an answer the audit log has no record of. The request leaves only
-  // after authentication, admission and the device's re-check, as before; a gateway killed
-  // between the two (within one synchronous stretch of code) leaves an upstream request with no
-  // start record, and the tester no answer. "Written" is the SQLite store's WAL write(2) without
-  // its fsync (Store.appendAuditWritten): the first byte does not wait for a disk flush (0.5 to
-  // 15 ms on the build machine). Why no crash loses the call:
+  // The start record is written while the upstream works on the request, once the request has
+  // gone out (issue 19: it was written before the upstream was asked, which put the SQLite write
+  // and the fsync's hand-off, 0.15 to 0.3 ms, in front of every answer), and nothing of the
+  // answer is sent before it is written, so no tester sees an answer the audit log has no record
+  // of. The request leaves only after authentication, admission and the device's re-check, as
+  // before; a gateway killed between the request and the record leaves an upstream request with
+  // no start record, and the tester no answer. "Written" is the SQLite store's WAL write(2)
+  // without its fsync (Store.appendAuditWritten): the first byte does not wait for a disk flush
+  // (0.5 to 15 ms on the build machine). Why no crash loses the call:
   //  - the gateway process dying (kill -9, OOM, a crash of its own, the adversarial case of
   //    issue 12): the record is in the kernel's page cache, which outlives the process, so the
   //    next start finds it and marks the call interrupted (model/call-recovery.ts);
@@ -176,7 +176,15 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   //    before the start record is on disk.
   // A PostgreSQL store commits it (durable) first, as before.
   const startEntry = { type: 'model.call.start' as const, callId, tester: device.tester, deviceId: device.deviceId, model: model.id, upstream: model.upstream, stream: chat.stream === true };
-  let startRecorded: Promise<{ durable: Promise<void> } | null> = Promise.resolve(null);
+  let startWrite: Promise<{ durable: Promise<void> } | null> | null = null;
+  /** Writes the start record the first time it is called; the same promise after. */
+  const writeStart = (): Promise<{ durable: Promise<void> } | null> => {
+    if (!startWrite) {
+      startWrite = recordStart(deps, startEntry);
+      markCall(request.raw, 'startWritten');
+    }
+    return startWrite;
+  };
   const controller = new AbortController();
   let stop: Stop | null = null;
   let interrupt: ((reason: unknown) => void) | null = null;
@@ -215,13 +223,13 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     stall.arm(model.timeouts.firstByteMs);
 
     let upstream: UpstreamResponse | null = null;
-    const asked = stop ? null : model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal });
-    startRecorded = recordStart(deps, startEntry);
-    markCall(request.raw, 'startWritten');
-    if (asked) upstream = await wait(asked).catch((error: unknown) => {
+    if (!stop) upstream = await wait(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal, onSent: writeStart })).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });
+    // Written by now when the request went out; else (a transport that does not say, a call
+    // stopped before it) now, before anything is answered.
+    const startRecorded = writeStart();
     markCall(request.raw, 'upstreamHeaders');
     if (upstream && (upstream.status < 200 || upstream.status > 299)) {
       await readAtMost(upstream.body, MAX_ERROR_BODY_BYTES, wait).catch(() => undefined);
@@ -257,7 +265,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
   // fsync runs on libuv's thread pool, see gateway/audit/wal-sync.ts) delays the answer.
   await responseDone(reply);
   markCall(request.raw, 'responseDone');
-  const start = await startRecorded;
+  const start = await writeStart();
   if (start) {
     try {
       await start.durable;

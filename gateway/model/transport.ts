@@ -14,6 +14,11 @@ export interface UpstreamRequest {
   /** The JSON body the gateway built (never the client's bytes). */
   body: string;
   signal: AbortSignal;
+  /**
+   * Called once the request has been written to the upstream's connection (at most once; never
+   * when it is not written), so the caller can do its own work while the upstream does its.
+   */
+  onSent?: () => void;
 }
 
 export interface UpstreamResponse {
@@ -43,7 +48,7 @@ const BODY_HIGH_WATER = 64 * 1024;
  * paused while more than BODY_HIGH_WATER bytes wait unread. Aborting the signal, or leaving the
  * iteration early, aborts the request (undici closes that connection).
  */
-export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<UpstreamResponse> {
+export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, onSent?: () => void): Promise<UpstreamResponse> {
   return new Promise<UpstreamResponse>((resolveResponse, rejectResponse) => {
     let controller: Dispatcher.DispatchController | null = null;
     let started = false;
@@ -104,6 +109,10 @@ export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.Dis
         markCall(signal, 'upstream request start');
         controller = c;
         if (signal.aborted) c.abort(abortError(signal.reason));
+        // undici writes the request right after this call, in the same synchronous stretch (and
+        // only in a later event-loop turn for a kept-alive connection that sat idle: it first
+        // reads whatever the upstream sent unasked); a microtask runs after that write.
+        else if (onSent) queueMicrotask(onSent);
       },
       onResponseStart(_c, statusCode, headers) {
         if (statusCode < 200) return;
@@ -168,7 +177,7 @@ export async function createHttpTransport(upstream: OpenAiUpstreamConfig, apiKey
 
   return {
     send(request) {
-      return dispatchUpstream(pool, { origin: base.origin, path: `${prefix}/${request.path}`, method: 'POST', headers, body: request.body }, request.signal);
+      return dispatchUpstream(pool, { origin: base.origin, path: `${prefix}/${request.path}`, method: 'POST', headers, body: request.body }, request.signal, request.onSent);
     },
     async close() {
       await pool.close();

@@ -49,8 +49,8 @@ async function upstream(handler: Handler): Promise<Upstream> {
   return state;
 }
 
-function call(up: Upstream, signal: AbortSignal) {
-  return dispatchUpstream(up.pool, { origin: up.origin, path: '/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, signal);
+function call(up: Upstream, signal: AbortSignal, onSent?: () => void) {
+  return dispatchUpstream(up.pool, { origin: up.origin, path: '/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, signal, onSent);
 }
 
 async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
@@ -60,6 +60,30 @@ async function readAll(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
 }
 
 describe('dispatchUpstream', () => {
+  it('says once that the request went out, before its answer, also on a kept-alive connection reused after idling', async () => {
+    const up = await upstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    for (let i = 0; i < 3; i++) {
+      const events: string[] = [];
+      const response = await call(up, new AbortController().signal, () => events.push('sent'));
+      events.push('answered');
+      await readAll(response.body);
+      expect(events).toEqual(['sent', 'answered']);
+      // Idle for a while: undici checks a reused idle connection in a later turn before writing.
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(up.requests).toBe(3);
+  });
+
+  it('does not say the request went out when it was aborted before', async () => {
+    const up = await upstream((_req, res) => res.end('{}'));
+    const controller = new AbortController();
+    controller.abort(new Error('stopped'));
+    let sent = false;
+    await expect(call(up, controller.signal, () => (sent = true))).rejects.toThrow('stopped');
+    expect(sent).toBe(false);
+    expect(up.requests).toBe(0);
+  });
+
   it('hands over status, content type and every byte in order, then ends', async () => {
     const up = await upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
