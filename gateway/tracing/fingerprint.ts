@@ -1,13 +1,18 @@
 /**
  * Winnowing (Schleimer, Wilkerson and Aiken, SIGMOD 2003) over keyed word k-gram hashes.
  *
- * Each run of k words is hashed with HMAC-SHA-256 under the gateway's trace key (truncated to 48
- * bits, so it fits a JavaScript number and a SQL BIGINT exactly); without the key the stored hashes
+ * Each run of k words is hashed under the gateway's trace key; without the key the stored hashes
  * cannot be used to test a guessed sentence. Of every window of w consecutive k-gram hashes the
  * minimum is selected (the rightmost on ties), so any run of at least w + k - 1 words shared by two
  * texts yields at least one common fingerprint, whatever surrounds it.
+ *
+ * The keyed hash (scheme 2, kgram-hash.ts) is AES over the words' 64-bit hashes, a thirtieth of the
+ * CPU of the HMAC-SHA-256 per k-gram of scheme 1 (legacy-kgram-hash.ts). Traces stored before it
+ * hold scheme-1 values; a leak is fingerprinted under both schemes (trace-leak.ts), and their
+ * values never meet: scheme 2's lie in [2^48, 2^49), scheme 1's below 2^48.
  */
-import { createHmac } from 'node:crypto';
+import { keyedKgramHashes } from './kgram-hash.js';
+import { legacyKgramHashes } from './legacy-kgram-hash.js';
 
 export interface WinnowSettings {
   /** Words per k-gram. */
@@ -19,22 +24,19 @@ export interface WinnowSettings {
 /** Measured in bench/parts/70-tracing.ts (only these settings so far, no sweep): 8-word runs always found, about one fingerprint per 3 words. */
 export const DEFAULT_WINNOW: WinnowSettings = { k: 4, w: 5 };
 
+/** How k-grams are hashed: 2, what answers are fingerprinted with; 1, what traces stored before it hold. */
+export type FingerprintScheme = 1 | 2;
+export const CURRENT_SCHEME: FingerprintScheme = 2;
+export const FINGERPRINT_SCHEMES: readonly FingerprintScheme[] = [2, 1];
+
 /** The shortest shared run of words that is always found. */
 export function guaranteedRun(settings: WinnowSettings): number {
   return settings.w + settings.k - 1;
 }
 
-const HASH_BYTES = 6;
-
 /** The keyed hash of each k-gram of `words`, in order (none when there are fewer than k words). */
-export function kgramHashes(words: readonly string[], key: Buffer, k: number): number[] {
-  const hashes: number[] = [];
-  for (let i = 0; i + k <= words.length; i++) {
-    // A NUL between words: no word contains one, so ("ab","c") and ("a","bc") hash apart.
-    const digest = createHmac('sha256', key).update(words.slice(i, i + k).join('\0')).digest();
-    hashes.push(digest.readUIntBE(0, HASH_BYTES));
-  }
-  return hashes;
+export function kgramHashes(words: readonly string[], key: Buffer, k: number, scheme: FingerprintScheme = CURRENT_SCHEME): number[] {
+  return scheme === 2 ? keyedKgramHashes(words, key, k) : legacyKgramHashes(words, key, k);
 }
 
 /**
@@ -60,6 +62,6 @@ export function winnow(hashes: readonly number[], w: number): number[] {
 }
 
 /** The distinct fingerprints of a text's words. */
-export function fingerprintWords(words: readonly string[], key: Buffer, settings: WinnowSettings = DEFAULT_WINNOW): number[] {
-  return [...new Set(winnow(kgramHashes(words, key, settings.k), settings.w))];
+export function fingerprintWords(words: readonly string[], key: Buffer, settings: WinnowSettings = DEFAULT_WINNOW, scheme: FingerprintScheme = CURRENT_SCHEME): number[] {
+  return [...new Set(winnow(kgramHashes(words, key, settings.k, scheme), settings.w))];
 }

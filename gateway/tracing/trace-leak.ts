@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { wordsOf } from './normalise.js';
-import { DEFAULT_WINNOW, fingerprintWords, guaranteedRun, type WinnowSettings } from './fingerprint.js';
-import { DEFAULT_TRACE, scoreLeak, type TraceSettings } from './score.js';
+import { DEFAULT_WINNOW, FINGERPRINT_SCHEMES, fingerprintWords, guaranteedRun, type WinnowSettings } from './fingerprint.js';
+import { DEFAULT_TRACE, scoreLeak, type TraceSettings, type TraceVerdict } from './score.js';
 import type { HolderCount, TracedCall, TraceHolding } from './trace-records.js';
 
 export interface TracedMatch {
@@ -54,8 +54,11 @@ export async function traceLeak(
 ): Promise<TraceReport> {
   const winnow = settings.winnow ?? DEFAULT_WINNOW;
   const words = wordsOf(text);
-  const leak = fingerprintWords(words, deps.key, winnow);
-  const counts = new Map((leak.length === 0 ? [] : await deps.store.traceHolderCounts(leak)).map((c) => [c.fingerprint, c.holders]));
+  // The leak under every scheme a stored answer may have been fingerprinted with (fingerprint.ts):
+  // the schemes' values never meet, so one query serves both and each is scored on its own.
+  const leaks = FINGERPRINT_SCHEMES.map((scheme) => fingerprintWords(words, deps.key, winnow, scheme));
+  const everyFingerprint = leaks.flat();
+  const counts = new Map((everyFingerprint.length === 0 ? [] : await deps.store.traceHolderCounts(everyFingerprint)).map((c) => [c.fingerprint, c.holders]));
   const listed = [...counts].filter(([, n]) => n <= MAX_LISTED_HOLDERS).map(([f]) => f);
   const holdings = listed.length === 0 ? [] : await deps.store.traceHolders(listed);
   const calls = new Map<string, TracedCall>();
@@ -68,7 +71,7 @@ export async function traceLeak(
     if (holders) holders.push(call);
     else byFingerprint.set(h.fingerprint, [call]);
   }
-  const verdict = scoreLeak(leak, (f) => byFingerprint.get(f) ?? [], settings.trace ?? DEFAULT_TRACE, 10, (f) => counts.get(f) ?? 0);
+  const verdict = strongest(leaks.map((leak) => scoreLeak(leak, (f) => byFingerprint.get(f) ?? [], settings.trace ?? DEFAULT_TRACE, 10, (f) => counts.get(f) ?? 0)));
   return {
     verdict: verdict.kind,
     textSha256: createHash('sha256').update(text).digest('hex'),
@@ -86,4 +89,20 @@ export async function traceLeak(
       distinctive: m.distinctive,
     })),
   };
+}
+
+const STRENGTH = { attributed: 2, inconclusive: 1, 'no-match': 0 } as const;
+
+/**
+ * One verdict from the schemes' own: the strongest (a name over an inconclusive match over none,
+ * then the higher top coverage), its ranking first and the others' after it. An answer was
+ * fingerprinted under one scheme only, so no call is counted twice. `leakFingerprints` is the
+ * current scheme's (the first).
+ */
+function strongest<Call>(verdicts: readonly TraceVerdict<Call>[]): TraceVerdict<Call> {
+  const order = [...verdicts].sort((a, b) => STRENGTH[b.kind] - STRENGTH[a.kind] || (b.ranked[0]?.coverage ?? 0) - (a.ranked[0]?.coverage ?? 0));
+  const best = order[0]!;
+  const ranked = order.flatMap((v) => v.ranked).slice(0, 10);
+  if (best.kind === 'no-match') return { kind: 'no-match', leakFingerprints: verdicts[0]!.leakFingerprints, ranked: [] };
+  return { kind: best.kind, leakFingerprints: verdicts[0]!.leakFingerprints, ranked };
 }

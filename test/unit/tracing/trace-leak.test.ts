@@ -4,7 +4,7 @@
  * the verdicts and the named call's coverage stay what listing every holder gives.
  */
 import { describe, expect, it } from 'vitest';
-import { fingerprintWords } from '../../../gateway/tracing/fingerprint.js';
+import { fingerprintWords, kgramHashes } from '../../../gateway/tracing/fingerprint.js';
 import { wordsOf } from '../../../gateway/tracing/normalise.js';
 import { scoreLeak } from '../../../gateway/tracing/score.js';
 import { MAX_LISTED_HOLDERS, traceLeak, type TraceSource } from '../../../gateway/tracing/trace-leak.js';
@@ -50,6 +50,32 @@ describe('trace against heavy boilerplate', () => {
       expect(full.kind).toBe('attributed');
       expect(Math.abs(report.calls[0]!.coverage - full.ranked[0]!.coverage)).toBeLessThan(0.01);
       expect(report.calls[0]!.distinctive).toBe(full.ranked[0]!.distinctive);
+    } finally {
+      await dispose();
+    }
+  });
+
+  it('traces answers stored under fingerprint scheme 1 (HMAC, before scheme 2) and scheme 2 alike, each to its own call', async () => {
+    const { store, dispose } = await tempSqliteStore();
+    try {
+      const corpus = answerCorpus(8);
+      // Calls 0-59 as a gateway before scheme 2 stored them, 60-119 as this one does.
+      const stored = Array.from({ length: 120 }, (_, i) => ({
+        callId: `call${i}`, tester: i < 60 ? 'ada@example.com' : 'bob@example.com', deviceId: 'dev_a', model: 'demo', createdAt: '2030-01-01T00:00:00.000Z',
+        fingerprints: fingerprintWords(wordsOf(corpus.answer(i)), KEY, undefined, i < 60 ? 1 : 2),
+      }));
+      await store.addTraces(stored);
+      // The schemes' values never meet.
+      const words = wordsOf(corpus.answer(0));
+      expect(kgramHashes(words, KEY, 4, 1).every((h) => h < 2 ** 48)).toBe(true);
+      expect(kgramHashes(words, KEY, 4, 2).every((h) => h >= 2 ** 48 && h < 2 ** 49)).toBe(true);
+      for (const call of [3, 41, 77, 110]) {
+        const leak = leakFrom(corpus.answer(call), 100, { substitute: 0.1, restyle: true }, corpus.vocabulary, seededRandom(call));
+        const report = await traceLeak({ store, key: KEY }, leak);
+        expect(report.verdict, `call ${call}`).toBe('attributed');
+        expect(report.calls[0]!.callId).toBe(`call${call}`);
+      }
+      expect((await traceLeak({ store, key: KEY }, corpus.unrelated(5))).verdict).not.toBe('attributed');
     } finally {
       await dispose();
     }
