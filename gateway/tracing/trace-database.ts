@@ -17,10 +17,19 @@ export function traceDatabaseBeside(storePath: string): string {
   return join(dirname(storePath), name === 'airlock.db' ? 'trace.db' : `${name.replace(/\.db$/, '')}.trace.db`);
 }
 
-/** The schema; the same tables migrations 5 and 6 once made in airlock.db, so rows move as they are. */
+/**
+ * The schema (version 2, PRAGMA user_version). A fingerprint row is its hash and the integer id of
+ * its call, nothing else: the call's UUID, tester and time are in trace_calls once per answer, and
+ * expiry goes by call (trace_calls_by_time, then trace_fingerprints_by_call). Ids grow with each
+ * call, so that index only ever appends; the rows are a third of version 1's (hash, call UUID,
+ * time), and a batch's commit writes fewer pages. No foreign key: expireTraces deletes a call's
+ * fingerprints with it, in one transaction, and a checked key would cost a lookup per row.
+ */
+const SCHEMA_VERSION = 2;
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS trace_calls (
-    call_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    call_id TEXT NOT NULL UNIQUE,
     tester TEXT NOT NULL,
     device_id TEXT NOT NULL,
     model TEXT NOT NULL,
@@ -29,11 +38,10 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS trace_calls_by_time ON trace_calls (created_at);
   CREATE TABLE IF NOT EXISTS trace_fingerprints (
     hash INTEGER NOT NULL,
-    call_id TEXT NOT NULL REFERENCES trace_calls(call_id) ON DELETE CASCADE,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (hash, call_id)
+    call INTEGER NOT NULL,
+    PRIMARY KEY (hash, call)
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS trace_fingerprints_by_call ON trace_fingerprints (call_id);
+  CREATE INDEX IF NOT EXISTS trace_fingerprints_by_call ON trace_fingerprints (call);
   CREATE TABLE IF NOT EXISTS trace_key_check (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     check_value TEXT NOT NULL,
@@ -41,16 +49,52 @@ const SCHEMA = `
   );
 `;
 
-/** Opens (creating it if need be) a trace file: WAL, synchronous=FULL, the schema in place. */
+/**
+ * Version 1 to 2: the rows of a trace file made before (call UUID and time in every fingerprint
+ * row) copied into the new tables, calls in time order so ids follow time, in one transaction.
+ */
+function migrateFromVersion1(db: Database.Database): void {
+  db.exec(`
+    ALTER TABLE trace_fingerprints RENAME TO trace_fingerprints_v1;
+    ALTER TABLE trace_calls RENAME TO trace_calls_v1;
+    DROP INDEX IF EXISTS trace_calls_by_time;
+    DROP INDEX IF EXISTS trace_fingerprints_by_call;
+  `);
+  db.exec(SCHEMA);
+  db.exec(`
+    INSERT INTO trace_calls (call_id, tester, device_id, model, created_at)
+      SELECT call_id, tester, device_id, model, created_at FROM trace_calls_v1 ORDER BY created_at, call_id;
+    INSERT OR IGNORE INTO trace_fingerprints (hash, call)
+      SELECT f.hash, c.id FROM trace_fingerprints_v1 f JOIN trace_calls c ON c.call_id = f.call_id;
+    DROP TABLE trace_fingerprints_v1;
+    DROP TABLE trace_calls_v1;
+  `);
+}
+
+/** Brings the file to SCHEMA_VERSION under its write lock (another process may open it at the same moment). */
+function ensureSchema(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === SCHEMA_VERSION) return;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${path} was written by a newer gateway (trace schema ${version}; this one knows ${SCHEMA_VERSION}). Run that gateway, or restore a backup made before it.`);
+    }
+    const callColumns = db.prepare("SELECT name FROM pragma_table_info('trace_fingerprints')").pluck().all() as string[];
+    if (callColumns.includes('call_id')) migrateFromVersion1(db);
+    else db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/** Opens (creating it if need be) a trace file: WAL, synchronous=FULL, the schema in place (older trace files migrated). */
 export function openTraceDatabase(path: string): Database.Database {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
     // Committed means on disk, as for every other write to the store.
     db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
+    ensureSchema(db, path);
   } catch (error) {
     db.close();
     throw error;
@@ -82,11 +126,11 @@ export function moveLegacyTraces(traceDb: Database.Database, storePath: string):
       if (present.length === 0) return 0;
       let calls = 0;
       if (present.includes('trace_calls')) {
-        calls = traceDb.prepare('INSERT OR IGNORE INTO main.trace_calls (call_id, tester, device_id, model, created_at) SELECT call_id, tester, device_id, model, created_at FROM legacy.trace_calls').run().changes;
+        calls = traceDb.prepare('INSERT OR IGNORE INTO main.trace_calls (call_id, tester, device_id, model, created_at) SELECT call_id, tester, device_id, model, created_at FROM legacy.trace_calls ORDER BY created_at, call_id').run().changes;
       }
       if (present.includes('trace_fingerprints')) {
-        traceDb.exec(`INSERT OR IGNORE INTO main.trace_fingerprints (hash, call_id, created_at)
-          SELECT f.hash, f.call_id, f.created_at FROM legacy.trace_fingerprints f JOIN main.trace_calls c USING (call_id)`);
+        traceDb.exec(`INSERT OR IGNORE INTO main.trace_fingerprints (hash, call)
+          SELECT f.hash, c.id FROM legacy.trace_fingerprints f JOIN main.trace_calls c ON c.call_id = f.call_id`);
       }
       if (present.includes('trace_key_check')) {
         traceDb.exec('INSERT OR IGNORE INTO main.trace_key_check (id, check_value, created_at) SELECT id, check_value, created_at FROM legacy.trace_key_check');

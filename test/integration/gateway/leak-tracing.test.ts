@@ -26,7 +26,7 @@ import type { TestDevice } from '../../helpers/pinned-client.js';
 function storedRows(dataDir: string): { call_id: string; tester: string; device_id: string; hash: number }[] {
   const db = new Database(join(dataDir, 'trace.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT c.call_id, c.tester, c.device_id, f.hash FROM trace_fingerprints f JOIN trace_calls c USING (call_id)').all() as never;
+    return db.prepare('SELECT c.call_id, c.tester, c.device_id, f.hash FROM trace_fingerprints f JOIN trace_calls c ON c.id = f.call').all() as never;
   } finally {
     db.close();
   }

@@ -30,9 +30,33 @@ function legacyStore(path: string): void {
     db.exec(migration.sql);
     db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, '2030-01-01T00:00:00.000Z');
   }
-  const rows = sqliteTraceRows(db);
-  rows.write(TRACES);
-  rows.claimKeyCheck('check-of-the-old-key', '2030-01-01T00:00:00.000Z');
+  writeVersion1Rows(db, TRACES, 'check-of-the-old-key');
+  db.close();
+}
+
+/** Rows as the gateway before trace schema 2 wrote them (a call UUID and time in every fingerprint row). */
+function writeVersion1Rows(db: Database.Database, traces: readonly AnswerTrace[], check: string): void {
+  const call = db.prepare('INSERT INTO trace_calls (call_id, tester, device_id, model, created_at) VALUES (?, ?, ?, ?, ?)');
+  const fingerprint = db.prepare('INSERT INTO trace_fingerprints (hash, call_id, created_at) VALUES (?, ?, ?)');
+  for (const t of traces) {
+    call.run(t.callId, t.tester, t.deviceId, t.model, t.createdAt);
+    for (const hash of t.fingerprints) fingerprint.run(hash, t.callId, t.createdAt);
+  }
+  db.prepare('INSERT INTO trace_key_check (id, check_value, created_at) VALUES (1, ?, ?)').run(check, '2030-01-01T00:00:00.000Z');
+}
+
+/** A trace.db as the gateway before trace schema 2 made it: version 1's tables, its rows. */
+function version1TraceFile(path: string): void {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.exec(`
+    CREATE TABLE trace_calls (call_id TEXT PRIMARY KEY, tester TEXT NOT NULL, device_id TEXT NOT NULL, model TEXT NOT NULL, created_at TEXT NOT NULL);
+    CREATE INDEX trace_calls_by_time ON trace_calls (created_at);
+    CREATE TABLE trace_fingerprints (hash INTEGER NOT NULL, call_id TEXT NOT NULL REFERENCES trace_calls(call_id) ON DELETE CASCADE, created_at TEXT NOT NULL, PRIMARY KEY (hash, call_id)) WITHOUT ROWID;
+    CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call_id);
+    CREATE TABLE trace_key_check (id INTEGER PRIMARY KEY CHECK (id = 1), check_value TEXT NOT NULL, created_at TEXT NOT NULL);
+  `);
+  writeVersion1Rows(db, TRACES, 'check-of-the-old-key');
   db.close();
 }
 
@@ -108,6 +132,47 @@ describe('leak tracing in its own SQLite file', () => {
     expect(await holdersOf(store, [11, 12, 13, 14])).toEqual(['11:call-1', '12:call-1', '12:call-2', '13:call-1', '14:call-2']);
     expect(await store.claimTraceKeyCheck('check-of-another-key')).toBe('check-of-the-old-key');
     expect(tablesOf(path)).toEqual([]);
+  });
+
+  it('migrates a trace.db of schema 1 in place: every trace found, the key check kept, one row per fingerprint', async () => {
+    const tracePath = traceDatabaseBeside(path);
+    version1TraceFile(tracePath);
+    store = openSqliteStore(path);
+    expect(await holdersOf(store, [11, 12, 13, 14])).toEqual(['11:call-1', '12:call-1', '12:call-2', '13:call-1', '14:call-2']);
+    expect(await store.claimTraceKeyCheck('check-of-another-key')).toBe('check-of-the-old-key');
+    expect((await store.traceHolderCounts([12, 14])).sort((a, b) => a.fingerprint - b.fingerprint)).toEqual([{ fingerprint: 12, holders: 2 }, { fingerprint: 14, holders: 1 }]);
+    await store.close();
+    store = undefined;
+    const migrated = new Database(tracePath, { readonly: true });
+    try {
+      expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+      expect(migrated.prepare("SELECT name FROM pragma_table_info('trace_fingerprints')").pluck().all()).toEqual(['hash', 'call']);
+      expect(migrated.prepare('SELECT count(*) FROM trace_fingerprints').pluck().get()).toBe(5);
+      // Ids follow time: call-1 (2030-01-01) before call-2 (2030-01-02).
+      expect(migrated.prepare('SELECT call_id FROM trace_calls ORDER BY id').pluck().all()).toEqual(['call-1', 'call-2']);
+    } finally {
+      migrated.close();
+    }
+    // Opened again: nothing to migrate, nothing lost.
+    store = openSqliteStore(path);
+    expect(await holdersOf(store, [11, 12, 13, 14])).toHaveLength(5);
+  });
+
+  it('expires by call: the fingerprints of expired calls go with them, the others stay', async () => {
+    store = openSqliteStore(path);
+    await store.addTraces(TRACES);
+    expect(await store.deleteTracesBefore('2030-01-01T12:00:00.000Z')).toBe(1);
+    expect(await holdersOf(store, [11, 12, 13, 14])).toEqual(['12:call-2', '14:call-2']);
+    const left = new Database(traceDatabaseBeside(path), { readonly: true });
+    expect(left.prepare('SELECT count(*) FROM trace_fingerprints').pluck().get()).toBe(2);
+    left.close();
+  });
+
+  it('refuses a trace file written by a newer gateway, saying what to do', () => {
+    const newer = new Database(traceDatabaseBeside(path));
+    newer.pragma('user_version = 3');
+    newer.close();
+    expect(() => openSqliteStore(path)).toThrow(/newer gateway.*restore a backup/u);
   });
 
   it('moves nothing and drops nothing when the move fails: both files as they were', async () => {
