@@ -6,17 +6,24 @@
  * the answer went to are stored. Expired traces (policy `traceRetentionDays`) are deleted at start
  * and hourly, by the worker too.
  *
+ * Group commit in time: answers are gathered here and handed over together, BATCH_ANSWERS of them
+ * or whatever came in BATCH_WAIT_MS after the first, in one message; the worker fingerprints them
+ * and commits them in one transaction. A commit (its fsync, and the pages it rewrites) and a
+ * message cost about the same for one answer as for sixty, so gathering them is most of what
+ * tracing saves per call (bench/parts/25-speed.ts, the tracing-off row beside).
+ *
  * What a crash can lose: the answers handed over and not yet committed, that is those whose calls
- * ended in the moments before a kill -9 or power loss (a batch is committed as soon as it is
- * fingerprinted: milliseconds on a quiet gateway; under a flood, at most MAX_PENDING answers).
- * Their calls are in the audit log; only their fingerprints are missing. A committed batch is on
- * disk (SQLite synchronous=FULL, or PostgreSQL's commit).
+ * ended in the moments before a kill -9 or power loss: the last BATCH_WAIT_MS (at most
+ * BATCH_ANSWERS answers) gathered here, plus the batch being fingerprinted and committed
+ * (milliseconds on a quiet gateway; under a flood, at most MAX_PENDING answers in all). Their
+ * calls are in the audit log; only their fingerprints are missing. A committed batch is on disk
+ * (SQLite synchronous=FULL, or PostgreSQL's commit).
  */
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from './worker-entry.js';
 import { DEFAULT_WINNOW, type WinnowSettings } from './fingerprint.js';
 import type { TracedCall } from './trace-records.js';
-import type { TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
+import type { TracedAnswer, TraceReply, TraceRequest, TraceWorkerData, TraceWorkerSink } from './trace-worker-protocol.js';
 
 export type { TraceWorkerSink } from './trace-worker-protocol.js';
 
@@ -33,6 +40,10 @@ export interface AnswerTracer {
 
 /** Answers handed over and not yet committed beyond this are not traced (and logged): memory stays bounded under a flood. */
 export const MAX_PENDING = 1_000;
+/** Answers gathered into one hand-off (and so one commit) at most. */
+export const BATCH_ANSWERS = 64;
+/** How long the first answer of a hand-off waits for others: what a crash can lose beyond the batch in the worker. */
+export const BATCH_WAIT_MS = 20;
 const EXPIRE_EVERY_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -51,6 +62,8 @@ export function createAnswerTracer(options: {
   let nextExpiry = 1;
   const expiries = new Map<number, { resolve(deleted: number): void; reject(error: Error): void }>();
   const idleWaiters: Array<() => void> = [];
+  let gathered: TracedAnswer[] = [];
+  let handOffTimer: NodeJS.Timeout | null = null;
 
   function settled(): void {
     if (pending > 0 || expiries.size > 0) return;
@@ -59,8 +72,10 @@ export function createAnswerTracer(options: {
   }
 
   function lost(reason: string): void {
-    if (pending > 0) options.warn('answers not fingerprinted for leak tracing: the tracing worker stopped', { answers: pending, reason });
-    pending = 0;
+    // Answers still gathered here were never handed over: they go to the next worker.
+    const handedOver = pending - gathered.length;
+    if (handedOver > 0) options.warn('answers not fingerprinted for leak tracing: the tracing worker stopped', { answers: handedOver, reason });
+    pending = gathered.length;
     for (const [id, waiter] of expiries) {
       expiries.delete(id);
       waiter.reject(new Error(`the tracing worker stopped: ${reason}`));
@@ -117,7 +132,20 @@ export function createAnswerTracer(options: {
   const timer = setInterval(expireQuietly, EXPIRE_EVERY_MS);
   timer.unref();
 
-  const idle = (): Promise<void> => (pending === 0 && expiries.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)));
+  /** The gathered answers to the worker, in one message (copied: strings cannot be transferred). */
+  function handOff(): void {
+    if (handOffTimer) clearTimeout(handOffTimer);
+    handOffTimer = null;
+    if (gathered.length === 0) return;
+    const answers = gathered;
+    gathered = [];
+    post({ kind: 'answers', answers });
+  }
+
+  const idle = (): Promise<void> => {
+    handOff();
+    return pending === 0 && expiries.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+  };
 
   return {
     trace(call, text) {
@@ -127,7 +155,9 @@ export function createAnswerTracer(options: {
         return;
       }
       pending += 1;
-      post({ kind: 'answer', call: { ...call, createdAt: new Date(options.nowMs()).toISOString() }, text });
+      gathered.push({ call: { ...call, createdAt: new Date(options.nowMs()).toISOString() }, text });
+      if (gathered.length >= BATCH_ANSWERS) handOff();
+      else handOffTimer ??= setTimeout(handOff, BATCH_WAIT_MS);
     },
     expire,
     idle,

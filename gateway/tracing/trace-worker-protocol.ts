@@ -16,9 +16,15 @@ export interface TraceWorkerData {
   sink: TraceWorkerSink;
 }
 
+/** One answer to fingerprint and store; `text` is dropped once fingerprinted. */
+export interface TracedAnswer {
+  call: TracedCall;
+  text: string;
+}
+
 export type TraceRequest =
-  /** One answer to fingerprint and store; `text` is dropped once fingerprinted. */
-  | { kind: 'answer'; call: TracedCall; text: string }
+  /** Answers gathered by answer-tracer.ts, committed together. */
+  | { kind: 'answers'; answers: TracedAnswer[] }
   | { kind: 'expire'; id: number; cutoff: string }
   | { kind: 'close' };
 
