@@ -43,7 +43,7 @@ export const MAX_PENDING = 1_000;
 /** Answers gathered into one hand-off (and so one commit) at most. */
 export const BATCH_ANSWERS = 64;
 /** How long the first answer of a hand-off waits for others: what a crash can lose beyond the batch in the worker. */
-export const BATCH_WAIT_MS = 20;
+export const BATCH_WAIT_MS = 50;
 const EXPIRE_EVERY_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 

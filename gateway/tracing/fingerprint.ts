@@ -11,7 +11,7 @@
  * hold scheme-1 values; a leak is fingerprinted under both schemes (trace-leak.ts), and their
  * values never meet: scheme 2's lie in [2^48, 2^49), scheme 1's below 2^48.
  */
-import { keyedKgramHashes } from './kgram-hash.js';
+import { keyedKgramHashes, keyedKgramHashesOfTexts } from './kgram-hash.js';
 import { legacyKgramHashes } from './legacy-kgram-hash.js';
 
 export interface WinnowSettings {
@@ -64,4 +64,9 @@ export function winnow(hashes: readonly number[], w: number): number[] {
 /** The distinct fingerprints of a text's words. */
 export function fingerprintWords(words: readonly string[], key: Buffer, settings: WinnowSettings = DEFAULT_WINNOW, scheme: FingerprintScheme = CURRENT_SCHEME): number[] {
   return [...new Set(winnow(kgramHashes(words, key, settings.k, scheme), settings.w))];
+}
+
+/** The distinct fingerprints of each of several texts' words, under the current scheme: one batch of answers hashed together. */
+export function fingerprintTexts(texts: readonly (readonly string[])[], key: Buffer, settings: WinnowSettings = DEFAULT_WINNOW): number[][] {
+  return keyedKgramHashesOfTexts(texts, key, settings.k).map((hashes) => [...new Set(winnow(hashes, settings.w))]);
 }

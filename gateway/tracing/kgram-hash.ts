@@ -56,36 +56,61 @@ function lane(word: string, seed: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Block order on this machine: the blocks are laid out little-endian whatever the CPU (Buffer.swap32 on a big-endian one). */
+const BIG_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 0;
+
 /** The keyed hash of each k-gram of `words`, in order (none when there are fewer than k words). */
 export function keyedKgramHashes(words: readonly string[], key: Buffer, k: number): number[] {
-  const grams = words.length - k + 1;
-  if (grams <= 0) return [];
-  const codes = new Uint32Array(words.length * 2);
-  for (let i = 0; i < words.length; i++) {
-    codes[2 * i] = lane(words[i]!, 0x9747b28c);
-    codes[2 * i + 1] = lane(words[i]!, 0x3c6ef372);
-  }
+  return keyedKgramHashesOfTexts([words], key, k)[0]!;
+}
+
+/**
+ * The same for several texts at once: every k-gram of every text in the same few cipher calls
+ * (a batch of short answers costs little more than one).
+ */
+export function keyedKgramHashesOfTexts(texts: readonly (readonly string[])[], key: Buffer, k: number): number[][] {
+  const gramsOf = texts.map((words) => Math.max(0, words.length - k + 1));
+  const grams = gramsOf.reduce((sum, n) => sum + n, 0);
+  if (grams === 0) return texts.map(() => []);
+  // Each text's word codes, and where its k-grams start among all of them.
+  const codesOf = texts.map((words) => {
+    const codes = new Uint32Array(words.length * 2);
+    for (let i = 0; i < words.length; i++) {
+      codes[2 * i] = lane(words[i]!, 0x9747b28c);
+      codes[2 * i + 1] = lane(words[i]!, 0x3c6ef372);
+    }
+    return codes;
+  });
   const cipher = cipherFor(key, k);
   const blocks = Math.ceil((k * CODE_BYTES) / BLOCK);
-  const codesPerBlock = BLOCK / CODE_BYTES;
-  let chained: Buffer | null = null;
+  const wordsPerBlock = BLOCK / CODE_BYTES;
+  const input = new Uint32Array(grams * (BLOCK / 4));
+  const inputBytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  let chained: Uint8Array | null = null;
   for (let b = 0; b < blocks; b++) {
-    // Block b of every k-gram: its words b*2 and b*2+1 (zero past the k-th), XORed with the chain.
-    const input = Buffer.alloc(grams * BLOCK);
-    for (let g = 0; g < grams; g++) {
-      for (let c = 0; c < codesPerBlock; c++) {
-        const word = b * codesPerBlock + c;
-        if (word >= k) break;
-        const at = g * BLOCK + c * CODE_BYTES;
-        const w = g + word;
-        input.writeUInt32LE(codes[2 * w]!, at);
-        input.writeUInt32LE(codes[2 * w + 1]!, at + 4);
+    // Block b of every k-gram: its words 2b and 2b+1 (zero past the k-th), XORed with the chain.
+    input.fill(0);
+    let at = 0;
+    for (let t = 0; t < texts.length; t++) {
+      const codes = codesOf[t]!;
+      for (let g = 0; g < gramsOf[t]!; g++, at += BLOCK / 4) {
+        for (let c = 0; c < wordsPerBlock; c++) {
+          const word = b * wordsPerBlock + c;
+          if (word >= k) break;
+          input[at + 2 * c] = codes[2 * (g + word)]!;
+          input[at + 2 * c + 1] = codes[2 * (g + word) + 1]!;
+        }
       }
     }
-    if (chained) for (let i = 0; i < input.length; i++) input[i]! ^= chained[i]!;
-    chained = cipher.update(input);
+    if (BIG_ENDIAN) inputBytes.swap32();
+    if (chained) for (let i = 0; i < inputBytes.length; i++) inputBytes[i]! ^= chained[i]!;
+    chained = cipher.update(inputBytes);
   }
-  const hashes = new Array<number>(grams);
-  for (let g = 0; g < grams; g++) hashes[g] = SCHEME_2_BASE + chained!.readUIntBE(g * BLOCK, HASH_BYTES);
-  return hashes;
+  const mac = Buffer.from(chained!.buffer, chained!.byteOffset, chained!.byteLength);
+  let at = 0;
+  return gramsOf.map((n) => {
+    const hashes = new Array<number>(n);
+    for (let g = 0; g < n; g++, at += BLOCK) hashes[g] = SCHEME_2_BASE + mac.readUIntBE(at, HASH_BYTES);
+    return hashes;
+  });
 }

@@ -11,7 +11,7 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { inTransaction } from '../store/postgres/queryable.js';
-import { fingerprintWords } from './fingerprint.js';
+import { fingerprintTexts } from './fingerprint.js';
 import { wordsOf } from './normalise.js';
 import { expireTraces, writeTraces } from './postgres-trace-rows.js';
 import { sqliteTraceRows } from './sqlite-trace-rows.js';
@@ -74,10 +74,11 @@ const reply = (message: TraceReply): void => port.postMessage(message);
 
 async function storeBatch(batch: typeof answers): Promise<void> {
   const traces: AnswerTrace[] = [];
-  for (const answer of batch) {
-    const fingerprints = fingerprintWords(wordsOf(answer.text), key, data.settings);
+  const fingerprintsOf = fingerprintTexts(batch.map((answer) => wordsOf(answer.text)), key, data.settings);
+  batch.forEach((answer, i) => {
+    const fingerprints = fingerprintsOf[i]!;
     if (fingerprints.length > 0) traces.push({ ...answer.call, fingerprints });
-  }
+  });
   try {
     await writer.write(traces);
     reply({ kind: 'stored', answers: batch.length, traced: traces.length });
