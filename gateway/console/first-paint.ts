@@ -63,6 +63,9 @@ export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
     return module && template ? { module, template } : null;
   }
 
+  // Loaded now when the build is there, so the first page asked for does not wait for the load.
+  void current();
+
   return {
     async draw(pathAndQuery, session, readApi) {
       const build = await current();

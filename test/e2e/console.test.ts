@@ -365,6 +365,7 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     expect(await range.textContent()).toBe(`Devices 1–50 of ${all.length}`);
     const first = await ids();
     expect(first).toHaveLength(50);
+    await range.scrollIntoViewIfNeeded();
     await snap(page, 'console-devices-paged');
     await page.getByRole('button', { name: 'Next 50' }).click();
     await expect.poll(() => range.textContent()).toBe(`Devices 51–${all.length} of ${all.length}`);

@@ -21,7 +21,7 @@ export function AuditTable({ entries, testId }: { entries: readonly ConsoleAudit
         {entries.map((e) => (
           <tr key={e.seq} id={`seq-${e.seq}`}>
             <td className="num">{e.seq}</td>
-            <td>{when(e.time)}</td>
+            <td className="when">{when(e.time)}</td>
             <td className="mono">{e.type}</td>
             <td>{e.actor}</td>
             <td className="mono">{e.subject}</td>

@@ -67,8 +67,8 @@ export function DevicesPage() {
               </td>
               <td>{d.platform}</td>
               <td>{d.channels + d.streams > 0 ? `${d.channels} channel${d.channels === 1 ? '' : 's'}, ${d.streams} stream${d.streams === 1 ? '' : 's'}` : <span className="muted">no</span>}</td>
-              <td>{when(d.enrolledAt)}</td>
-              <td>{when(d.lastSeenAt)}</td>
+              <td className="when">{when(d.enrolledAt)}</td>
+              <td className="when">{when(d.lastSeenAt)}</td>
             </tr>
           ))}
         </tbody>

@@ -103,7 +103,7 @@ export function InvitesPage() {
                 <td>
                   <span className={`status ${i.status}`}>{i.status}</span>
                 </td>
-                <td>{when(i.expiresAt)}</td>
+                <td className="when">{when(i.expiresAt)}</td>
                 <td className="num">{i.devices}</td>
                 <td className="actions">
                   {i.status === 'pending' && (

@@ -55,7 +55,7 @@ export function OverviewPage() {
                         {c.platform} {c.appVersion}
                         {c.buildId === 'dev' ? ' (dev build)' : ''}
                       </td>
-                      <td>{when(c.since)}</td>
+                      <td className="when">{when(c.since)}</td>
                       <td className="num">{c.events}</td>
                       <td className="num">{c.streams}</td>
                       <td className="num">{c.requestsLastHour.toLocaleString('en-US')}</td>

@@ -50,7 +50,7 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
     expect(asked).toEqual(['/api/devices']);
     expect(html).toContain('data-testid="device-count">2 of 2<');
     expect(html).toContain('href="/devices/dev_aaaaaaaaaaaaaaaaaaaaaa"');
-    expect(html).toContain('Dec 3, 2026, 10:00 AM UTC');
+    expect(html).toContain('Dec 3, 2026, 10:00 UTC');
     expect(html).toContain('Signed in as <strong>alice</strong>');
     expect(html).not.toContain('Opening the console');
     // The app's scripts are still the built ones (nothing inline: the CSP holds).
