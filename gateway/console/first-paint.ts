@@ -9,6 +9,7 @@
  * (no session, no build yet, an API refusal) the caller serves the plain page, which does it all
  * in the browser as before.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,7 +31,7 @@ export interface FirstPaint {
    * The page at `pathAndQuery` drawn for `session`: `page` its HTML; `notAPage` when the console has
    * no such page; `plain` when it cannot be drawn here (serve index.html and let the browser draw it).
    */
-  draw(pathAndQuery: string, session: ConsoleSession | null, readApi: ReadApi): Promise<{ kind: 'page'; html: string } | { kind: 'notAPage' } | { kind: 'plain' }>;
+  draw(pathAndQuery: string, session: ConsoleSession | null, readApi: ReadApi): Promise<{ kind: 'page'; html: string; styleHashes: string[] } | { kind: 'notAPage' } | { kind: 'plain' }>;
 }
 
 function isFirstPaintModule(value: unknown): value is FirstPaintModule {
@@ -38,11 +39,32 @@ function isFirstPaintModule(value: unknown): value is FirstPaintModule {
   return typeof m?.pageOf === 'function' && typeof m.drawPage === 'function';
 }
 
+/** index.html as a drawn page is sent: its stylesheet inline, and that stylesheet's hash for the CSP. */
+interface Template {
+  html: string;
+  styleHashes: string[];
+}
+
+const STYLESHEET = /<link rel="stylesheet" crossorigin href="\/assets\/([\w.-]+\.css)">/;
+
+/**
+ * The built index.html with its stylesheet inline: the stylesheet holds back the first frame, and
+ * on a loaded machine its own request took longer than the whole HTML. Left as a link when it
+ * cannot be inlined as it is.
+ */
+async function inlineStylesheet(assetsDir: string, html: string): Promise<Template> {
+  const link = STYLESHEET.exec(html);
+  if (!link) return { html, styleHashes: [] };
+  const css = await readFile(join(assetsDir, 'assets', link[1]!), 'utf8');
+  if (css.includes('</')) return { html, styleHashes: [] };
+  return { html: html.replace(link[0], () => `<style>${css}</style>`), styleHashes: [`sha256-${createHash('sha256').update(css).digest('base64')}`] };
+}
+
 export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
   // One load per build: the stamp names the sources it was built from, so a rebuild is loaded anew.
-  let loaded: { stamp: string; module: Promise<FirstPaintModule | null>; template: Promise<string | null> } | undefined;
+  let loaded: { stamp: string; module: Promise<FirstPaintModule | null>; template: Promise<Template | null> } | undefined;
 
-  async function current(): Promise<{ module: FirstPaintModule; template: string } | null> {
+  async function current(): Promise<{ module: FirstPaintModule; template: Template } | null> {
     const stamp = await readFile(join(assetsDir, '.source-hash'), 'utf8').catch(() => null);
     if (stamp === null) return null;
     if (loaded?.stamp !== stamp) {
@@ -56,7 +78,10 @@ export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
             return null;
           },
         ),
-        template: readFile(join(assetsDir, 'index.html'), 'utf8').catch(() => null),
+        template: readFile(join(assetsDir, 'index.html'), 'utf8').then(
+          (html) => inlineStylesheet(assetsDir, html).catch((): Template => ({ html, styleHashes: [] })),
+          () => null,
+        ),
       };
     }
     const [module, template] = await Promise.all([loaded.module, loaded.template]);
@@ -81,8 +106,8 @@ export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
         data = { path: page.dataPath, json: answer.body };
       }
       try {
-        const html = build.module.drawPage({ template: build.template, pathAndQuery, session, data });
-        return html === null ? { kind: 'plain' } : { kind: 'page', html };
+        const html = build.module.drawPage({ template: build.template.html, pathAndQuery, session, data });
+        return html === null ? { kind: 'plain' } : { kind: 'page', html, styleHashes: build.template.styleHashes };
       } catch (error) {
         log.warn('could not draw a console page on the gateway; the browser draws it', { path: pathAndQuery.split('?')[0], error: error instanceof Error ? error.message : String(error) });
         return { kind: 'plain' };

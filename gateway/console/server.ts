@@ -19,7 +19,7 @@ import type { ConsoleApi } from './api.js';
 import { ConsoleHttpError, parseWith } from './errors.js';
 import type { FirstPaint } from './first-paint.js';
 import type { LiveFeed } from './live-feed.js';
-import { checkHostAndOrigin, allowedHosts, SECURITY_HEADERS, type ConsoleAddress } from './request-guard.js';
+import { checkHostAndOrigin, allowedHosts, contentSecurityPolicy, SECURITY_HEADERS, type ConsoleAddress } from './request-guard.js';
 import type { ConsoleSession, ConsoleSessions } from './sessions.js';
 
 const SESSION_ENDED = 'Your console session has ended. Run "airlock-gateway console" on the gateway host for a new link.';
@@ -42,6 +42,8 @@ export interface ConsoleServerDeps {
 declare module 'fastify' {
   interface FastifyRequest {
     consoleSession?: ConsoleSession;
+    /** The inline stylesheet of a page the gateway drew (`sha256-...`), allowed by the CSP of that answer only. */
+    consoleStyleHashes?: string[];
   }
 }
 
@@ -75,8 +77,9 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
   });
   await app.register(cookie);
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.headers(SECURITY_HEADERS);
+    if (request.consoleStyleHashes) reply.header('content-security-policy', contentSecurityPolicy(request.consoleStyleHashes));
     return payload;
   });
 
@@ -179,7 +182,10 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
     const drawn = deps.firstPaint ? await deps.firstPaint.draw(request.url, session, readApi) : ({ kind: 'plain' } as const);
     if (drawn.kind === 'notAPage') return reply.callNotFound();
     // A drawn page holds the admin's data and CSRF token: never kept by the browser or anything between.
-    if (drawn.kind === 'page') return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(drawn.html);
+    if (drawn.kind === 'page') {
+      request.consoleStyleHashes = drawn.styleHashes;
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(drawn.html);
+    }
     return reply.sendFile('index.html');
   };
   app.get('/', page);

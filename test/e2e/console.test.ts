@@ -119,6 +119,8 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
         // The HTML itself holds the page with its data, and is kept by nothing (it holds the CSRF token).
         expect(await response!.text()).toContain(`data-testid="${testId}">${shown}<`);
         expect(response!.headers()['cache-control']).toBe('no-store');
+        // Its stylesheet is inline, allowed by its hash alone (a refused style would be a console error below).
+        expect(response!.headers()['content-security-policy']).toMatch(/style-src 'self' 'sha256-[A-Za-z0-9+/]{43}='; /);
         await fresh.locator('html[data-interactive]').waitFor({ state: 'attached' });
         expect(await fresh.getByTestId(testId).textContent()).toBe(shown);
         const texts = await fresh.evaluate(() => (window as unknown as { __rootTexts: string[] }).__rootTexts);

@@ -4,6 +4,7 @@
  * from the data cannot break out of either; and every case it cannot draw falls back to the
  * plain page (the browser draws it) or to "no such page".
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,8 +54,13 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
     expect(html).toContain('Dec 3, 2026, 10:00 UTC');
     expect(html).toContain('Signed in as <strong>alice</strong>');
     expect(html).not.toContain('Opening the console');
-    // The app's scripts are still the built ones (nothing inline: the CSP holds).
+    // The app's scripts are still the built ones (no inline script); its stylesheet comes inline,
+    // allowed by its hash in this answer's CSP (no request to wait for before the first frame).
     expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]{8}\.js"><\/script>/);
+    expect(html).not.toMatch(/<link rel="stylesheet"/);
+    const css = /<style>(.*?)<\/style>/s.exec(html)?.[1] ?? '';
+    expect(css).toContain('.pager');
+    expect(drawn.kind === 'page' && drawn.styleHashes).toEqual([`sha256-${createHash('sha256').update(css).digest('base64')}`]);
     expect(bootOf(html)).toEqual({ path: '/devices', session, data: { path: '/api/devices', value: devices } });
     expect(warnings).toEqual([]);
   });
