@@ -4,14 +4,14 @@
  * process.hrtime marks along the call (gateway/model/call-timing.ts; off in production); CALLS
  * sequential streamed calls (20 chunks, a fresh DPoP proof each, signed before they start) go
  * through it, and the median and p90 of each gap between marks are printed, with the client's
- * first byte and total beside them. A gap far above its CPU is a wait.
+ * first byte and total and the gateway's CPU per call beside them. A gap far above its CPU is a wait.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
-import { percentile } from '../stats.js';
+import { percentile, processCpuMs } from '../stats.js';
 import { startOpenAiServer } from '../../test/helpers/openai-server.js';
 import { startGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity } from '../../test/helpers/pinned-client.js';
@@ -33,6 +33,8 @@ export default async function timingBench(log: (line: string) => void): Promise<
   const timingFile = join(root, 'timing.json');
   const ttfb: number[] = [];
   const total: number[] = [];
+  /** The gateway's CPU (every thread) over the measured calls, in ms. */
+  let cpuMs = 0;
   try {
     log(`load average at start (1 / 5 / 15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
     const dataDir = join(root, 'data');
@@ -52,13 +54,18 @@ export default async function timingBench(log: (line: string) => void): Promise<
       const proofs = await Promise.all(Array.from({ length: CALLS + WARMUP }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
       const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1 });
       try {
+        let cpuAtStart = 0;
         for (const [i, dpop] of proofs.entries()) {
+          if (i === WARMUP) cpuAtStart = processCpuMs(gw.process.pid!);
           const t = await timedStream(client, '/v1/chat/completions', { authorization: `DPoP ${device.accessToken!}`, dpop });
           if (i >= WARMUP) {
             ttfb.push(t.ttft);
             total.push(t.total);
           }
         }
+        // Its deferred work (the last end entries and their fsync) falls inside the next 50 ms.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        cpuMs = processCpuMs(gw.process.pid!) - cpuAtStart;
       } finally {
         await client.close();
       }
@@ -67,7 +74,7 @@ export default async function timingBench(log: (line: string) => void): Promise<
     }
     const { calls, steps } = JSON.parse(await readFile(timingFile, 'utf8')) as { calls: number; steps: Record<string, StepSummary> };
     log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; ${calls} calls timed inside the gateway (warm-up included)`);
-    log(`client: first byte p50 ${percentile(ttfb, 50).toFixed(3)} ms, total p50 ${percentile(total, 50).toFixed(3)} ms`);
+    log(`client: first byte p50 ${percentile(ttfb, 50).toFixed(3)} ms, total p50 ${percentile(total, 50).toFixed(3)} ms; gateway CPU ${((cpuMs * 1000) / CALLS).toFixed(0)} µs a call (every thread)`);
     // Gaps between marks, then the two totals that matter: to the answer's headers (the first
     // byte follows them in the same write) and to the end of the answer.
     const shown = Object.entries(steps).filter(([step]) => step.includes(' -> ') || /=> (headers|ended)$/.test(step));
@@ -75,6 +82,7 @@ export default async function timingBench(log: (line: string) => void): Promise<
     const toHeaders = steps['request => headers'];
     return [
       { group: 'timing', name: `sequential streamed call, client first byte p50 (${CALLS} calls; gateway steps in the log above)`, value: percentile(ttfb, 50), unit: 'ms' },
+      { group: 'timing', name: 'gateway CPU per sequential streamed call (every thread)', value: (cpuMs * 1000) / CALLS, unit: 'µs' },
       ...(toHeaders ? [{ group: 'timing', name: 'inside the gateway, request to the answer\'s headers, p50 / p90', value: toHeaders.p50Us, unit: `µs / ${toHeaders.p90Us.toFixed(0)} µs` }] : []),
     ];
   } finally {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { chainedEntry, createChainVerifier, GENESIS_HASH, verdictAtEnd, type AuditRow } from '../audit/chain.js';
-import { createWalSync } from '../audit/wal-sync.js';
+import { createWalSync, type WalSyncOptions } from '../audit/wal-sync.js';
 import { inviteRefusal } from '../enroll/invite-rules.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import { auditQueryParams, toAudit, toDevice, toInvite, toLock, toRelease, toTester, type AuditDbRow, type DeviceRow, type InviteRow, type LockRow, type ReleaseRow, type TesterRow } from './rows.js';
@@ -32,7 +32,7 @@ type Queued =
  * and leak tracing's fingerprints in a second file beside it (tracing/trace-database.ts).
  * Model-call entries and token usage are the exception, for speed (issue 19): see `flushQueued`.
  */
-export function openSqliteStore(path: string, options: { now?: () => Date; traceDatabase?: string } = {}): Store {
+export function openSqliteStore(path: string, options: { now?: () => Date; traceDatabase?: string; walSync?: WalSyncOptions } = {}): Store {
   const now = options.now ?? (() => new Date());
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
@@ -146,7 +146,7 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
       return entry;
     });
   });
-  const walSync = createWalSync(path);
+  const walSync = createWalSync(path, options.walSync);
   let queued: Queued[] = [];
   let flushScheduled = false;
   let closed = false;
@@ -173,7 +173,8 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
    * synchronous=NORMAL: the WAL frames are written (they survive the gateway process dying, kill -9
    * included) but not yet fsync'd. Each item's promise resolves after the group fdatasync of the WAL
    * that follows (audit/wal-sync.ts), so a resolved entry is as durable as one committed with FULL;
-   * entries written in one event-loop turn share one transaction and one fsync (group commit).
+   * entries written in one event-loop turn share one transaction and one fsync (group commit), and
+   * a batch of end entries and usage alone waits up to PATIENT_SYNC_MS to share the next call's.
    */
   function flushQueued(mayWait = false): void {
     flushScheduled = false;
@@ -207,8 +208,16 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
     }
     busySince = 0;
     busyRetries = 0;
-    for (const item of batch) if (item.kind === 'audit') item.written?.();
-    walSync.sync().then(
+    let startRecord = false;
+    for (const item of batch) {
+      if (item.kind === 'audit' && item.written) {
+        startRecord = true;
+        item.written();
+      }
+    }
+    // A start record's call waits for its fsync before its end entry; nothing waits for an end
+    // entry's or token usage's: they share the next start record's, or one within PATIENT_SYNC_MS.
+    (startRecord ? walSync.sync() : walSync.syncPatiently()).then(
       () => batch.forEach((item, i) => (item.kind === 'audit' ? item.resolve(written[i]!) : item.resolve())),
       (error: Error) => batch.forEach((item) => item.reject(error)),
     );

@@ -5,6 +5,7 @@
  * call's start record (appendAuditWritten), which survives SIGKILL as soon as it is written.
  */
 import { spawn } from 'node:child_process';
+import { fdatasync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,26 @@ describe('SQLite store: deferred audit appends (group commit)', () => {
     await (await start).durable;
     await expect(call.then((e) => e.type)).resolves.toBe('model.call');
     expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('gives sequential calls one WAL fsync each: a call\'s end entry rides on the next call\'s start record', async () => {
+    await store.close();
+    let syncs = 0;
+    store = openSqliteStore(path, { walSync: { patientMs: 60_000, fdatasync: (fd, callback) => ((syncs += 1), fdatasync(fd, callback)) } });
+    const ends: Promise<unknown>[] = [];
+    for (let i = 0; i < 10; i++) {
+      const start = await store.appendAuditWritten({ type: 'model.call.start', actor: `device:dev_${i}`, subject: 'test-chat', details: { callId: `c${i}` } });
+      await start.durable;
+      ends.push(store.appendAuditDeferred(call(i)));
+      // The end entry is written (its own transaction, next turn) before the next call starts.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await store.close();
+    await Promise.all(ends);
+    // Ten start records, each its own sync; the ten end entries shared them (the last one, close's).
+    expect(syncs).toBe(11);
+    store = openSqliteStore(path);
+    expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 20 });
   });
 
   it('drains pending entries on close', async () => {
