@@ -54,7 +54,10 @@ export function createAnswerTracer(options: {
   nowMs: () => number;
   warn: (message: string, details: Record<string, unknown>) => void;
   settings?: WinnowSettings;
+  /** Group commit: answers per hand-off and the first one's wait (BATCH_ANSWERS, BATCH_WAIT_MS); the bench's baseline is 1 answer. */
+  batch?: { answers: number; waitMs: number };
 }): AnswerTracer {
+  const batch = options.batch ?? { answers: BATCH_ANSWERS, waitMs: BATCH_WAIT_MS };
   const workerData: TraceWorkerData = { key: new Uint8Array(options.key), settings: options.settings ?? DEFAULT_WINNOW, sink: options.sink };
   let worker: Worker | null = null;
   let pending = 0;
@@ -156,8 +159,8 @@ export function createAnswerTracer(options: {
       }
       pending += 1;
       gathered.push({ call: { ...call, createdAt: new Date(options.nowMs()).toISOString() }, text });
-      if (gathered.length >= BATCH_ANSWERS) handOff();
-      else handOffTimer ??= setTimeout(handOff, BATCH_WAIT_MS);
+      if (gathered.length >= batch.answers) handOff();
+      else handOffTimer ??= setTimeout(handOff, batch.waitMs);
     },
     expire,
     idle,
