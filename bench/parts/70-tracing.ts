@@ -7,8 +7,13 @@
  *  2. a sweep of k, w and the naming threshold on 2,000 answers (the HMACs of three k values over
  *     10,000 answers would take minutes here), leaks of 50 and 100 words with 10% and 20% edits;
  *  3. trace time through the SQLite store as the gateway opens it, holding 100,000 answers;
- *  4. the streamed call through a real gateway with tracing on and off, alternating, same run.
+ *  4. the streamed call through a real gateway with tracing on and off, alternating, same run;
+ *  5. what tracing costs per answer in CPU (every thread of the process: the hand-off, the
+ *     worker's hashing and commits, their garbage collection), with group commit as shipped and,
+ *     as the baseline in the same run, one answer per hand-off and commit.
+ * AIRLOCK_BENCH_TRACING_ONLY=cost runs part 5 alone (a minute).
  */
+import { randomUUID } from 'node:crypto';
 import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { openPostgresStore } from '../../gateway/store/postgres/postgres-store.js';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
+import { BATCH_ANSWERS, BATCH_WAIT_MS, createAnswerTracer } from '../../gateway/tracing/answer-tracer.js';
 import { traceDatabaseBeside } from '../../gateway/tracing/trace-database.js';
 import { DEFAULT_WINNOW, fingerprintWords, guaranteedRun, kgramHashes, winnow, type WinnowSettings } from '../../gateway/tracing/fingerprint.js';
 import { wordsOf } from '../../gateway/tracing/normalise.js';
@@ -72,6 +78,7 @@ function indexOf(fingerprintsOf: readonly (readonly number[])[]): Index {
 }
 
 export default async function tracing(log: (line: string) => void): Promise<BenchRow[]> {
+  if (process.env.AIRLOCK_BENCH_TRACING_ONLY === 'cost') return tracerCost(log);
   const rows: BenchRow[] = [];
   const corpus = answerCorpus(2026);
   const random = seededRandom(17);
@@ -92,7 +99,11 @@ export default async function tracing(log: (line: string) => void): Promise<Benc
   const holders = indexOf(fingerprintsOf);
   const stored = fingerprintsOf.reduce((n, f) => n + f.length, 0);
   log(`${ANSWERS} answers, ${words} words, ${stored} fingerprints (${holders.size} distinct)`);
-  rows.push({ group: 'tracing', name: `fingerprint cost per answer (${Math.round(words / ANSWERS)} words avg; in the tracing worker thread)`, value: (fingerprintMs * 1000) / ANSWERS, unit: 'µs' });
+  const scheme1Sample = 500;
+  const scheme1Started = performance.now();
+  for (let i = 0; i < scheme1Sample; i++) fingerprintWords(wordsOf(corpus.answer(i)), KEY, DEFAULT_WINNOW, 1);
+  const scheme1Us = ((performance.now() - scheme1Started) * 1000) / scheme1Sample;
+  rows.push({ group: 'tracing', name: `fingerprint cost per answer (${Math.round(words / ANSWERS)} words avg; in the tracing worker thread; scheme 2, AES CBC-MAC)`, value: (fingerprintMs * 1000) / ANSWERS, unit: 'µs', baseline: `scheme 1 (HMAC-SHA-256 per k-gram, before): ${scheme1Us.toFixed(0)} µs, ${scheme1Sample} answers` });
   rows.push({ group: 'tracing', name: `guaranteed shared run (k=${DEFAULT_WINNOW.k}, w=${DEFAULT_WINNOW.w})`, value: guaranteedRun(DEFAULT_WINNOW), unit: 'words' });
 
   const lookup = (f: number): number[] => holders.get(f) ?? [];
@@ -147,6 +158,78 @@ export default async function tracing(log: (line: string) => void): Promise<Benc
 
   // 4. The streamed call with tracing on and off.
   rows.push(...(await streamedLatency(log)));
+  // 5. CPU per answer, group commit against one answer per commit.
+  rows.push(...(await tracerCost(log)));
+  return rows;
+}
+
+/** CPU time of this process (every thread), µs. */
+const processCpuUs = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
+/**
+ * Hands `count` answers to a tracer (the gateway's, with its worker and a trace.db) one per
+ * millisecond, as a gateway serving about a thousand calls a second would, and returns the
+ * process's CPU per answer from the first hand-off to the last commit. Without `batch`'s tracer
+ * (null) the same pacing loop alone: what to subtract.
+ */
+async function pacedTracing(dir: string, count: number, text: (i: number) => string, batch: { answers: number; waitMs: number } | null | undefined): Promise<number> {
+  const path = join(dir, `trace-${Math.random().toString(36).slice(2)}.db`);
+  const tracer =
+    batch === null
+      ? null
+      : createAnswerTracer({ sink: { kind: 'sqlite', path }, key: KEY, retentionDays: () => 90, nowMs: () => Date.now(), warn: (m) => process.stderr.write(`${m}\n`), ...(batch ? { batch } : {}) });
+  // Keeps the event loop alive while the tracer's worker (unref'd when idle) exits.
+  const alive = setInterval(() => undefined, 1000);
+  try {
+    await tracer?.idle(); // the worker started and the trace file made: not part of the cost
+    const texts = Array.from({ length: count }, (_, i) => text(i));
+    const callIds = Array.from({ length: count }, () => randomUUID());
+    const started = processCpuUs();
+    for (let i = 0; i < count; i++) {
+      tracer?.trace({ callId: callIds[i]!, tester: 'bench@example.com', deviceId: 'dev_bench', model: 'airlock-demo' }, texts[i]!);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await tracer?.idle();
+    return (processCpuUs() - started) / count;
+  } finally {
+    await tracer?.close();
+    clearInterval(alive);
+  }
+}
+
+async function tracerCost(log: (line: string) => void): Promise<BenchRow[]> {
+  const corpus = answerCorpus(99);
+  // 25-speed's upstream answer: 20 words, the same for every call.
+  const short = Array.from({ length: 20 }, (_, i) => `w${i} `).join('');
+  const shapes = [
+    { name: "25-speed's 20-word answer", count: 2000, text: () => short },
+    { name: `model-like answer (${Math.round(wordsOf(corpus.answer(0)).length)} words, seeded corpus)`, count: 800, text: (i: number) => corpus.answer(i % 400) },
+  ];
+  const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-trace-cost-'));
+  const rows: BenchRow[] = [];
+  try {
+    for (const shape of shapes) {
+      // Interleaved so the machine's other work falls on all three alike.
+      const off = await pacedTracing(dir, shape.count, shape.text, null);
+      const grouped = await pacedTracing(dir, shape.count, shape.text, undefined);
+      const single = await pacedTracing(dir, shape.count, shape.text, { answers: 1, waitMs: 0 });
+      const offAgain = await pacedTracing(dir, shape.count, shape.text, null);
+      const pacing = (off + offAgain) / 2;
+      log(`${shape.name}: CPU per answer with the pacing loop ${grouped.toFixed(0)} µs grouped, ${single.toFixed(0)} µs one per commit, ${pacing.toFixed(0)} µs pacing alone`);
+      rows.push({
+        group: 'tracing',
+        name: `leak tracing CPU per answer (process, all threads), ${shape.name}, one answer a millisecond, group commit (${BATCH_ANSWERS} answers or ${BATCH_WAIT_MS} ms)`,
+        value: grouped - pacing,
+        unit: 'µs',
+        baseline: `one answer per hand-off and commit: ${(single - pacing).toFixed(0)} µs`,
+      });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
   return rows;
 }
 
@@ -160,11 +243,12 @@ async function seedStore(path: string, fingerprintsOf: readonly (readonly number
   const db = new Database(traceDatabaseBeside(path));
   const rows = fingerprintsOf.flatMap((fps, i) => fps.map((f) => [f, i] as const)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const createdAt = new Date().toISOString();
-  const insertCall = db.prepare('INSERT INTO trace_calls (call_id, tester, device_id, model, created_at) VALUES (?, ?, ?, ?, ?)');
-  const insertFp = db.prepare('INSERT OR IGNORE INTO trace_fingerprints (hash, call_id, created_at) VALUES (?, ?, ?)');
+  // Answer n is call id n + 1 (trace schema 2: fingerprint rows hold the call's integer id).
+  const insertCall = db.prepare('INSERT INTO trace_calls (id, call_id, tester, device_id, model, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertFp = db.prepare('INSERT OR IGNORE INTO trace_fingerprints (hash, call) VALUES (?, ?)');
   db.transaction(() => {
-    fingerprintsOf.forEach((_, n) => insertCall.run(callIdOf(n), `tester${n % 50}@example.com`, `dev_${(n % 200).toString().padStart(22, '0')}`, 'airlock-demo', createdAt));
-    for (const [f, i] of rows) insertFp.run(f, callIdOf(i), createdAt);
+    fingerprintsOf.forEach((_, n) => insertCall.run(n + 1, callIdOf(n), `tester${n % 50}@example.com`, `dev_${(n % 200).toString().padStart(22, '0')}`, 'airlock-demo', createdAt));
+    for (const [f, i] of rows) insertFp.run(f, i + 1);
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.exec('VACUUM');
@@ -195,19 +279,21 @@ async function scaleStore(from: string, path: string, copies: number): Promise<v
     CREATE TEMP TABLE shared (hash INTEGER PRIMARY KEY);
     INSERT INTO shared SELECT hash FROM base_fps GROUP BY hash HAVING count(*) > 1;
   `);
-  const addCalls = db.prepare("INSERT INTO trace_calls SELECT call_id || '.' || ?, tester, device_id, model, created_at FROM base_calls");
+  // Copy c of call id i is call id i + c * (calls in the base).
+  const base = db.prepare('SELECT max(id) FROM base_calls').pluck().get() as number;
+  const addCalls = db.prepare("INSERT INTO trace_calls SELECT id + @copy * @base, call_id || '.' || @copy, tester, device_id, model, created_at FROM base_calls");
   // XOR as (a | b) - (a & b): SQLite has no XOR operator.
   const addFps = db.prepare(`INSERT OR IGNORE INTO trace_fingerprints
-    SELECT CASE WHEN hash IN (SELECT hash FROM shared) THEN hash ELSE (hash | @mask) - (hash & @mask) END AS h, call_id || '.' || @copy, created_at
+    SELECT CASE WHEN hash IN (SELECT hash FROM shared) THEN hash ELSE (hash | @mask) - (hash & @mask) END AS h, call + @copy * @base
     FROM base_fps ORDER BY h`);
   db.transaction(() => {
     for (let copy = 1; copy < copies; copy++) {
-      addCalls.run(String(copy));
-      addFps.run({ mask: BigInt(Math.floor(seededRandom(copy * 7919)() * 2 ** 48)), copy: String(copy) });
+      addCalls.run({ copy, base });
+      addFps.run({ mask: BigInt(Math.floor(seededRandom(copy * 7919)() * 2 ** 48)), copy, base });
     }
   })();
   // The schema's own index, made once over the loaded rows.
-  db.exec('CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call_id)');
+  db.exec('CREATE INDEX trace_fingerprints_by_call ON trace_fingerprints (call)');
   db.pragma('journal_mode = WAL');
   db.close();
 }
