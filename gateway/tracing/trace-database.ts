@@ -18,14 +18,21 @@ export function traceDatabaseBeside(storePath: string): string {
 }
 
 /**
- * The schema (version 2, PRAGMA user_version). A fingerprint row is its hash and the integer id of
+ * The schema (version 3, PRAGMA user_version). A fingerprint row is its hash and the integer id of
  * its call, nothing else: the call's UUID, tester and time are in trace_calls once per answer, and
- * expiry goes by call (trace_calls_by_time, then trace_fingerprints_by_call). Ids grow with each
- * call, so that index only ever appends; the rows are a third of version 1's (hash, call UUID,
- * time), and a batch's commit writes fewer pages. No foreign key: expireTraces deletes a call's
- * fingerprints with it, in one transaction, and a checked key would cost a lookup per row.
+ * expiry goes by call (trace_calls_by_time, then the fingerprints by call). Ids grow with each call.
+ * No foreign key: expiry deletes a call's fingerprints with it, in one transaction, and a checked
+ * key would cost a lookup per row.
+ *
+ * Two fingerprint tables (version 3). trace_fingerprints, keyed by (hash, call), is what a trace
+ * looks hashes up in; inserting into it lands each row on a page picked by its random hash, and a
+ * commit rewrites every page it touched (in the WAL), so a batch of answers cost about a page per
+ * fingerprint. New fingerprints go to trace_fresh instead, keyed by (call, hash): ids grow, so a
+ * commit only appends. When trace_fresh holds MERGE_ROWS rows they move to trace_fingerprints in
+ * one transaction, in hash order, touching each page once for many rows (sqlite-trace-rows.ts). A
+ * trace reads both; trace_fresh, at most a few MERGE_ROWS rows, is scanned.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS trace_calls (
     id INTEGER PRIMARY KEY,
@@ -42,6 +49,11 @@ const SCHEMA = `
     PRIMARY KEY (hash, call)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS trace_fingerprints_by_call ON trace_fingerprints (call);
+  CREATE TABLE IF NOT EXISTS trace_fresh (
+    call INTEGER NOT NULL,
+    hash INTEGER NOT NULL,
+    PRIMARY KEY (call, hash)
+  ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS trace_key_check (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     check_value TEXT NOT NULL,
@@ -50,8 +62,9 @@ const SCHEMA = `
 `;
 
 /**
- * Version 1 to 2: the rows of a trace file made before (call UUID and time in every fingerprint
+ * Version 1 to 3: the rows of a trace file made before (call UUID and time in every fingerprint
  * row) copied into the new tables, calls in time order so ids follow time, in one transaction.
+ * (Version 2 to 3 only adds trace_fresh: SCHEMA's IF NOT EXISTS.)
  */
 function migrateFromVersion1(db: Database.Database): void {
   db.exec(`
@@ -79,8 +92,8 @@ function ensureSchema(db: Database.Database, path: string): void {
     if (version > SCHEMA_VERSION) {
       throw new Error(`${path} was written by a newer gateway (trace schema ${version}; this one knows ${SCHEMA_VERSION}). Run that gateway, or restore a backup made before it.`);
     }
-    const callColumns = db.prepare("SELECT name FROM pragma_table_info('trace_fingerprints')").pluck().all() as string[];
-    if (callColumns.includes('call_id')) migrateFromVersion1(db);
+    const fingerprintColumns = db.prepare("SELECT name FROM pragma_table_info('trace_fingerprints')").pluck().all() as string[];
+    if (fingerprintColumns.includes('call_id')) migrateFromVersion1(db);
     else db.exec(SCHEMA);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
@@ -129,8 +142,10 @@ export function moveLegacyTraces(traceDb: Database.Database, storePath: string):
         calls = traceDb.prepare('INSERT OR IGNORE INTO main.trace_calls (call_id, tester, device_id, model, created_at) SELECT call_id, tester, device_id, model, created_at FROM legacy.trace_calls ORDER BY created_at, call_id').run().changes;
       }
       if (present.includes('trace_fingerprints')) {
+        // A pair already in trace_fresh stays there alone: a trace counts each pair once.
         traceDb.exec(`INSERT OR IGNORE INTO main.trace_fingerprints (hash, call)
-          SELECT f.hash, c.id FROM legacy.trace_fingerprints f JOIN main.trace_calls c ON c.call_id = f.call_id`);
+          SELECT f.hash, c.id FROM legacy.trace_fingerprints f JOIN main.trace_calls c ON c.call_id = f.call_id
+          WHERE NOT EXISTS (SELECT 1 FROM main.trace_fresh x WHERE x.call = c.id AND x.hash = f.hash)`);
       }
       if (present.includes('trace_key_check')) {
         traceDb.exec('INSERT OR IGNORE INTO main.trace_key_check (id, check_value, created_at) SELECT id, check_value, created_at FROM legacy.trace_key_check');

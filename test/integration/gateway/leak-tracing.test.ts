@@ -26,7 +26,8 @@ import type { TestDevice } from '../../helpers/pinned-client.js';
 function storedRows(dataDir: string): { call_id: string; tester: string; device_id: string; hash: number }[] {
   const db = new Database(join(dataDir, 'trace.db'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT c.call_id, c.tester, c.device_id, f.hash FROM trace_fingerprints f JOIN trace_calls c ON c.id = f.call').all() as never;
+    // New fingerprints are in trace_fresh until they move to trace_fingerprints (gateway/tracing/trace-database.ts).
+    return db.prepare('SELECT c.call_id, c.tester, c.device_id, f.hash FROM (SELECT hash, call FROM trace_fingerprints UNION ALL SELECT hash, call FROM trace_fresh) f JOIN trace_calls c ON c.id = f.call').all() as never;
   } finally {
     db.close();
   }

@@ -114,7 +114,7 @@ describe('leak tracing in its own SQLite file', () => {
     // The key check moved too: the old key's value is still the one a gateway must match.
     expect(await store.claimTraceKeyCheck('check-of-another-key')).toBe('check-of-the-old-key');
     expect(tablesOf(path)).toEqual([]);
-    expect(tablesOf(traceDatabaseBeside(path))).toEqual(['trace_calls', 'trace_fingerprints', 'trace_key_check']);
+    expect(tablesOf(traceDatabaseBeside(path))).toEqual(['trace_calls', 'trace_fingerprints', 'trace_fresh', 'trace_key_check']);
     // Every later start finds nothing to move and keeps what is there.
     await store.close();
     store = openSqliteStore(path);
@@ -145,7 +145,7 @@ describe('leak tracing in its own SQLite file', () => {
     store = undefined;
     const migrated = new Database(tracePath, { readonly: true });
     try {
-      expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+      expect(migrated.pragma('user_version', { simple: true })).toBe(3);
       expect(migrated.prepare("SELECT name FROM pragma_table_info('trace_fingerprints')").pluck().all()).toEqual(['hash', 'call']);
       expect(migrated.prepare('SELECT count(*) FROM trace_fingerprints').pluck().get()).toBe(5);
       // Ids follow time: call-1 (2030-01-01) before call-2 (2030-01-02).
@@ -164,13 +164,40 @@ describe('leak tracing in its own SQLite file', () => {
     expect(await store.deleteTracesBefore('2030-01-01T12:00:00.000Z')).toBe(1);
     expect(await holdersOf(store, [11, 12, 13, 14])).toEqual(['12:call-2', '14:call-2']);
     const left = new Database(traceDatabaseBeside(path), { readonly: true });
-    expect(left.prepare('SELECT count(*) FROM trace_fingerprints').pluck().get()).toBe(2);
+    expect(left.prepare('SELECT (SELECT count(*) FROM trace_fingerprints) + (SELECT count(*) FROM trace_fresh)').pluck().get()).toBe(2);
     left.close();
+  });
+
+  it('appends new fingerprints to trace_fresh and moves them to trace_fingerprints in one step: a trace finds them before, after and across', () => {
+    const trace = openTraceDatabase(traceDatabaseBeside(path));
+    try {
+      const rows = sqliteTraceRows(trace, { mergeRows: 6 });
+      const count = (table: string): number => trace.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+      const holders = (): string[] => rows.holders([11, 12, 13, 14]).map((h) => `${h.fingerprint}:${h.callId}`).sort();
+      rows.write([TRACES[0]!]);
+      expect([count('trace_fresh'), count('trace_fingerprints')]).toEqual([3, 0]);
+      expect(holders()).toEqual(['11:call-1', '12:call-1', '13:call-1']);
+      // The second answer brings trace_fresh to 5 rows; a third (6 or more) triggers the move.
+      rows.write([TRACES[1]!]);
+      expect([count('trace_fresh'), count('trace_fingerprints')]).toEqual([5, 0]);
+      rows.write([{ ...TRACES[1]!, callId: 'call-3', fingerprints: [14, 15] }]);
+      expect([count('trace_fresh'), count('trace_fingerprints')]).toEqual([0, 7]);
+      expect(holders()).toEqual(['11:call-1', '12:call-1', '12:call-2', '13:call-1', '14:call-2', '14:call-3']);
+      rows.write([{ ...TRACES[1]!, callId: 'call-4', fingerprints: [12] }]);
+      // Half in each table: counts and holders add both.
+      expect(rows.holderCounts([12, 14, 99]).sort((a, b) => a.fingerprint - b.fingerprint)).toEqual([{ fingerprint: 12, holders: 3 }, { fingerprint: 14, holders: 2 }]);
+      expect(holders()).toContain('12:call-4');
+      // Expiry empties both tables of an expired call.
+      expect(rows.expire('2030-01-03T00:00:00.000Z')).toBe(4);
+      expect([count('trace_fresh'), count('trace_fingerprints')]).toEqual([0, 0]);
+    } finally {
+      trace.close();
+    }
   });
 
   it('refuses a trace file written by a newer gateway, saying what to do', () => {
     const newer = new Database(traceDatabaseBeside(path));
-    newer.pragma('user_version = 3');
+    newer.pragma('user_version = 99');
     newer.close();
     expect(() => openSqliteStore(path)).toThrow(/newer gateway.*restore a backup/u);
   });
