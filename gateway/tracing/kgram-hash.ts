@@ -20,7 +20,6 @@
  */
 import { createCipheriv, createHmac, type Cipher } from 'node:crypto';
 
-const HASH_BYTES = 6;
 const SCHEME_2_BASE = 2 ** 48;
 const BLOCK = 16;
 const CODE_BYTES = 8;
@@ -41,19 +40,28 @@ function cipherFor(key: Buffer, k: number): Cipher {
   return cipher;
 }
 
-/** A 32-bit lane of a word's code: murmur3's mixing per UTF-16 unit, its finaliser with the length. */
-function lane(word: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < word.length; i++) {
-    let c = Math.imul(word.charCodeAt(i), 0xcc9e2d51);
-    c = Math.imul((c << 15) | (c >>> 17), 0x1b873593);
-    h ^= c;
-    h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
-  }
-  h ^= word.length;
+/** murmur3's finaliser, with the length. */
+function finish(h: number, length: number): number {
+  h ^= length;
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** A word's 64-bit code into codes[at], codes[at + 1]: two lanes of murmur3_32 over its UTF-16 units, two seeds, one pass. */
+function encodeWord(word: string, codes: Uint32Array, at: number): void {
+  let a = 0x9747b28c;
+  let b = 0x3c6ef372;
+  for (let i = 0; i < word.length; i++) {
+    let c = Math.imul(word.charCodeAt(i), 0xcc9e2d51);
+    c = Math.imul((c << 15) | (c >>> 17), 0x1b873593);
+    a ^= c;
+    a = Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64;
+    b ^= c;
+    b = Math.imul((b << 13) | (b >>> 19), 5) + 0xe6546b64;
+  }
+  codes[at] = finish(a, word.length);
+  codes[at + 1] = finish(b, word.length);
 }
 
 /** Block order on this machine: the blocks are laid out little-endian whatever the CPU (Buffer.swap32 on a big-endian one). */
@@ -75,10 +83,7 @@ export function keyedKgramHashesOfTexts(texts: readonly (readonly string[])[], k
   // Each text's word codes, and where its k-grams start among all of them.
   const codesOf = texts.map((words) => {
     const codes = new Uint32Array(words.length * 2);
-    for (let i = 0; i < words.length; i++) {
-      codes[2 * i] = lane(words[i]!, 0x9747b28c);
-      codes[2 * i + 1] = lane(words[i]!, 0x3c6ef372);
-    }
+    for (let i = 0; i < words.length; i++) encodeWord(words[i]!, codes, 2 * i);
     return codes;
   });
   const cipher = cipherFor(key, k);
@@ -103,14 +108,19 @@ export function keyedKgramHashesOfTexts(texts: readonly (readonly string[])[], k
       }
     }
     if (BIG_ENDIAN) inputBytes.swap32();
-    if (chained) for (let i = 0; i < inputBytes.length; i++) inputBytes[i]! ^= chained[i]!;
-    chained = cipher.update(inputBytes);
+    if (chained) {
+      const previous = new Uint32Array(chained.buffer, chained.byteOffset, input.length);
+      for (let i = 0; i < input.length; i++) input[i]! ^= previous[i]!;
+    }
+    // Copied into a fresh, aligned buffer: the cipher's output may sit at any offset of a pool.
+    chained = new Uint8Array(cipher.update(inputBytes));
   }
   const mac = Buffer.from(chained!.buffer, chained!.byteOffset, chained!.byteLength);
   let at = 0;
   return gramsOf.map((n) => {
     const hashes = new Array<number>(n);
-    for (let g = 0; g < n; g++, at += BLOCK) hashes[g] = SCHEME_2_BASE + mac.readUIntBE(at, HASH_BYTES);
+    // The MAC's first 48 bits, big-endian: 2 bytes, then 4.
+    for (let g = 0; g < n; g++, at += BLOCK) hashes[g] = SCHEME_2_BASE + mac.readUInt16BE(at) * 2 ** 32 + mac.readUInt32BE(at + 2);
     return hashes;
   });
 }
