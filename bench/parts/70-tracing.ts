@@ -207,7 +207,7 @@ async function tracerCost(log: (line: string) => void): Promise<BenchRow[]> {
   const short = Array.from({ length: 20 }, (_, i) => `w${i} `).join('');
   const shapes = [
     { name: "25-speed's 20-word answer", count: 2000, text: () => short },
-    { name: `model-like answer (${Math.round(wordsOf(corpus.answer(0)).length)} words, seeded corpus)`, count: 800, text: (i: number) => corpus.answer(i % 400) },
+    { name: `model-like answer (${Math.round(Array.from({ length: 400 }, (_, i) => wordsOf(corpus.answer(i)).length).reduce((a, b) => a + b, 0) / 400)} words on average, seeded corpus)`, count: 800, text: (i: number) => corpus.answer(i % 400) },
   ];
   const dir = await mkdtemp(join(tmpdir(), 'airlock-bench-trace-cost-'));
   const rows: BenchRow[] = [];
@@ -225,7 +225,8 @@ async function tracerCost(log: (line: string) => void): Promise<BenchRow[]> {
         name: `leak tracing CPU per answer (process, all threads), ${shape.name}, one answer a millisecond, group commit (${BATCH_ANSWERS} answers or ${BATCH_WAIT_MS} ms)`,
         value: grouped - pacing,
         unit: 'µs',
-        baseline: `one answer per hand-off and commit: ${(single - pacing).toFixed(0)} µs`,
+        // The worker still commits together whatever queued while it worked, so on a loaded machine the baseline groups some too.
+        baseline: `one answer per hand-off: ${(single - pacing).toFixed(0)} µs`,
       });
     }
     rows.push(stagedWrites(dir, corpus, log));
