@@ -13,7 +13,8 @@
  *   the page over (`<html data-interactive>`, set once the browser's React has hydrated it);
  * - search: typing a query into the devices search box until the table shows the matches, timed
  *   inside the page (input event to the next frame after the count changed);
- * - beside them, as the same run's baselines: a page with no script at all opened the same way in
+ * - beside them, as the same run's baselines: the devices page in a new tab drawn in the browser
+ *   (the plain page, as before the gateway drew pages), a page with no script at all opened the same way in
  *   a new tab (the floor Chromium itself sets on this machine), the API answer alone (`GET /api/devices`,
  *   `GET /api/overview`) and the same page with 10 devices;
  * - `GET /api/testers` alone (300 testers' 7-day usage, kept up to date by the console) beside
@@ -22,7 +23,7 @@
  * during the run, and the page's main-thread CPU for the same step (Chromium's ThreadTime): on a
  * machine shared with other work the wall clock says as much about the load as about the console.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,7 +32,8 @@ import Database from 'better-sqlite3';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { BenchRow } from '../run.js';
 import { percentile } from '../stats.js';
-import { buildConsole } from '../../gateway/console/assets.js';
+import { buildConsole, CONSOLE_DIST } from '../../gateway/console/assets.js';
+import { CONTENT_SECURITY_POLICY } from '../../gateway/console/request-guard.js';
 import { canonicalJson, entryHash, GENESIS_HASH } from '../../gateway/audit/chain.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { openSqliteStore } from '../../gateway/store/sqlite-store.js';
@@ -156,14 +158,25 @@ function inAppTime(page: Page, path: string, ready: string): Promise<Timing> {
   );
 }
 
-/** Opening the console in a new tab of a fresh browser profile (empty cache, nothing compiled), holding only the session cookie. */
-async function newTabTime(browser: Browser, session: ConsoleSession, url: string, watch: string): Promise<Timing> {
+/**
+ * Opening the console in a new tab of a fresh browser profile (empty cache, nothing compiled),
+ * holding only the session cookie. `drawnInBrowser`: the page as it loaded before the gateway drew
+ * pages (the plain index.html, the browser asks for session and data and React draws it), the same
+ * run's baseline; the plain page is answered by the test at once, without a trip to the gateway,
+ * so if anything the baseline is favoured.
+ */
+async function newTabTime(browser: Browser, session: ConsoleSession, url: string, watch: string, drawnInBrowser = false): Promise<Timing> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
   try {
     const [name = '', value = ''] = session.cookie.split('=');
     await context.addCookies([{ name, value, url: session.base, httpOnly: true, sameSite: 'Strict' }]);
     await context.addInitScript(watch);
     const page = await context.newPage();
+    if (drawnInBrowser) {
+      const plain = await readFile(join(CONSOLE_DIST, 'index.html'), 'utf8');
+      const path = new URL(url).pathname;
+      await page.route((u) => u.pathname === path, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': CONTENT_SECURITY_POLICY }, body: plain }));
+    }
     return await measured(page, async () => {
       await page.goto(url);
       return readyAt(page);
@@ -225,7 +238,7 @@ function searchTime(page: Page, query: string): Promise<Timing> {
 const devicesReady = (n: number) => `document.querySelector('[data-testid=device-count]')?.textContent === '${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}'`;
 const OVERVIEW_READY = "document.querySelector('[data-testid=connected-devices]') !== null && document.querySelectorAll('.chart rect').length === 48";
 
-const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'search', 'overview in-app', 'overview reload', 'overview new tab'] as const;
+const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices new tab, drawn in the browser', 'search', 'overview in-app', 'overview reload', 'overview new tab'] as const;
 type Kind = (typeof KINDS)[number];
 type PageTimes = Record<Kind, Timing[]> & { load: string };
 
@@ -245,6 +258,7 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
     const loadBefore = loadAverage();
     for (let round = 0; round < ROUNDS; round++) {
       times['devices new tab'].push(await newTabTime(browser, session, `${base}/devices`, watch));
+      times['devices new tab, drawn in the browser'].push(await newTabTime(browser, session, `${base}/devices`, watch, true));
       times['devices reload'].push(await reloadTime(page, `${base}/devices?load=${round}`));
       // Distinct queries, each narrowing from the full list: a tester, a device id prefix, a status.
       // Each narrows the full list (the timing waits for the count to change).
@@ -356,13 +370,15 @@ export default async function consoleBench(log: (line: string) => void): Promise
     });
     const apiDevicesText = `; GET /api/devices alone p50 ${p50(apiDevices).toFixed(0)} ms`;
     const apiOverviewText = `; GET /api/overview alone p50 ${p50(apiOverview).toFixed(0)} ms`;
+    const drawnInBrowser = large['devices new tab, drawn in the browser'];
+    const browserDrawn = (wall: (v: Timing[]) => number[]) => `; the same page drawn in the browser (the plain page, as before the gateway drew pages) p50 ${p50(wall(drawnInBrowser)).toFixed(0)}, p95 ${p95(wall(drawnInBrowser)).toFixed(0)} ms`;
     const floorText = `; a page with no script in a new tab (Chromium's own floor here) p50 ${p50(staticNewTab).toFixed(0)}, p95 ${p95(staticNewTab).toFixed(0)} ms`;
     return [
       row('devices in-app', `devices page from the sidebar, ${DEVICES} devices, ${CONNECTED} connected`, apiDevicesText),
       row('devices reload', 'devices page reloaded (cached scripts), data visible', apiDevicesText),
       row('devices reload', 'devices page reloaded, interactive (React has taken it over)', '', interactive),
-      row('devices new tab', 'devices page in a new tab, empty cache, data visible', `${apiDevicesText}${floorText}`),
-      row('devices new tab', 'devices page in a new tab, interactive (React has taken it over)', '', interactive),
+      row('devices new tab', 'devices page in a new tab, empty cache, data visible', `${apiDevicesText}${floorText}${browserDrawn(visible)}`),
+      row('devices new tab', 'devices page in a new tab, interactive (React has taken it over)', browserDrawn(interactive), interactive),
       row('search', 'devices search'),
       row('overview in-app', `overview from the sidebar, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, apiOverviewText),
       row('overview reload', 'overview reloaded (cached scripts), data visible', apiOverviewText),
