@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
 import { startOpenAiServer } from '../../test/helpers/openai-server.js';
-import { startGateway } from '../../test/helpers/gateway.js';
-import { createTestDevice, pinnedServerIdentity } from '../../test/helpers/pinned-client.js';
+import { startGateway, type StartGatewayOptions, type TestGateway } from '../../test/helpers/gateway.js';
+import { createTestDevice, pinnedServerIdentity, type TestDevice } from '../../test/helpers/pinned-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { timedStream } from './20-proxy.js';
 
@@ -110,6 +110,30 @@ function summarize(profile: CpuProfile, calls: number, windows: readonly Window[
   return { text: lines.join('\n'), busyUsPerCall: busy / calls };
 }
 
+/**
+ * A gateway on `dataDir` (initialised) in front of the test upstream at `upstreamBaseUrl`, with
+ * limits no bench reaches, and one device enrolled with a session: what the sequential benches
+ * (26-profile, 27-timing) start from.
+ */
+export async function startBenchGateway(dataDir: string, upstreamBaseUrl: string, email: string, options: Pick<StartGatewayOptions, 'nodeArgs' | 'env'>): Promise<{ gw: TestGateway; device: TestDevice }> {
+  await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstreamBaseUrl, models: [{ id: 'test-chat' }] }] }));
+  const gw = await startGateway({
+    dataDir,
+    ...options,
+    startTimeoutMs: 120_000,
+    policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
+  });
+  try {
+    const device = await createTestDevice(gw.client());
+    await device.enroll(await gw.invite(email));
+    await device.session();
+    return { gw, device };
+  } catch (error) {
+    await gw.stop();
+    throw error;
+  }
+}
+
 export default async function profileBench(log: (line: string) => void): Promise<BenchRow[]> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-bench-profile-'));
   const profiles = join(root, 'profiles');
@@ -119,17 +143,8 @@ export default async function profileBench(log: (line: string) => void): Promise
   try {
     const dataDir = join(root, 'data');
     await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }));
-    const gw = await startGateway({
-      dataDir,
-      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
-      startTimeoutMs: 120_000,
-      policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
-    });
+    const { gw, device } = await startBenchGateway(dataDir, upstream.baseUrl, 'profile@example.com', { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
     try {
-      const device = await createTestDevice(gw.client());
-      await device.enroll(await gw.invite('profile@example.com'));
-      await device.session();
       for (let done = 0; done < CALLS; done += BATCH) {
         let from = 0;
         await device.fetch('GET', '/v1/models');

@@ -7,17 +7,17 @@
  * first byte and total and the gateway's CPU per call beside them. A gap far above its CPU is a wait.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
 import { percentile, processCpuMs } from '../stats.js';
 import { startOpenAiServer } from '../../test/helpers/openai-server.js';
-import { startGateway } from '../../test/helpers/gateway.js';
-import { createTestDevice, pinnedServerIdentity } from '../../test/helpers/pinned-client.js';
+import { pinnedServerIdentity } from '../../test/helpers/pinned-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
 import { timedStream } from './20-proxy.js';
+import { startBenchGateway } from './26-profile.js';
 
 const CALLS = Number(process.env.AIRLOCK_BENCH_TIMING_CALLS ?? 1000);
 const WARMUP = 100;
@@ -40,17 +40,8 @@ export default async function timingBench(log: (line: string) => void): Promise<
     log(`load average at start (1 / 5 / 15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
     const dataDir = join(root, 'data');
     await initDataDir(dataDir);
-    await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({ upstreams: [{ kind: 'openai', name: 'bench', baseUrl: upstream.baseUrl, models: [{ id: 'test-chat' }] }] }));
-    const gw = await startGateway({
-      dataDir,
-      env: { AIRLOCK_CALL_TIMING: timingFile },
-      startTimeoutMs: 120_000,
-      policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
-    });
+    const { gw, device } = await startBenchGateway(dataDir, upstream.baseUrl, 'timing@example.com', { env: { AIRLOCK_CALL_TIMING: timingFile } });
     try {
-      const device = await createTestDevice(gw.client());
-      await device.enroll(await gw.invite('timing@example.com'));
-      await device.session();
       await device.fetch('GET', '/v1/models');
       const proofs = await Promise.all(Array.from({ length: CALLS + WARMUP }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
       const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1 });
