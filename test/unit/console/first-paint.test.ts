@@ -90,7 +90,7 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
   it('knows which paths are pages: a page without a read of its own is drawn without data', async () => {
     const paint = createFirstPaint(CONSOLE_DIST, log);
     const none = api({});
-    for (const path of ['/nope', '/devices/a/b', '/index.html', '/assets']) expect(await paint.draw(path, session, none.read)).toEqual({ kind: 'notAPage' });
+    for (const path of ['/nope', '/devices/a/b', '/testers/x', '/devices/%E0%A4%A', '/index.html', '/assets', '/.ssr/first-paint.js']) expect(await paint.draw(path, session, none.read)).toEqual({ kind: 'notAPage' });
     const audit = await paint.draw('/audit?text=ada', session, none.read);
     expect(audit.kind).toBe('page');
     expect(none.asked).toEqual([]);
