@@ -77,50 +77,63 @@ export function keyedKgramHashes(words: readonly string[], key: Buffer, k: numbe
  * (a batch of short answers costs little more than one).
  */
 export function keyedKgramHashesOfTexts(texts: readonly (readonly string[])[], key: Buffer, k: number): number[][] {
-  const gramsOf = texts.map((words) => Math.max(0, words.length - k + 1));
-  const grams = gramsOf.reduce((sum, n) => sum + n, 0);
-  if (grams === 0) return texts.map(() => []);
-  // Each text's word codes, and where its k-grams start among all of them.
-  const codesOf = texts.map((words) => {
-    const codes = new Uint32Array(words.length * 2);
-    for (let i = 0; i < words.length; i++) encodeWord(words[i]!, codes, 2 * i);
-    return codes;
-  });
+  // Plain index loops, no map/reduce callbacks: this runs once per batch on arrays of several
+  // element kinds, and callbacks' call sites deoptimised it again and again (V8 --trace-deopt),
+  // each time recompiled on V8's helper threads, about as much CPU as the hashing itself.
+  const count = texts.length;
+  const gramsOf = new Int32Array(count);
+  let grams = 0;
+  for (let t = 0; t < count; t++) {
+    gramsOf[t] = Math.max(0, texts[t]!.length - k + 1);
+    grams += gramsOf[t]!;
+  }
+  const hashesOf: number[][] = [];
+  if (grams === 0) {
+    for (let t = 0; t < count; t++) hashesOf.push([]);
+    return hashesOf;
+  }
+  // Every text's word codes, one after another; starts[t] is text t's first word.
+  const starts = new Int32Array(count + 1);
+  for (let t = 0; t < count; t++) starts[t + 1] = starts[t]! + texts[t]!.length;
+  const codes = new Uint32Array(starts[count]! * 2);
+  for (let t = 0; t < count; t++) {
+    const words = texts[t]!;
+    for (let i = 0; i < words.length; i++) encodeWord(words[i]!, codes, 2 * (starts[t]! + i));
+  }
   const cipher = cipherFor(key, k);
   const blocks = Math.ceil((k * CODE_BYTES) / BLOCK);
   const wordsPerBlock = BLOCK / CODE_BYTES;
   const input = new Uint32Array(grams * (BLOCK / 4));
   const inputBytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  let chained: Uint8Array | null = null;
+  const previous = new Uint32Array(input.length);
   for (let b = 0; b < blocks; b++) {
     // Block b of every k-gram: its words 2b and 2b+1 (zero past the k-th), XORed with the chain.
     input.fill(0);
     let at = 0;
-    for (let t = 0; t < texts.length; t++) {
-      const codes = codesOf[t]!;
+    for (let t = 0; t < count; t++) {
+      const first = 2 * starts[t]!;
       for (let g = 0; g < gramsOf[t]!; g++, at += BLOCK / 4) {
         for (let c = 0; c < wordsPerBlock; c++) {
           const word = b * wordsPerBlock + c;
           if (word >= k) break;
-          input[at + 2 * c] = codes[2 * (g + word)]!;
-          input[at + 2 * c + 1] = codes[2 * (g + word) + 1]!;
+          input[at + 2 * c] = codes[first + 2 * (g + word)]!;
+          input[at + 2 * c + 1] = codes[first + 2 * (g + word) + 1]!;
         }
       }
     }
     if (BIG_ENDIAN) inputBytes.swap32();
-    if (chained) {
-      const previous = new Uint32Array(chained.buffer, chained.byteOffset, input.length);
-      for (let i = 0; i < input.length; i++) input[i]! ^= previous[i]!;
-    }
-    // Copied into a fresh, aligned buffer: the cipher's output may sit at any offset of a pool.
-    chained = new Uint8Array(cipher.update(inputBytes));
+    if (b > 0) for (let i = 0; i < input.length; i++) input[i]! ^= previous[i]!;
+    // Into an aligned array of our own: the cipher's output may sit at any offset of a pool.
+    new Uint8Array(previous.buffer).set(cipher.update(inputBytes));
   }
-  const mac = Buffer.from(chained!.buffer, chained!.byteOffset, chained!.byteLength);
+  const mac = Buffer.from(previous.buffer, previous.byteOffset, previous.byteLength);
   let at = 0;
-  return gramsOf.map((n) => {
+  for (let t = 0; t < count; t++) {
+    const n = gramsOf[t]!;
     const hashes = new Array<number>(n);
     // The MAC's first 48 bits, big-endian: 2 bytes, then 4.
     for (let g = 0; g < n; g++, at += BLOCK) hashes[g] = SCHEME_2_BASE + mac.readUInt16BE(at) * 2 ** 32 + mac.readUInt32BE(at + 2);
-    return hashes;
-  });
+    hashesOf.push(hashes);
+  }
+  return hashesOf;
 }
