@@ -74,9 +74,16 @@ export function sqliteTraceRows(db: Database.Database, options: { mergeRows?: nu
     write: (traces) => {
       write.immediate(traces);
       if (fresh < mergeRows) return;
-      // Its own transaction after the batch's: the batch is committed whatever the merge meets.
-      mergeFresh.immediate();
-      fresh = 0;
+      // Its own transaction after the batch's: the batch is committed whatever the move meets. A
+      // move that fails (the lock busy past busy_timeout, the disk full) leaves every row where a
+      // trace reads it, in trace_fresh, and is tried again after the next batch; it must not make
+      // a committed batch look lost.
+      try {
+        mergeFresh.immediate();
+        fresh = 0;
+      } catch {
+        // retried after the next batch
+      }
     },
     holders: (fingerprints) => holders.all({ fingerprints: JSON.stringify(fingerprints) }) as TraceHolding[],
     holderCounts: (fingerprints) => counts.all({ fingerprints: JSON.stringify(fingerprints) }) as HolderCount[],

@@ -195,6 +195,23 @@ describe('leak tracing in its own SQLite file', () => {
     }
   });
 
+  it('keeps a committed batch when the move to trace_fingerprints fails, and moves it after a later batch', () => {
+    const trace = openTraceDatabase(traceDatabaseBeside(path));
+    try {
+      const rows = sqliteTraceRows(trace, { mergeRows: 1 });
+      trace.exec("CREATE TRIGGER refuse BEFORE INSERT ON trace_fingerprints BEGIN SELECT RAISE(ABORT, 'refused'); END");
+      expect(() => rows.write([TRACES[0]!])).not.toThrow();
+      expect(rows.holders([11]).map((h) => h.callId)).toEqual(['call-1']);
+      expect(trace.prepare('SELECT count(*) FROM trace_fresh').pluck().get()).toBe(3);
+      trace.exec('DROP TRIGGER refuse');
+      rows.write([TRACES[1]!]);
+      expect(trace.prepare('SELECT count(*) FROM trace_fresh').pluck().get()).toBe(0);
+      expect(rows.holders([11, 12, 13, 14]).map((h) => `${h.fingerprint}:${h.callId}`).sort()).toEqual(['11:call-1', '12:call-1', '12:call-2', '13:call-1', '14:call-2']);
+    } finally {
+      trace.close();
+    }
+  });
+
   it('refuses a trace file written by a newer gateway, saying what to do', () => {
     const newer = new Database(traceDatabaseBeside(path));
     newer.pragma('user_version = 99');
