@@ -27,7 +27,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(upstreams: UpstreamsFile, options: { policy?: Policy; heartbeatMs?: number; env?: NodeJS.ProcessEnv; stillActive?: (device: { deviceId: string }) => Promise<boolean>; auditStart?: ModelStartSink } = {}): Promise<Harness> {
+export async function startHarness(upstreams: UpstreamsFile, options: { policy?: Policy; heartbeatMs?: number; env?: NodeJS.ProcessEnv; stillActive?: (device: { deviceId: string }) => Promise<boolean>; auditStart?: ModelStartSink; /** Runs before an end entry is kept in `audits` (e.g. a slow store). */ beforeAudit?: () => Promise<void> } = {}): Promise<Harness> {
   let policy = options.policy ?? DEFAULT_POLICY;
   const listeners = new Set<(p: Policy) => void>();
   const hub = createConnectionHub();
@@ -50,7 +50,12 @@ export async function startHarness(upstreams: UpstreamsFile, options: { policy?:
       limits: createModelLimits(ledger),
       hub,
       policy: () => policy,
-      audit: (entry) => void audits.push(entry),
+      audit: options.beforeAudit
+        ? async (entry) => {
+            await options.beforeAudit?.();
+            audits.push(entry);
+          }
+        : (entry) => void audits.push(entry),
       now,
       log: { warn: () => undefined },
       upstreamUserOf: createUpstreamUserIds(Buffer.alloc(32, 7)),
