@@ -6,6 +6,7 @@ import type { Es256Signer } from '../../protocol/jws/signer.js';
 import { modelList } from '../../protocol/schemas/models.js';
 import { trustAnchorsResponse } from '../../protocol/schemas/trust.js';
 import { pinsAfterAnnouncement } from './trust/announced-pins.js';
+import type { EnrollmentRecord } from './vault/record.js';
 import type { ClientPolicy } from '../../protocol/schemas/policy.js';
 import type { AirlockClient, ChatDelta, ClientState, DeviceStatus } from './api.js';
 import type { AttestationCollector } from './attestation/collector.js';
@@ -150,8 +151,22 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
   function storeAdoptedCas(anchors: Connection['anchors']): void {
     const c = connection;
     if (c === null || c.anchors !== anchors) return;
-    c.identity = { ...c.identity, record: { ...c.identity.record, caPems: [...anchors.caPems] } };
-    vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the rotated gateway CA', { error }));
+    void keepInRecord(c, { caPems: [...anchors.caPems] }, 'the rotated gateway CA');
+  }
+
+  /**
+   * Changes the connection's enrollment record and stores it in the keychain; false (and a log
+   * line naming `what`) when it could not be stored: the change holds in memory all the same.
+   */
+  function keepInRecord(c: Connection, change: Partial<EnrollmentRecord>, what: string): Promise<boolean> {
+    c.identity = { ...c.identity, record: { ...c.identity.record, ...change } };
+    return vault.updateRecord(c.identity.record).then(
+      () => true,
+      (error: unknown) => {
+        logger.warn(`client: could not store ${what}`, { error });
+        return false;
+      },
+    );
   }
 
   /**
@@ -174,12 +189,8 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
     const pins = pinsAfterAnnouncement(c.anchors.pins, announced);
     if (pins === null || connection !== c) return;
     c.anchors.pins = pins;
-    c.identity = { ...c.identity, record: { ...c.identity.record, pins } };
-    try {
-      await vault.updateRecord(c.identity.record);
+    if (await keepInRecord(c, { pins }, 'the gateway’s next CA pin; will try again at the next session')) {
       logger.info('client: the gateway announced its next CA; its pin is kept for the rotation', { pins: pins.length });
-    } catch (error) {
-      logger.warn('client: could not store the gateway’s next CA pin; will try again at the next session', { error });
     }
   }
 
@@ -249,8 +260,7 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       logger,
       ...(deps.controlBackoff ? { backoff: deps.controlBackoff } : {}),
       onPolicy(policy) {
-        c.identity = { ...c.identity, record: { ...c.identity.record, policy } };
-        vault.updateRecord(c.identity.record).catch((error: unknown) => logger.warn('client: could not store the new policy', { error }));
+        void keepInRecord(c, { policy }, 'the new policy');
         void conversations.setPolicy(policy.chatHistory);
         refresh(c);
       },
