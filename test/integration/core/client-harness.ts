@@ -48,6 +48,16 @@ export interface TestApp {
 }
 
 /**
+ * The steps an app went through, as `enrolling:<step>` or the state's kind. Repeats are folded:
+ * once enrolled, the control channel's connecting sends "enrolled" again (now connected), and
+ * whether it has by the time a test looks is a race the test must not depend on.
+ */
+export function stepsOf(app: TestApp): string[] {
+  const steps = app.states.map((s) => (s.kind === 'enrolling' ? `enrolling:${s.step}` : s.kind));
+  return steps.filter((step, i) => step !== steps[i - 1]);
+}
+
+/**
  * The real client core as the app wires it: keytar on the private test keychain, a real data
  * directory, real attestation (the machine id can be replaced to play another machine).
  */

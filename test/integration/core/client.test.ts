@@ -11,7 +11,7 @@ import { startGateway, type TestGateway } from '../../helpers/gateway.js';
 import { startOpenAiServer, type OpenAiTestServer } from '../../helpers/openai-server.js';
 import { createServerCert, createTestCa, FOREIGN_PIN } from '../../unit/core/support/pki.js';
 import { startTlsServer } from '../../unit/core/support/tls-server.js';
-import { chatAll, closeApps, filesUnder, keychainEntry, secretTool, startApp, text, type TestApp, useOwnKeychain } from './client-harness.js';
+import { chatAll, closeApps, filesUnder, keychainEntry, secretTool, startApp, stepsOf, text, type TestApp, useOwnKeychain } from './client-harness.js';
 
 describe('client core against a real gateway', () => {
   useOwnKeychain();
@@ -42,7 +42,7 @@ describe('client core against a real gateway', () => {
 
     const state = await app.client.enroll(link);
     expect(state).toMatchObject({ kind: 'enrolled', gateway: gw.url, tester: 'alice@example.com' });
-    expect(app.states.map((s) => (s.kind === 'enrolling' ? `enrolling:${s.step}` : s.kind))).toEqual(['not-enrolled', 'enrolling:challenge', 'enrolling:attest', 'enrolling:enroll', 'enrolling:session', 'enrolled']);
+    expect(stepsOf(app)).toEqual(['not-enrolled', 'enrolling:challenge', 'enrolling:attest', 'enrolling:enroll', 'enrolling:session', 'enrolled']);
 
     // The key is in the keychain, visible to secret-tool, and nowhere on disk or in the logs.
     const entry = await keychainEntry(gw.url);

@@ -15,7 +15,7 @@ import { createVault } from '../../../main/core/vault/vault.js';
 import { memoryCaFiles } from '../../unit/core/support/memory-ca-files.js';
 import { memoryLogger } from '../../unit/core/support/memory-logger.js';
 import { startGateway, type TestGateway } from '../../helpers/gateway.js';
-import { closeApps, keychainEntry, startApp, type TestApp, useOwnKeychain } from './client-harness.js';
+import { closeApps, keychainEntry, startApp, stepsOf, type TestApp, useOwnKeychain } from './client-harness.js';
 
 /** The real keychain, with each `set` held back first: a slow Secret Service. */
 function slowSets(ms: number, onStored: () => void = () => undefined): Keychain {
@@ -55,7 +55,7 @@ describe('enrollment and the keychain write', () => {
     expect(state).toMatchObject({ kind: 'enrolled', sessionExpiresAt: expect.any(String) });
     expect(storedWhenEnrolled[0]).toBe(true);
     expect((await keychainEntry(gw.url))?.record.deviceId).toBe((state as { deviceId: string }).deviceId);
-    expect(app.states.map((s) => (s.kind === 'enrolling' ? `enrolling:${s.step}` : s.kind))).toEqual(['not-enrolled', 'enrolling:challenge', 'enrolling:attest', 'enrolling:enroll', 'enrolling:session', 'enrolled']);
+    expect(stepsOf(app)).toEqual(['not-enrolled', 'enrolling:challenge', 'enrolling:attest', 'enrolling:enroll', 'enrolling:session', 'enrolled']);
   });
 
   it('a keychain that refuses the key fails the enrollment: keychain_unavailable, nothing stored, never enrolled', async () => {
