@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The nearest-rank percentile (p in 0..100) of unsorted values; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
@@ -21,4 +22,43 @@ export function processTreeCpuMs(pid: number): number {
 export function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+}
+
+/**
+ * User+system CPU in ms of every thread of a process and its descendants, summed by role: the
+ * role a thread announced in `rolesDir` (gateway/server/thread-roles.ts: 'main', 'tracing
+ * worker', 'libuv pool'), else 'other threads' (V8's GC and compiler threads, a primary's).
+ */
+export function threadCpuByRoleMs(pid: number, rolesDir: string): Map<string, { ms: number; threads: number }> {
+  const byRole = new Map<string, { ms: number; threads: number }>();
+  const visit = (p: number): void => {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      return; // gone
+    }
+    for (const tid of tids) {
+      let role = 'other threads';
+      try {
+        role = readFileSync(join(rolesDir, tid), 'utf8').trim() || role;
+      } catch {
+        // not announced
+      }
+      try {
+        const fields = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const sum = byRole.get(role) ?? { ms: 0, threads: 0 };
+        byRole.set(role, { ms: sum.ms + (Number(fields[11]) + Number(fields[12])) * (1000 / 100), threads: sum.threads + 1 });
+      } catch {
+        // the thread ended
+      }
+    }
+    try {
+      for (const child of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+    } catch {
+      // no children file
+    }
+  };
+  visit(pid);
+  return byRole;
 }

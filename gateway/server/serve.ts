@@ -42,6 +42,7 @@ import { consoleAssets } from '../console/assets.js';
 import type { ConsoleListen } from '../console/listen-address.js';
 import type { WorkerRole } from '../workers/worker-role.js';
 import { withWorkerAdminFanOut, withWorkerFanOut } from '../workers/fan-out.js';
+import { announcePoolThreads, announceThread } from './thread-roles.js';
 
 export interface ServeOptions {
   dataDir: string;
@@ -104,6 +105,8 @@ async function publicOriginFor(options: ServeOptions, serverCertPem: string): Pr
 
 /** Starts a gateway: checks the data directory, loads keys and policy, listens, opens the admin socket. */
 export async function serveGateway(options: ServeOptions): Promise<RunningGateway> {
+  announceThread('main');
+  announcePoolThreads();
   const pino = createGatewayLogger({ level: options.logLevel ?? 'info', format: options.logFormat ?? 'json' });
   const log: Logger = messageFirst(pino);
   const paths = dataPaths(options.dataDir);

@@ -10,6 +10,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { announceThread } from '../server/thread-roles.js';
 import { inTransaction } from '../store/postgres/queryable.js';
 import { fingerprintTexts } from './fingerprint.js';
 import { wordsOf } from './normalise.js';
@@ -30,6 +31,7 @@ try {
 } catch {
   // no /proc (not Linux): the thread keeps the process's priority
 }
+announceThread('tracing worker');
 const port = parentPort;
 const data = workerData as TraceWorkerData;
 const key = Buffer.from(data.key);
