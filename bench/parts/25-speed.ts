@@ -17,12 +17,12 @@
  * The load average is printed at the start and the end: figures from a loaded machine are slow.
  */
 import { loadavg } from 'node:os';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import type { BenchRow } from '../run.js';
-import { percentile, processTreeCpuMs } from '../stats.js';
+import { percentile, processTreeCpuMs, threadCpuByRoleMs } from '../stats.js';
 import { startOpenAiServer } from '../../test/helpers/openai-server.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity, type TestDevice } from '../../test/helpers/pinned-client.js';
@@ -35,8 +35,13 @@ const SEQUENTIAL = 400;
 const WARMUP = 40;
 const CONNECTIONS = 20;
 const CALLS_20 = 3000;
-/** Calls before each measured throughput run: the hop's TLS connections open, the JIT warms. */
-const WARM_20 = 500;
+/**
+ * Calls before each measured throughput run: the hop's TLS connections open, the JIT warms. After
+ * 500 (and the sequential calls) V8 was still compiling 40 to 65 functions a second with TurboFan
+ * through the measured run (`--log-code`), 250 µs of its compiler threads' CPU per call: a
+ * gateway's first minute, not its steady state. AIRLOCK_BENCH_WARM_CALLS overrides.
+ */
+const WARM_20 = Number(process.env.AIRLOCK_BENCH_WARM_CALLS ?? 3000);
 const STREAM_BODY = JSON.stringify({ model: 'test-chat', stream: true, messages: [{ role: 'user', content: 'bench' }] });
 const JSON_BODY = JSON.stringify({ model: 'test-chat', messages: [{ role: 'user', content: 'bench' }] });
 
@@ -62,6 +67,8 @@ interface Target {
   tls?: { port: number; ca: string; serverName: string };
   /** Plain HTTP base URL wrk connects to (set once the hop runs). */
   wrkUrl?: string;
+  /** Where the gateway's threads announce their roles (AIRLOCK_THREAD_ROLES), for the per-thread CPU. */
+  rolesDir?: string;
 }
 
 /** One call; time to the first body bytes and to the end, in ms. */
@@ -92,7 +99,7 @@ async function refusal(response: { statusCode: number; body: AsyncIterable<unkno
   return `status ${response.statusCode}: ${text.slice(0, 300)}`;
 }
 
-async function airlockTarget(name: string, gw: TestGateway, device: TestDevice): Promise<Target> {
+async function airlockTarget(name: string, gw: TestGateway, device: TestDevice, rolesDir: string): Promise<Target> {
   let proofs: string[] = [];
   const client = new Pool(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1, connections: CONNECTIONS });
   return {
@@ -125,6 +132,7 @@ async function airlockTarget(name: string, gw: TestGateway, device: TestDevice):
     },
     // nginx checks a name, not an address: every gateway certificate names localhost.
     tls: { port: Number(new URL(gw.url).port), ca: gw.caPem, serverName: 'localhost' },
+    rolesDir,
   };
 }
 
@@ -137,7 +145,7 @@ const FIXED_DIRECT: Record<Mode, { path: string; body: string }> = {
   json: { path: `${FIXED_PATHS.json}/chat/completions`, body: JSON_BODY },
 };
 
-async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string, name: string, args: string[], env: Record<string, string>): Promise<TestGateway> {
+async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string, name: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<TestGateway> {
   const dataDir = join(root, name);
   await initDataDir(dataDir);
   await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({
@@ -151,6 +159,7 @@ async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string,
     dataDir,
     args,
     env,
+    nodeArgs,
     startTimeoutMs: 120_000,
     policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
   });
@@ -163,14 +172,19 @@ const ENDINGS: Record<Mode, string> = { streamed: 'data: [DONE]', json: '}' };
  * `n` calls by wrk over CONNECTIONS connections after WARM_20 unmeasured ones; calls a second and
  * server CPU per call. The proofs (they live 60 s, the iat window) are signed before either run.
  */
-async function throughput(target: Target, mode: Mode, n: number, planFile: string): Promise<{ perSecond: number; cpuMsPerCall: number }> {
+async function throughput(target: Target, mode: Mode, n: number, planFile: string): Promise<{ perSecond: number; cpuMsPerCall: number; byThreadUsPerCall?: Map<string, { us: number; threads: number }> }> {
   const proofs = await target.sign(WARM_20 + n + 2 * CONNECTIONS);
   const plan = { url: target.wrkUrl!, ...target.fixed[mode], authorization: target.authorization, ending: ENDINGS[mode], connections: CONNECTIONS };
   await runWrk({ ...plan, answers: WARM_20, proofs: proofs.slice(0, WARM_20 + CONNECTIONS) }, planFile);
+  const byRole = (): Map<string, { ms: number; threads: number }> => (target.rolesDir ? threadCpuByRoleMs(target.pids[0]!, target.rolesDir) : new Map());
   const cpu0 = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0);
+  const roles0 = byRole();
   const result = await runWrk({ ...plan, answers: n, proofs: proofs.slice(WARM_20 + CONNECTIONS) }, planFile);
   const cpu = target.pids.reduce((sum, pid) => sum + processTreeCpuMs(pid), 0) - cpu0;
-  return { perSecond: result.answers / (result.durationUs / 1e6), cpuMsPerCall: cpu / result.answers };
+  const roles1 = byRole();
+  // Threads that ended during the run take their CPU with them: the roles' sum can fall short of `cpu`.
+  const byThreadUsPerCall = target.rolesDir ? new Map([...roles1].map(([role, { ms, threads }]) => [role, { us: ((ms - (roles0.get(role)?.ms ?? 0)) * 1000) / result.answers, threads }])) : undefined;
+  return { perSecond: result.answers / (result.durationUs / 1e6), cpuMsPerCall: cpu / result.answers, ...(byThreadUsPerCall ? { byThreadUsPerCall } : {}) };
 }
 
 /** The recorded answers of the Node upstream, for the fixed upstream to send. */
@@ -181,6 +195,12 @@ async function recordAnswers(upstreamUrl: string): Promise<{ streamed: string; j
     return response.text();
   };
   return { streamed: await answer(STREAM_BODY), json: await answer(JSON_BODY) };
+}
+
+/** AIRLOCK_BENCH_CPU_PROF=<dir>: the first gateway runs under `node --cpu-prof` (its profile, mostly of the 20-connection runs, lands there at its stop). */
+function profileArgs(name: string): string[] {
+  const dir = process.env.AIRLOCK_BENCH_CPU_PROF;
+  return dir && name === 'airlock' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 function loadAverage(): string {
@@ -212,13 +232,15 @@ export default async function speedBench(log: (line: string) => void): Promise<B
     // The bench's gateways log at warn (the test helper's level); the default, info, adds one line per request (opt in: AIRLOCK_BENCH_LOG_INFO=1).
     if (process.env.AIRLOCK_BENCH_LOG_INFO === '1') gateways.push({ name: 'airlock, log info', args: ['--log-level', 'info'], env: {} });
     for (const g of gateways) {
-      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, g.env);
+      const rolesDir = join(root, `${g.name.replace(/\W+/g, '-')}-threads`);
+      await mkdir(rolesDir);
+      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, { ...g.env, AIRLOCK_THREAD_ROLES: rolesDir }, profileArgs(g.name));
       cleanup.unshift(() => gw.stop({ keepData: true }));
       const device = await createTestDevice(gw.client());
       await device.enroll(await gw.invite(`${g.name.replace(/\W+/g, '-')}@example.com`));
       await device.session();
       await device.fetch('GET', '/v1/models');
-      targets.push(await airlockTarget(g.name, gw, device));
+      targets.push(await airlockTarget(g.name, gw, device, rolesDir));
     }
     cleanup.unshift(() => Promise.all(targets.map((t) => t.client.close())));
     const hop: TlsClientHop = await startTlsClientHop(targets.flatMap((t) => (t.tls ? [{ name: t.name, ...t.tls }] : [])), CONNECTIONS);
@@ -264,6 +286,16 @@ export default async function speedBench(log: (line: string) => void): Promise<B
           unit: t.pids.length ? `calls/s, server CPU ${(r.cpuMsPerCall * 1000).toFixed(0)} µs/call` : 'calls/s',
           ...(isAirlock && mode === 'streamed' ? { target: '≥ 3,500 calls/s', meets: r.perSecond >= 3500 } : {}),
         });
+        if (r.byThreadUsPerCall) {
+          const order = ['main', 'libuv pool', 'tracing worker', 'other threads'];
+          const parts = [...r.byThreadUsPerCall].sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
+          rows.push({
+            group: `speed ${mode}`,
+            name: `${t.name}: ${CONNECTIONS} connections, server CPU per call by thread (event loop: main; fsync, file and crypto jobs: libuv pool; V8's GC and compiler: other)`,
+            value: r.byThreadUsPerCall.get('main')?.us ?? 0,
+            unit: `µs main, ${parts.filter(([role]) => role !== 'main').map(([role, { us, threads }]) => `${us.toFixed(0)} µs ${role} (${threads} thread${threads === 1 ? '' : 's'})`).join(', ')}`,
+          });
+        }
       }
     }
   } finally {

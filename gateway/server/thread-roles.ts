@@ -37,13 +37,26 @@ export function announceThread(role: string): void {
 
 /**
  * Names libuv's pool threads: an fs.readlink runs on a pool thread, where /proc/thread-self is
- * that thread. Many at once reach every idle thread of the pool (4 unless UV_THREADPOOL_SIZE).
+ * that thread. A round of many at once may all land on the threads that woke first, so rounds
+ * follow (a millisecond apart, at most 200) until every thread of the pool has answered.
  */
 export function announcePoolThreads(): void {
   if (DIR === undefined) return;
-  for (let i = 0; i < 64; i++) {
-    readlink('/proc/thread-self', (error, link) => {
-      if (!error) record(threadIdOf(link), 'libuv pool');
-    });
-  }
+  const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const seen = new Set<number>();
+  let rounds = 0;
+  const round = (): void => {
+    let answers = 0;
+    for (let i = 0; i < 32; i++) {
+      readlink('/proc/thread-self', (error, link) => {
+        const tid = error ? undefined : threadIdOf(link);
+        if (tid !== undefined && !seen.has(tid)) {
+          seen.add(tid);
+          record(tid, 'libuv pool');
+        }
+        if (++answers === 32 && seen.size < size && ++rounds < 200) setTimeout(round, 1).unref();
+      });
+    }
+  };
+  round();
 }
