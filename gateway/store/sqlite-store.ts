@@ -416,8 +416,11 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
       if (closed) throw new Error('the store is closed');
       let written!: () => void;
       const isWritten = new Promise<void>((resolve) => (written = resolve));
-      const durable = new Promise<AuditEntry>((resolve, reject) => queued.push({ kind: 'audit', input: entry, resolve, reject, written }));
-      flushQueued();
+      // Written at the end of this event-loop turn with whatever else was asked in it (other
+      // calls' start records, end entries, usage): one transaction for them all (issue 19: at 20
+      // connections a transaction per start record was the main thread's largest SQLite cost).
+      // The caller's answer waits for `written`, and no answer byte can arrive before the turn ends.
+      const durable = new Promise<AuditEntry>((resolve, reject) => enqueue({ kind: 'audit', input: entry, resolve, reject, written }));
       // Written, or failed: a failure rejects `durable`, which the caller awaits too.
       await Promise.race([isWritten, durable]);
       return { durable: durable.then(() => undefined) };

@@ -225,7 +225,8 @@ export interface Store {
   /**
    * For a model call's start record, which the answer waits for: resolves once the entry is in the
    * chain and would survive the gateway process dying (SQLite: written to the WAL, not yet fsync'd;
-   * PostgreSQL: committed); `durable` resolves once it would survive a power loss too (SQLite: the
+   * PostgreSQL: committed; SQLite writes what one event-loop turn asked for in one transaction);
+   * `durable` resolves once it would survive a power loss too (SQLite: the
    * group fdatasync that follows at once). See gateway/model/chat-call.ts for why that is enough.
    */
   appendAuditWritten(entry: AuditInput): Promise<WrittenEntry>;

@@ -5,7 +5,7 @@
  * call's start record (appendAuditWritten), which survives SIGKILL as soon as it is written.
  */
 import { spawn } from 'node:child_process';
-import { fdatasync } from 'node:fs';
+import { fdatasync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -77,6 +77,22 @@ describe('SQLite store: deferred audit appends (group commit)', () => {
     await (await start).durable;
     await expect(call.then((e) => e.type)).resolves.toBe('model.call');
     expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 2 });
+  });
+
+  it('writes the start records asked for in one event-loop turn in one transaction (20 connections: not one commit a call)', async () => {
+    // A state change first, so the WAL exists and holds the schema; each commit appends at least one page frame to it.
+    await store.appendAudit({ type: 'gateway.start', actor: 'gateway', subject: 'test' });
+    const walBytes = (): number => statSync(`${path}-wal`).size;
+    const before = walBytes();
+    const starts = Array.from({ length: 20 }, (_, i) => store.appendAuditWritten({ type: 'model.call.start', actor: `device:dev_${i}`, subject: 'test-chat', details: { callId: `c${i}` } }));
+    const written = await Promise.all(starts);
+    await Promise.all(written.map((w) => w.durable));
+    // One commit writes each page it changed once (the table's and its time index's leaves: 6
+    // frames here); a commit per record wrote those pages again each time (44 frames before).
+    const frames = (walBytes() - before) / (4096 + 24);
+    expect(frames).toBeGreaterThan(0);
+    expect(frames, `${frames} frames`).toBeLessThanOrEqual(10);
+    expect(await store.auditVerify()).toMatchObject({ ok: true, entries: 21 });
   });
 
   it('gives sequential calls one WAL fsync each: a call\'s end entry rides on the next call\'s start record', async () => {
