@@ -179,12 +179,22 @@ export async function buildConsoleServer(deps: ConsoleServerDeps): Promise<Fasti
       const answer = await app.inject({ method: 'GET', url: path, headers: { host: request.headers.host ?? '', cookie: request.headers.cookie ?? '' } });
       return { status: answer.statusCode, body: answer.body };
     };
-    const drawn = deps.firstPaint ? await deps.firstPaint.draw(request.url, session, readApi) : ({ kind: 'plain' } as const);
-    if (drawn.kind === 'notAPage') return reply.callNotFound();
+    const started = deps.firstPaint ? await deps.firstPaint.start(request.url, session) : ({ kind: 'plain' } as const);
+    if (started.kind === 'notAPage') return reply.callNotFound();
     // A drawn page holds the admin's data and CSRF token: never kept by the browser or anything between.
-    if (drawn.kind === 'page') {
-      request.consoleStyleHashes = drawn.styleHashes;
-      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(drawn.html);
+    // Its head goes out at once; the browser sets up the page and fetches its scripts while the data is read.
+    if (started.kind === 'page') {
+      request.consoleStyleHashes = started.styleHashes;
+      const out = new PassThrough();
+      out.write(started.head);
+      started.rest(readApi).then(
+        (rest) => out.end(rest.html),
+        (error: unknown) => {
+          deps.log.error('console page failed after its head was sent', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+          out.destroy(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(out);
     }
     return reply.sendFile('index.html');
   };

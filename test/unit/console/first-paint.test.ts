@@ -5,7 +5,7 @@
  * plain page (the browser draws it) or to "no such page".
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,43 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
     expect(drawn.kind === 'page' && drawn.styleHashes).toEqual([`sha256-${createHash('sha256').update(css).digest('base64')}`]);
     expect(bootOf(html)).toEqual({ path: '/devices', session, data: { path: '/api/devices', value: devices } });
     expect(warnings).toEqual([]);
+  });
+
+  it('has the head ready before the data is read, and the rest drawn from it: head and rest are the whole page', async () => {
+    const paint = createFirstPaint(CONSOLE_DIST, log);
+    const { read, asked } = api({ '/api/devices': { status: 200, body: devices } });
+    const started = await paint.start('/devices', session);
+    if (started.kind !== 'page') throw new Error(`not started as a page: ${started.kind}`);
+    // Sent before the read: the whole head (scripts, inline stylesheet) and nothing of the data.
+    expect(asked).toEqual([]);
+    expect(started.head).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]{8}\.js"><\/script>/);
+    expect(started.head).toContain('<style>');
+    expect(started.head).toMatch(/<\/head>\s*<body>$/);
+    expect(started.head).not.toContain('ada@example.com');
+    const rest = await started.rest(read);
+    expect(asked).toEqual(['/api/devices']);
+    expect(rest.drawn).toBe(true);
+    const whole = await paint.draw('/devices', session, read);
+    expect(whole.kind === 'page' && whole.html).toBe(started.head + rest.html);
+  });
+
+  it('sends no preload of React with a drawn page (its entry loads React after the first frame); the plain page keeps it', async () => {
+    const { read } = api({ '/api/devices': { status: 200, body: devices } });
+    const drawn = await createFirstPaint(CONSOLE_DIST, log).draw('/devices', session, read);
+    expect(drawn.kind === 'page' && drawn.html).not.toContain('modulepreload');
+    expect(await readFile(join(CONSOLE_DIST, 'index.html'), 'utf8')).toMatch(/<link rel="modulepreload" crossorigin href="\/assets\/render-[\w-]{8}\.js">/);
+  });
+
+  it('ends a page whose read is refused after its head went out with the plain page\'s body (the browser asks and says why)', async () => {
+    const refused = api({});
+    const started = await createFirstPaint(CONSOLE_DIST, log).start('/devices/dev_cccccccccccccccccccccc', session);
+    if (started.kind !== 'page') throw new Error(`not started as a page: ${started.kind}`);
+    const rest = await started.rest(refused.read);
+    expect(rest.drawn).toBe(false);
+    expect(rest.html).toContain('<div id="root"><main class="gate">Opening the console…</main></div>');
+    expect(rest.html).not.toContain('airlock-first-paint');
+    const failing: ReadApi = () => Promise.reject(new Error('the API is gone'));
+    expect(await started.rest(failing)).toEqual(rest);
   });
 
   it('writes text from the data as text: nothing in it ends the data block or opens markup', async () => {
