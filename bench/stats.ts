@@ -27,10 +27,11 @@ export function processCpuMs(pid: number): number {
 /**
  * User+system CPU in ms of every thread of a process and its descendants, summed by role: the
  * role a thread announced in `rolesDir` (gateway/server/thread-roles.ts: 'main', 'tracing
- * worker', 'libuv pool'), else 'other threads' (V8's GC and compiler threads, a primary's).
+ * worker', 'libuv pool'), else 'other threads' (V8's GC and compiler threads, a primary's);
+ * `sysMs` is the part spent in the kernel (system calls: socket writes, fsync).
  */
-export function threadCpuByRoleMs(pid: number, rolesDir: string): Map<string, { ms: number; threads: number }> {
-  const byRole = new Map<string, { ms: number; threads: number }>();
+export function threadCpuByRoleMs(pid: number, rolesDir: string): Map<string, { ms: number; sysMs: number; threads: number }> {
+  const byRole = new Map<string, { ms: number; sysMs: number; threads: number }>();
   const visit = (p: number): void => {
     let tids: string[] = [];
     try {
@@ -47,8 +48,8 @@ export function threadCpuByRoleMs(pid: number, rolesDir: string): Map<string, { 
       }
       try {
         const fields = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        const sum = byRole.get(role) ?? { ms: 0, threads: 0 };
-        byRole.set(role, { ms: sum.ms + (Number(fields[11]) + Number(fields[12])) * (1000 / 100), threads: sum.threads + 1 });
+        const sum = byRole.get(role) ?? { ms: 0, sysMs: 0, threads: 0 };
+        byRole.set(role, { ms: sum.ms + (Number(fields[11]) + Number(fields[12])) * (1000 / 100), sysMs: sum.sysMs + Number(fields[12]) * (1000 / 100), threads: sum.threads + 1 });
       } catch {
         // the thread ended
       }

@@ -7,12 +7,12 @@
  * first byte and total and the gateway's CPU per call beside them. A gap far above its CPU is a wait.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'undici';
 import type { BenchRow } from '../run.js';
-import { percentile, processCpuMs } from '../stats.js';
+import { percentile, processCpuMs, threadCpuByRoleMs } from '../stats.js';
 import { startOpenAiServer } from '../../test/helpers/openai-server.js';
 import { pinnedServerIdentity } from '../../test/helpers/pinned-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
@@ -36,19 +36,27 @@ export default async function timingBench(log: (line: string) => void): Promise<
   const total: number[] = [];
   /** The gateway's CPU (every thread) over the measured calls, in ms. */
   let cpuMs = 0;
+  /** The same by thread role (gateway/server/thread-roles.ts), in ms. */
+  let byRole = new Map<string, { ms: number; sysMs: number; threads: number }>();
+  const rolesDir = join(root, 'threads');
   try {
+    await mkdir(rolesDir);
     log(`load average at start (1 / 5 / 15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
     const dataDir = join(root, 'data');
     await initDataDir(dataDir);
-    const { gw, device } = await startBenchGateway(dataDir, upstream.baseUrl, 'timing@example.com', { env: { AIRLOCK_CALL_TIMING: timingFile } });
+    const { gw, device } = await startBenchGateway(dataDir, upstream.baseUrl, 'timing@example.com', { env: { AIRLOCK_CALL_TIMING: timingFile, AIRLOCK_THREAD_ROLES: rolesDir } });
     try {
       await device.fetch('GET', '/v1/models');
       const proofs = await Promise.all(Array.from({ length: CALLS + WARMUP }, () => device.proof('POST', '/v1/chat/completions', { accessToken: device.accessToken! })));
       const client = new Client(gw.url, { connect: { ca: gw.caPem, checkServerIdentity: pinnedServerIdentity([gw.pin]) }, pipelining: 1 });
       try {
         let cpuAtStart = 0;
+        let rolesAtStart = new Map<string, { ms: number; sysMs: number; threads: number }>();
         for (const [i, dpop] of proofs.entries()) {
-          if (i === WARMUP) cpuAtStart = processCpuMs(gw.process.pid!);
+          if (i === WARMUP) {
+            cpuAtStart = processCpuMs(gw.process.pid!);
+            rolesAtStart = threadCpuByRoleMs(gw.process.pid!, rolesDir);
+          }
           const t = await timedStream(client, '/v1/chat/completions', { authorization: `DPoP ${device.accessToken!}`, dpop });
           if (i >= WARMUP) {
             ttfb.push(t.ttft);
@@ -58,6 +66,7 @@ export default async function timingBench(log: (line: string) => void): Promise<
         // Its deferred work (the last end entries and their fsync) falls inside the next 50 ms.
         await new Promise((resolve) => setTimeout(resolve, 50));
         cpuMs = processCpuMs(gw.process.pid!) - cpuAtStart;
+        byRole = new Map([...threadCpuByRoleMs(gw.process.pid!, rolesDir)].map(([role, { ms, sysMs, threads }]) => [role, { ms: ms - (rolesAtStart.get(role)?.ms ?? 0), sysMs: sysMs - (rolesAtStart.get(role)?.sysMs ?? 0), threads }]));
       } finally {
         await client.close();
       }
@@ -68,6 +77,7 @@ export default async function timingBench(log: (line: string) => void): Promise<
     const { calls, steps } = existsSync(timingFile) ? (JSON.parse(await readFile(timingFile, 'utf8')) as { calls: number; steps: Record<string, StepSummary> }) : { calls: 0, steps: {} };
     log(`load average at end: ${loadavg().map((l) => l.toFixed(2)).join(' / ')}; ${calls} calls timed inside the gateway (warm-up included)`);
     log(`client: first byte p50 ${percentile(ttfb, 50).toFixed(3)} ms, total p50 ${percentile(total, 50).toFixed(3)} ms; gateway CPU ${((cpuMs * 1000) / CALLS).toFixed(0)} µs a call (every thread)`);
+    log(`  by thread, µs a call (of which in the kernel): ${[...byRole].map(([role, { ms, sysMs, threads }]) => `${role} ${((ms * 1000) / CALLS).toFixed(0)} (${((sysMs * 1000) / CALLS).toFixed(0)}; ${threads} thread${threads === 1 ? '' : 's'})`).join(', ')}`);
     // Gaps between marks, then the two totals that matter: to the answer's headers (the first
     // byte follows them in the same write) and to the end of the answer.
     const shown = Object.entries(steps).filter(([step]) => step.includes(' -> ') || /=> (headers|ended)$/.test(step));
