@@ -7,6 +7,7 @@
 import { createParser, type EventSourceParser } from 'eventsource-parser';
 import { usage as usageSchema, type Usage } from '../../protocol/schemas/chat.js';
 import { sseData } from '../events/sse.js';
+import { textOfCommonChunk } from './content-chunk-fast-path.js';
 
 /** Largest single event accepted from an upstream; a bigger one is an upstream error. */
 const MAX_EVENT_BYTES = 4 * 1024 * 1024;
@@ -47,6 +48,12 @@ export function createStreamRelay(options: { collectText: boolean }): StreamRela
     const hasText = TEXT_RE.test(data);
     if (hasText) state.contentChunks++;
     if (!USAGE_RE.test(data) && !(options.collectText && hasText)) return;
+    // The common text chunk's shape is read without parsing it all (content-chunk-fast-path.ts).
+    const text = state.text !== null && hasText ? textOfCommonChunk(data) : undefined;
+    if (text !== undefined) {
+      if (state.text!.length < MAX_AUDITED_CHARS) state.text += text;
+      return;
+    }
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
