@@ -5,9 +5,11 @@ import react from '@vitejs/plugin-react';
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 /**
- * The entry loads React and the pages (render.tsx) with a dynamic import after it has asked for
- * the page's data; a modulepreload link lets the browser fetch and compile that chunk while the
- * entry itself is still on its way, instead of after it ran.
+ * On a page the browser draws, the entry loads React and the pages (render.tsx) with a dynamic
+ * import after it has asked for the page's data; a modulepreload link lets the browser fetch and
+ * compile that chunk while the entry itself is still on its way, instead of after it ran. A page
+ * the gateway draws is sent without this link (gateway/console/first-paint.ts): it shows its data
+ * without React, which its entry loads after the first frame.
  */
 function preloadRenderChunk(): Plugin {
   return {

@@ -28,13 +28,16 @@ const drawn = pageDrawnByGateway();
 if (drawn) {
   adopt(drawn.session);
   if (drawn.data) seed(drawn.data.path, drawn.data.value);
-  // React's chunk is fetched and compiled meanwhile (modulepreload); running it waits for the first frame.
-  afterFirstFrame(() => void import('./render.js'));
+  // React's chunk is asked for now, when the page is parsed (the gateway sends a drawn page without
+  // its modulepreload: fetched and compiled beside the parse, it slowed the first frame on two shared
+  // cores); taking the page over waits for the first frame.
+  const render = import('./render.js');
+  afterFirstFrame(() => void render.then((m) => m.start()));
 } else {
   if (!window.location.hash.startsWith('#login=')) {
     prefetch('/api/session');
     const path = dataPathOf(parseRoute(currentPath()));
     if (path) prefetch(path);
   }
-  void import('./render.js');
+  void import('./render.js').then((m) => m.start());
 }

@@ -18,21 +18,24 @@ import { parseRoute } from './route.js';
 /** How long the first drawing waits for the page's data: long enough for a loaded gateway, short enough to show the console. */
 const DATA_WAIT_MS = 3_000;
 
-const root = document.getElementById('root');
-const drawn = pageDrawnByGateway();
-if (root && drawn) {
-  hydrateRoot(
-    root,
-    <StrictMode>
-      <App opened={{ state: 'open', session: drawn.session }} initialRoute={parseRoute(drawn.path)} />
-    </StrictMode>,
-  );
-} else if (root) {
-  void Promise.all([openGate(), earlyReadsSettled(DATA_WAIT_MS)]).then(([opened]) =>
-    createRoot(root).render(
+/** Starts React on the page: takes over the page the gateway drew, or draws it. Called by the entry (main.tsx) when it is time. */
+export function start(): void {
+  const root = document.getElementById('root');
+  const drawn = pageDrawnByGateway();
+  if (root && drawn) {
+    hydrateRoot(
+      root,
       <StrictMode>
-        <App opened={opened} initialRoute={parseRoute(currentPath())} />
+        <App opened={{ state: 'open', session: drawn.session }} initialRoute={parseRoute(drawn.path)} />
       </StrictMode>,
-    ),
-  );
+    );
+  } else if (root) {
+    void Promise.all([openGate(), earlyReadsSettled(DATA_WAIT_MS)]).then(([opened]) =>
+      createRoot(root).render(
+        <StrictMode>
+          <App opened={opened} initialRoute={parseRoute(currentPath())} />
+        </StrictMode>,
+      ),
+    );
+  }
 }
