@@ -41,12 +41,25 @@ async function ask(page: Page, text: string): Promise<void> {
   await composer.fill(text);
   await composer.press('Enter');
   // Done when the last turn is the answer to this message and it has ended.
-  await page.waitForFunction((sent) => {
-    const turns = [...document.querySelectorAll('article[data-role]')];
-    const answer = turns.at(-1);
-    const question = turns.at(-2);
-    return answer?.getAttribute('data-role') === 'assistant' && question?.textContent?.includes(sent) === true && answer.getAttribute('data-status') !== 'streaming';
-  }, text, { timeout: 30_000 });
+  try {
+    await page.waitForFunction((sent) => {
+      const turns = [...document.querySelectorAll('article[data-role]')];
+      const answer = turns.at(-1);
+      const question = turns.at(-2);
+      return answer?.getAttribute('data-role') === 'assistant' && question?.textContent?.includes(sent) === true && answer.getAttribute('data-status') !== 'streaming';
+    }, text, { timeout: 25_000 });
+  } catch (error) {
+    // Said with what the page shows, so a rare hang on a loaded machine can be told apart:
+    // the message never sent, the answer never started, or the stream never ended.
+    const shown = await page
+      .evaluate(() => ({
+        screen: document.querySelector('[data-screen]')?.getAttribute('data-screen') ?? null,
+        turns: [...document.querySelectorAll('article[data-role]')].slice(-3).map((t) => `${t.getAttribute('data-role')}:${t.getAttribute('data-status') ?? ''}:${(t.textContent ?? '').slice(0, 60)}`),
+        alerts: [...document.querySelectorAll('[role="alert"], [role="status"]')].map((a) => (a.textContent ?? '').slice(0, 120)),
+      }))
+      .catch((e: unknown) => String(e));
+    throw new Error(`no finished answer to "${text}" within 25 s; the page shows ${JSON.stringify(shown)}`, { cause: error });
+  }
 }
 
 describe('the tester app: conversations, labels, recovery, reading, sign-out, history', () => {
@@ -139,7 +152,8 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     await expect(page.locator('article[data-role="user"]').count()).resolves.toBe(2);
     await expect(page.locator('article[data-role="assistant"][data-status="complete"]').count()).resolves.toBe(2);
     await snap(page, 'tester-03-after-reload');
-  });
+    // Two answers, two screens and a reload: more than the default 30 s on a loaded CI machine.
+  }, 60_000);
 
   it('keeps each answer labelled with the model that wrote it after a model switch', async () => {
     await page.getByRole('button', { name: 'New chat' }).click();
@@ -262,7 +276,7 @@ describe('the tester app: conversations, labels, recovery, reading, sign-out, hi
     await page.locator('article[data-role="user"]', { hasText: 'And a second question' }).waitFor();
     await expect(page.getByTestId('answer-ending').allTextContents()).resolves.toEqual(['complete', 'complete']);
     await snap(page, 'tester-08-after-app-restart');
-  });
+  }, 60_000); // the app closed and opened again: a 20 s wait for its chat screen alone
 
   it('signs out by retiring the device at the gateway: `retired` in device list, with an audit entry', async () => {
     await page.getByRole('button', { name: 'Device' }).click();
