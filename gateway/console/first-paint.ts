@@ -52,8 +52,6 @@ export interface FirstPaint {
    * page; `plain` when it cannot be drawn here (serve index.html and let the browser draw it).
    */
   start(pathAndQuery: string, session: ConsoleSession | null): Promise<StartedPage | { kind: 'notAPage' } | { kind: 'plain' }>;
-  /** The same page whole: `page` its HTML, drawn with its data; `plain` also when its data could not be read. */
-  draw(pathAndQuery: string, session: ConsoleSession | null, readApi: ReadApi): Promise<{ kind: 'page'; html: string; styleHashes: string[] } | { kind: 'notAPage' } | { kind: 'plain' }>;
 }
 
 function isFirstPaintModule(value: unknown): value is FirstPaintModule {
@@ -74,15 +72,15 @@ const STYLESHEET = /<link rel="stylesheet" crossorigin href="\/assets\/([\w.-]+\
 const MODULE_PRELOAD = /<link rel="modulepreload"[^>]*>/g;
 
 /**
- * The built index.html as a drawn page's template. Its stylesheet inline: the stylesheet holds
+ * A drawn page's template (the built index.html without its modulepreload, see below) with its
+ * stylesheet inline: the stylesheet holds
  * back the first frame, and on a loaded machine its own request took longer than the whole HTML
  * (left as a link when it cannot be inlined as it is). Without the modulepreload of React's chunk:
  * a drawn page shows its data without React, and its entry loads the chunk after the first frame;
  * preloaded, the chunk's 260 kB were fetched and compiled (78 ms of a worker thread in a trace)
  * beside the parse and the first frame, on a machine with two cores.
  */
-async function drawnTemplate(assetsDir: string, built: string): Promise<Template> {
-  const html = built.replace(MODULE_PRELOAD, '');
+async function inlineStylesheet(assetsDir: string, html: string): Promise<Template> {
   const link = STYLESHEET.exec(html);
   if (!link) return { html, styleHashes: [] };
   const css = await readFile(join(assetsDir, 'assets', link[1]!), 'utf8');
@@ -109,7 +107,10 @@ export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
           },
         ),
         template: readFile(join(assetsDir, 'index.html'), 'utf8').then(
-          (html) => drawnTemplate(assetsDir, html).catch((): Template => ({ html: html.replace(MODULE_PRELOAD, ''), styleHashes: [] })),
+          (built) => {
+            const html = built.replace(MODULE_PRELOAD, '');
+            return inlineStylesheet(assetsDir, html).catch((): Template => ({ html, styleHashes: [] }));
+          },
           () => null,
         ),
       };
@@ -156,13 +157,5 @@ export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
     };
   }
 
-  return {
-    start,
-    async draw(pathAndQuery, session, readApi) {
-      const started = await start(pathAndQuery, session);
-      if (started.kind !== 'page') return started;
-      const rest = await started.rest(readApi);
-      return rest.drawn ? { kind: 'page', html: started.head + rest.html, styleHashes: started.styleHashes } : { kind: 'plain' };
-    },
-  };
+  return { start };
 }

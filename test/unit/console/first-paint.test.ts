@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleDeviceRow } from '../../../protocol/schemas/console.js';
 import { buildConsole, CONSOLE_DIST } from '../../../gateway/console/assets.js';
-import { createFirstPaint, type ReadApi } from '../../../gateway/console/first-paint.js';
+import { createFirstPaint, type FirstPaint, type ReadApi } from '../../../gateway/console/first-paint.js';
 import type { Logger } from '../../../gateway/log.js';
 
 const warnings: string[] = [];
@@ -33,6 +33,14 @@ function api(answers: Record<string, { status: number; body: unknown }>) {
   return { read, asked };
 }
 
+/** A page whole, as the console listener sends it (head, then the rest): `plain` also when its data could not be drawn. */
+async function draw(paint: FirstPaint, pathAndQuery: string, as: typeof session | null, readApi: ReadApi) {
+  const started = await paint.start(pathAndQuery, as);
+  if (started.kind !== 'page') return started;
+  const rest = await started.rest(readApi);
+  return rest.drawn ? { kind: 'page' as const, html: started.head + rest.html, styleHashes: started.styleHashes } : { kind: 'plain' as const };
+}
+
 const bootOf = (html: string) => JSON.parse(/<script type="application\/json" id="airlock-first-paint">(.*?)<\/script>/s.exec(html)![1]!) as { path: string; session: typeof session; data: { path: string; value: ConsoleDeviceRow[] } };
 
 describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
@@ -45,7 +53,7 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
 
   it('draws the devices page with its rows, its count and the data and session React takes over from', async () => {
     const { read, asked } = api({ '/api/devices': { status: 200, body: devices } });
-    const drawn = await createFirstPaint(CONSOLE_DIST, log).draw('/devices', session, read);
+    const drawn = await draw(createFirstPaint(CONSOLE_DIST, log), '/devices', session, read);
     expect(drawn.kind).toBe('page');
     const html = drawn.kind === 'page' ? drawn.html : '';
     expect(asked).toEqual(['/api/devices']);
@@ -79,13 +87,13 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
     const rest = await started.rest(read);
     expect(asked).toEqual(['/api/devices']);
     expect(rest.drawn).toBe(true);
-    const whole = await paint.draw('/devices', session, read);
+    const whole = await draw(paint, '/devices', session, read);
     expect(whole.kind === 'page' && whole.html).toBe(started.head + rest.html);
   });
 
   it('sends no preload of React with a drawn page (its entry loads React after the first frame); the plain page keeps it', async () => {
     const { read } = api({ '/api/devices': { status: 200, body: devices } });
-    const drawn = await createFirstPaint(CONSOLE_DIST, log).draw('/devices', session, read);
+    const drawn = await draw(createFirstPaint(CONSOLE_DIST, log), '/devices', session, read);
     expect(drawn.kind === 'page' && drawn.html).not.toContain('modulepreload');
     expect(await readFile(join(CONSOLE_DIST, 'index.html'), 'utf8')).toMatch(/<link rel="modulepreload" crossorigin href="\/assets\/render-[\w-]{8}\.js">/);
   });
@@ -104,7 +112,7 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
 
   it('writes text from the data as text: nothing in it ends the data block or opens markup', async () => {
     const { read } = api({ '/api/devices': { status: 200, body: devices } });
-    const drawn = await createFirstPaint(CONSOLE_DIST, log).draw('/devices', session, read);
+    const drawn = await draw(createFirstPaint(CONSOLE_DIST, log), '/devices', session, read);
     const html = drawn.kind === 'page' ? drawn.html : '';
     expect(html).not.toContain('<script>alert(1)');
     expect(html).not.toContain('</script><script>');
@@ -116,19 +124,19 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
 
   it('leaves the drawing to the browser when there is no session, the API refuses, or nothing is built', async () => {
     const ok = api({ '/api/devices': { status: 200, body: devices } });
-    expect(await createFirstPaint(CONSOLE_DIST, log).draw('/devices', null, ok.read)).toEqual({ kind: 'plain' });
+    expect(await draw(createFirstPaint(CONSOLE_DIST, log), '/devices', null, ok.read)).toEqual({ kind: 'plain' });
     expect(ok.asked).toEqual([]);
     const refused = api({});
-    expect(await createFirstPaint(CONSOLE_DIST, log).draw('/devices/dev_cccccccccccccccccccccc', session, refused.read)).toEqual({ kind: 'plain' });
+    expect(await draw(createFirstPaint(CONSOLE_DIST, log), '/devices/dev_cccccccccccccccccccccc', session, refused.read)).toEqual({ kind: 'plain' });
     expect(refused.asked).toEqual(['/api/devices/dev_cccccccccccccccccccccc']);
-    expect(await createFirstPaint(empty, log).draw('/devices', session, ok.read)).toEqual({ kind: 'plain' });
+    expect(await draw(createFirstPaint(empty, log), '/devices', session, ok.read)).toEqual({ kind: 'plain' });
   });
 
   it('knows which paths are pages: a page without a read of its own is drawn without data', async () => {
     const paint = createFirstPaint(CONSOLE_DIST, log);
     const none = api({});
-    for (const path of ['/nope', '/devices/a/b', '/testers/x', '/devices/%E0%A4%A', '/index.html', '/assets', '/.ssr/first-paint.js']) expect(await paint.draw(path, session, none.read)).toEqual({ kind: 'notAPage' });
-    const audit = await paint.draw('/audit?text=ada', session, none.read);
+    for (const path of ['/nope', '/devices/a/b', '/testers/x', '/devices/%E0%A4%A', '/index.html', '/assets', '/.ssr/first-paint.js']) expect(await draw(paint, path, session, none.read)).toEqual({ kind: 'notAPage' });
+    const audit = await draw(paint, '/audit?text=ada', session, none.read);
     expect(audit.kind).toBe('page');
     expect(none.asked).toEqual([]);
     expect(bootOf(audit.kind === 'page' ? audit.html : '')).toMatchObject({ path: '/audit?text=ada', data: null });

@@ -36,7 +36,6 @@ describe('a drawn console page on the wire', () => {
         return new Promise((resolve) => (releaseRest = (html) => resolve({ html, drawn: true })));
       },
     }),
-    draw: async () => ({ kind: 'plain' }),
   };
   const feed: LiveFeed = { add: () => () => undefined, publish: () => undefined, connectionsChanged: () => undefined, endSession: () => undefined, clients: () => 0, stop: () => undefined };
   const api: ConsoleApi = { register: () => undefined };
