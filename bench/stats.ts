@@ -18,10 +18,16 @@ export function processTreeCpuMs(pid: number): number {
   return processCpuMs(pid) + children.reduce((sum, child) => sum + processTreeCpuMs(child), 0);
 }
 
+/** User+system CPU (`ms`) and its system part (`sysMs`) so far from a /proc `stat` file, in ms (clock ticks at 100 Hz). */
+function statCpuMs(statPath: string): { ms: number; sysMs: number } {
+  const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+  const [user, sys] = [Number(fields[11]), Number(fields[12])];
+  return { ms: (user + sys) * (1000 / 100), sysMs: sys * (1000 / 100) };
+}
+
 /** User+system CPU of a process so far, in ms (Linux /proc; all its threads included). */
 export function processCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  return statCpuMs(`/proc/${pid}/stat`).ms;
 }
 
 /**
@@ -47,9 +53,9 @@ export function threadCpuByRoleMs(pid: number, rolesDir: string): Map<string, { 
         // not announced
       }
       try {
-        const fields = readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const cpu = statCpuMs(`/proc/${p}/task/${tid}/stat`);
         const sum = byRole.get(role) ?? { ms: 0, sysMs: 0, threads: 0 };
-        byRole.set(role, { ms: sum.ms + (Number(fields[11]) + Number(fields[12])) * (1000 / 100), sysMs: sum.sysMs + Number(fields[12]) * (1000 / 100), threads: sum.threads + 1 });
+        byRole.set(role, { ms: sum.ms + cpu.ms, sysMs: sum.sysMs + cpu.sysMs, threads: sum.threads + 1 });
       } catch {
         // the thread ended
       }
