@@ -28,11 +28,10 @@ const drawn = pageDrawnByGateway();
 if (drawn) {
   adopt(drawn.session);
   if (drawn.data) seed(drawn.data.path, drawn.data.value);
-  // React's chunk is asked for now, when the page is parsed (the gateway sends a drawn page without
-  // its modulepreload: fetched and compiled beside the parse, it slowed the first frame on two shared
-  // cores); taking the page over waits for the first frame.
-  const render = import('./render.js');
-  afterFirstFrame(() => void render.then((m) => m.start()));
+  // React's chunk was preloaded by the page's head (fetched and compiled while the gateway read the
+  // data); it is run only after the first frame: running it (react-dom's ~40 ms) and taking the page
+  // over before then would hold back the frame that shows the data.
+  afterFirstFrame(() => void import('./render.js').then((m) => m.start()));
 } else {
   if (!window.location.hash.startsWith('#login=')) {
     prefetch('/api/session');

@@ -59,7 +59,7 @@ function isFirstPaintModule(value: unknown): value is FirstPaintModule {
   return typeof m?.pageOf === 'function' && typeof m.drawPage === 'function';
 }
 
-/** index.html as a drawn page is sent: its stylesheet inline (and that stylesheet's hash for the CSP), no modulepreload. */
+/** index.html as a drawn page is sent: its stylesheet inline (and that stylesheet's hash for the CSP). */
 interface Template {
   html: string;
   styleHashes: string[];
@@ -68,17 +68,14 @@ interface Template {
 /** Where the head a drawn page sends before its data ends. */
 const BODY_TAG = /<body[^>]*>/;
 const STYLESHEET = /<link rel="stylesheet" crossorigin href="\/assets\/([\w.-]+\.css)">/;
-/** The build's preload of React's chunk (console/vite.config.ts), for the pages the browser draws. */
-const MODULE_PRELOAD = /<link rel="modulepreload"[^>]*>/g;
 
 /**
- * A drawn page's template (the built index.html without its modulepreload, see below) with its
- * stylesheet inline: the stylesheet holds
- * back the first frame, and on a loaded machine its own request took longer than the whole HTML
- * (left as a link when it cannot be inlined as it is). Without the modulepreload of React's chunk:
- * a drawn page shows its data without React, and its entry loads the chunk after the first frame;
- * preloaded, the chunk's 260 kB were fetched and compiled (78 ms of a worker thread in a trace)
- * beside the parse and the first frame, on a machine with two cores.
+ * A drawn page's template: the built index.html with its stylesheet inline (the stylesheet holds
+ * back the first frame, and on a loaded machine its own request took longer than the whole HTML;
+ * left as a link when it cannot be inlined as it is). The modulepreload of React's chunk stays in
+ * the head the page sends before its data: the browser fetches and compiles the chunk (on a worker
+ * thread) while the gateway reads the data, and runs it only once the first frame is out
+ * (console/src/main.tsx), so it is ready when the page is taken over instead of asked for then.
  */
 async function inlineStylesheet(assetsDir: string, html: string): Promise<Template> {
   const link = STYLESHEET.exec(html);
@@ -107,10 +104,7 @@ export function createFirstPaint(assetsDir: string, log: Logger): FirstPaint {
           },
         ),
         template: readFile(join(assetsDir, 'index.html'), 'utf8').then(
-          (built) => {
-            const html = built.replace(MODULE_PRELOAD, '');
-            return inlineStylesheet(assetsDir, html).catch((): Template => ({ html, styleHashes: [] }));
-          },
+          (html) => inlineStylesheet(assetsDir, html).catch((): Template => ({ html, styleHashes: [] })),
           () => null,
         ),
       };

@@ -91,11 +91,14 @@ describe('the console page drawn by the gateway', { timeout: 120_000 }, () => {
     expect(whole.kind === 'page' && whole.html).toBe(started.head + rest.html);
   });
 
-  it('sends no preload of React with a drawn page (its entry loads React after the first frame); the plain page keeps it', async () => {
+  it('preloads React\'s chunk in the head a drawn page sends before its data is read, as the plain page does', async () => {
     const { read } = api({ '/api/devices': { status: 200, body: devices } });
-    const drawn = await draw(createFirstPaint(CONSOLE_DIST, log), '/devices', session, read);
-    expect(drawn.kind === 'page' && drawn.html).not.toContain('modulepreload');
-    expect(await readFile(join(CONSOLE_DIST, 'index.html'), 'utf8')).toMatch(/<link rel="modulepreload" crossorigin href="\/assets\/render-[\w-]{8}\.js">/);
+    const started = await createFirstPaint(CONSOLE_DIST, log).start('/devices', session);
+    if (started.kind !== 'page') throw new Error(`not started as a page: ${started.kind}`);
+    const preload = /<link rel="modulepreload" crossorigin href="\/assets\/render-[\w-]{8}\.js">/;
+    expect(started.head).toMatch(preload);
+    expect((await started.rest(read)).html).not.toContain('modulepreload');
+    expect(await readFile(join(CONSOLE_DIST, 'index.html'), 'utf8')).toMatch(preload);
   });
 
   it('ends a page whose read is refused after its head went out with the plain page\'s body (the browser asks and says why)', async () => {
