@@ -98,23 +98,22 @@ export function createConsoleApi(deps: ConsoleApiDeps): ConsoleApi {
       app.get('/api/overview', async (request): Promise<ConsoleOverview> => {
         const session = sessionOf(request);
         const now = deps.clock.nowMs();
-        // Plain store reads and the connection hub: a count needs no usage sums, and only the
-        // 50 longest-connected devices are looked up (what `status` would answer for all 200).
-        const [figures, devices, testers, head, connected] = await Promise.all([
+        // Plain store reads and the connection hub: the counts are counted by the store, not read
+        // as every device and tester record, and only the 50 longest-connected devices are looked
+        // up (what `status` would answer for all 200).
+        const [figures, counts, head, connected] = await Promise.all([
           day.at(now),
-          deps.store.listDevices(),
-          deps.store.listTesters(),
+          deps.store.enrolmentCounts(),
           deps.store.auditTail(1),
           connectedDevices({ store: deps.store, hub: deps.hub, nowMs: now, limit: CONNECTED_SHOWN }),
         ]);
-        const active = devices.filter((d) => d.status === 'active').length;
         const last = head[0];
         return {
           connectedDevices: deps.hub.tracked().devices,
           openStreams: deps.hub.count({ kind: 'stream' }),
           openChannels: deps.hub.count({ kind: 'events' }),
-          devices: { active, revoked: devices.length - active },
-          testers: testers.length,
+          devices: { active: counts.activeDevices, revoked: counts.devices - counts.activeDevices },
+          testers: counts.testers,
           ...figures,
           connected: connected.sort((a, b) => a.since.localeCompare(b.since)),
           audit: { head: last ? { seq: last.seq, hash: last.hash, time: last.time } : null, lastVerify: deps.lastVerify() },

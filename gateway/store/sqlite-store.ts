@@ -12,6 +12,7 @@ import type {
   AuditInput,
   AuditVerifyResult,
   DeviceRecord,
+  EnrolmentCounts,
   EnrollOutcome,
   InviteRecord,
   Store,
@@ -258,6 +259,8 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
     return row ? toInvite(row) : null;
   }
 
+  const enrolmentCountsQ = db.prepare("SELECT (SELECT count(*) FROM devices) AS devices, (SELECT count(*) FROM devices WHERE status = 'active') AS activeDevices, (SELECT count(*) FROM testers) AS testers");
+
   return {
     async createInvite(input, audit) {
       return atomically(() => {
@@ -479,6 +482,10 @@ export function openSqliteStore(path: string, options: { now?: () => Date; trace
       batchDb.close();
       traceDb.close();
       db.close();
+    },
+
+    async enrolmentCounts() {
+      return enrolmentCountsQ.get() as EnrolmentCounts;
     },
   };
 }

@@ -270,6 +270,15 @@ export interface Store {
   claimTraceKeyCheck(check: string): Promise<string>;
 
   close(): Promise<void>;
+
+  /** How many devices (and how many of them active) and testers there are: the console's overview counts without reading every record. */
+  enrolmentCounts(): Promise<EnrolmentCounts>;
+}
+
+export interface EnrolmentCounts {
+  devices: number;
+  activeDevices: number;
+  testers: number;
 }
 
 /** The reason a retired device carries (its tester signed out of it). */

@@ -524,5 +524,23 @@ export function storeContract(backend: string, factory: HarnessFactory): void {
         await harness.dispose();
       }
     });
+
+    it('counts devices, active devices and testers as listing them would', async () => {
+      const { store, clock, done } = await setup();
+      try {
+        expect(await store.enrolmentCounts()).toEqual({ devices: 0, activeDevices: 0, testers: 0 });
+        const ada = await invite(store, clock, { limit: 5 });
+        const bob = await invite(store, clock, { email: 'bob@example.com' });
+        const enrolled = [await enroll(store, clock, ada.id, ada.codeHash), await enroll(store, clock, ada.id, ada.codeHash), await enroll(store, clock, ada.id, ada.codeHash), await enroll(store, clock, bob.id, bob.codeHash)];
+        const [revoked, retired] = enrolled.map((e) => (e.ok ? e.device.id : ''));
+        await store.revokeDevice(revoked!, 'lost', audit('device.revoke', revoked));
+        await store.retireDevice(retired!, audit('device.retire', retired));
+        const [devices, testers] = [await store.listDevices(), await store.listTesters()];
+        expect(await store.enrolmentCounts()).toEqual({ devices: devices.length, activeDevices: devices.filter((d) => d.status === 'active').length, testers: testers.length });
+        expect(await store.enrolmentCounts()).toEqual({ devices: 4, activeDevices: 2, testers: 2 });
+      } finally {
+        await done();
+      }
+    });
   });
 }
