@@ -9,6 +9,7 @@ import { createRefusalDefence } from './refusals/plugin.js';
 import { refusalSettingsFromEnv } from './refusals/settings.js';
 import { httpsOptions } from './tls/https-options.js';
 import { callTimingOn, markCall } from './server/call-timing.js';
+import { lazyRequestLogger } from './server/lazy-request-logger.js';
 import { RequestLogController } from './logging/request-log.js';
 import { zodValidatorCompiler } from './http/schemas.js';
 import { protectedRoutes } from './protected-routes.js';
@@ -39,7 +40,7 @@ export async function buildApp(gatewayCtx: GatewayContext, observers: AppObserve
   const loggerInstance: FastifyBaseLogger | undefined = observers.logger;
   const app = Fastify({
     https: httpsOptions(ctx.security.tls),
-    ...(observers.logger && loggerInstance ? { loggerInstance, logController: new RequestLogController(observers.logger) } : { logger: false }),
+    ...(observers.logger && loggerInstance ? { loggerInstance, logController: new RequestLogController(observers.logger), childLoggerFactory: lazyRequestLogger } : { logger: false }),
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: false,
     keepAliveTimeout: 75_000,
