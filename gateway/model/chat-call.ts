@@ -5,7 +5,7 @@
  *
  * A call ends for one of four reasons, decided once (first wins) and acted on in one place:
  * the upstream finished or failed, the upstream stalled, an admin cut the device, or the client
- * went away. Each one aborts the upstream request through the same AbortController.
+ * went away. Each one aborts the upstream request through the same CallStop (call-stop.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -25,6 +25,7 @@ import { asAirlockError, describeFirstIssue, replyError } from './reply-error.js
 import { createStallTimer } from './stall-timer.js';
 import { countTokens, createStreamRelay } from './stream-relay.js';
 import type { UpstreamResponse } from './transport.js';
+import { CallStop } from './call-stop.js';
 import { finishCall, markCall } from '../server/call-timing.js';
 
 /** A non-streamed answer larger than this is refused as an upstream error. */
@@ -185,17 +186,16 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     }
     return startWrite;
   };
-  const controller = new AbortController();
+  const stopped = new CallStop();
   let stop: Stop | null = null;
   let interrupt: ((reason: unknown) => void) | null = null;
   const end = (why: Stop): void => {
     if (stop) return;
     stop = why;
-    controller.abort();
-    interrupt?.(controller.signal.reason);
+    stopped.abort();
+    interrupt?.(stopped.reason);
   };
   // Every wait below is cut short by a stop, so any stop ends the wait at once whatever the transport does.
-  const stopped = controller.signal;
   const wait = waitUntilStopped(() => stop !== null, (reject) => (interrupt = reject), stopped);
 
   let result: { usage: { prompt: number; completion: number }; reported: boolean; text: string | null } = { usage: { prompt: 0, completion: 0 }, reported: false, text: null };
@@ -223,7 +223,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     stall.arm(model.timeouts.firstByteMs);
 
     let upstream: UpstreamResponse | null = null;
-    if (!stop) upstream = await wait(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: controller.signal, onSent: writeStart })).catch((error: unknown) => {
+    if (!stop) upstream = await wait(model.transport.send({ path: 'chat/completions', body: upstreamBody, signal: stopped, onSent: writeStart })).catch((error: unknown) => {
       if (!stop) end({ kind: 'upstream', error: new AirlockError('upstream_error', undefined, { cause: error }) });
       return null;
     });
@@ -237,7 +237,7 @@ export async function handleChat(deps: ChatDeps, request: FastifyRequest, reply:
     }
     if (upstream && !stop) {
       result = chat.stream
-        ? await relayStream(request.raw, upstream, reply, answer, stall, model.timeouts.idleMs, wait, stopped, () => stop, end, policy.auditContent || deps.traceAnswer !== undefined, promptEstimate, withinBudget, startRecorded)
+        ? await relayStream(request.raw, upstream, reply, answer, stall, model.timeouts.idleMs, wait, () => stop, end, policy.auditContent || deps.traceAnswer !== undefined, promptEstimate, withinBudget, startRecorded)
         : await relayJson(upstream, reply, answer, wait, end, promptEstimate, startRecorded);
     }
   } catch (error) {
@@ -303,7 +303,7 @@ type Wait = <T>(promise: Promise<T>) => Promise<T>;
  * Waits of one call, one at a time, each cut short by a stop. The stop rejects the pending wait
  * directly (`setInterrupt`), instead of every wait adding and removing an abort listener.
  */
-function waitUntilStopped(isStopped: () => boolean, setInterrupt: (reject: ((reason: unknown) => void) | null) => void, signal: AbortSignal): Wait {
+function waitUntilStopped(isStopped: () => boolean, setInterrupt: (reject: ((reason: unknown) => void) | null) => void, signal: CallStop): Wait {
   return <T>(promise: Promise<T>): Promise<T> => {
     if (isStopped()) {
       promise.catch(() => undefined);
@@ -420,7 +420,6 @@ async function relayStream(
   stall: ReturnType<typeof createStallTimer>,
   idleMs: number,
   wait: Wait,
-  stopped: AbortSignal,
   currentStop: () => Stop | null,
   end: (stop: Stop) => void,
   collectText: boolean,
@@ -472,7 +471,8 @@ async function relayStream(
           // A client that stops reading would otherwise hold its slot and the upstream forever.
           const giveUp = setTimeout(() => end({ kind: 'client' }), CLIENT_DRAIN_TIMEOUT_MS);
           try {
-            await once(out, 'drain', { signal: stopped });
+            // A stop rejects the wait; the listeners go with the response, which the stop ends.
+            await wait(once(out, 'drain'));
           } finally {
             clearTimeout(giveUp);
           }

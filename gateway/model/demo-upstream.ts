@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { chatCompletionRequest, type ChatMessage } from '../../protocol/schemas/chat.js';
 import { demoAnswerText, demoTokens } from './demo-answers.js';
 import { DEMO_MODEL_ID } from './upstream-config.js';
+import { abortSignalOf } from './call-stop.js';
 import type { UpstreamResponse, UpstreamTransport } from './transport.js';
 
 /** The most words one demo answer has, whatever max_tokens asks. */
@@ -82,7 +83,7 @@ export function createDemoTransport(options: DemoOptions): UpstreamTransport {
         return { status: 200, contentType: 'application/json', body: once(encoder.encode(JSON.stringify(body))) };
       }
 
-      const signal = request.signal;
+      const signal = abortSignalOf(request.signal);
       const includeUsage = req.stream_options?.include_usage === true;
       async function* stream(): AsyncGenerator<Uint8Array> {
         const frame = (chunk: unknown): Uint8Array => encoder.encode(`data: ${JSON.stringify(chunk)}\n\n`);

@@ -7,13 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { Pool, type Dispatcher } from 'undici';
 import type { OpenAiUpstreamConfig } from './upstream-config.js';
 import { finishCall, markCall } from '../server/call-timing.js';
+import type { StopSignal } from './call-stop.js';
 
 export interface UpstreamRequest {
   /** `chat/completions` (relative to the upstream's base URL). */
   path: 'chat/completions';
   /** The JSON body the gateway built (never the client's bytes). */
   body: string;
-  signal: AbortSignal;
+  /** Stops the request (an AbortSignal, or the call's lighter CallStop). */
+  signal: StopSignal;
   /**
    * Called once the request has been written to the upstream's connection (at most once; never
    * when it is not written), so the caller can do its own work while the upstream does its.
@@ -48,7 +50,7 @@ const BODY_HIGH_WATER = 64 * 1024;
  * paused while more than BODY_HIGH_WATER bytes wait unread. Aborting the signal, or leaving the
  * iteration early, aborts the request (undici closes that connection).
  */
-export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, onSent?: () => void): Promise<UpstreamResponse> {
+export function dispatchUpstream(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: StopSignal, onSent?: () => void): Promise<UpstreamResponse> {
   return new Promise<UpstreamResponse>((resolveResponse, rejectResponse) => {
     let controller: Dispatcher.DispatchController | null = null;
     let started = false;

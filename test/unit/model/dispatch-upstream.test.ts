@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dispatchUpstream } from '../../../gateway/model/transport.js';
+import { CallStop, type StopSignal } from '../../../gateway/model/call-stop.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -49,7 +50,16 @@ async function upstream(handler: Handler): Promise<Upstream> {
   return state;
 }
 
-function call(up: Upstream, signal: AbortSignal, onSent?: () => void) {
+/** The two kinds of stop a transport is given: an AbortSignal, and the model call's CallStop. */
+const STOPS: Array<[string, () => { signal: StopSignal; abort(reason: unknown): void }]> = [
+  ['an AbortSignal', () => new AbortController()],
+  ['a CallStop', () => {
+    const stop = new CallStop();
+    return { signal: stop, abort: (reason: unknown) => stop.abort(reason) };
+  }],
+];
+
+function call(up: Upstream, signal: StopSignal, onSent?: () => void) {
   return dispatchUpstream(up.pool, { origin: up.origin, path: '/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, signal, onSent);
 }
 
@@ -74,9 +84,9 @@ describe('dispatchUpstream', () => {
     expect(up.requests).toBe(3);
   });
 
-  it('does not say the request went out when it was aborted before', async () => {
+  it.each(STOPS)('does not say the request went out when it was aborted before (%s)', async (_kind, makeStop) => {
     const up = await upstream((_req, res) => res.end('{}'));
-    const controller = new AbortController();
+    const controller = makeStop();
     controller.abort(new Error('stopped'));
     let sent = false;
     await expect(call(up, controller.signal, () => (sent = true))).rejects.toThrow('stopped');
@@ -132,18 +142,18 @@ describe('dispatchUpstream', () => {
     expect((await readAll(response.body)).length).toBe(total);
   });
 
-  it('never sends a request whose signal is already aborted', async () => {
+  it.each(STOPS)('never sends a request whose signal is already aborted (%s)', async (_kind, makeStop) => {
     const up = await upstream((_req, res) => res.end('{}'));
-    const controller = new AbortController();
+    const controller = makeStop();
     controller.abort(new Error('client gone'));
     await expect(call(up, controller.signal)).rejects.toThrow('client gone');
     await new Promise((r) => setTimeout(r, 50));
     expect(up.requests).toBe(0);
   });
 
-  it('rejects and ends the upstream request when aborted before the answer starts', async () => {
+  it.each(STOPS)('rejects and ends the upstream request when aborted before the answer starts (%s)', async (_kind, makeStop) => {
     const up = await upstream(() => undefined); // never answers
-    const controller = new AbortController();
+    const controller = makeStop();
     const pending = call(up, controller.signal);
     while (up.requests === 0) await new Promise((r) => setTimeout(r, 5));
     controller.abort(new Error('stalled'));
@@ -151,12 +161,12 @@ describe('dispatchUpstream', () => {
     await up.closed;
   });
 
-  it('ends the upstream request when aborted mid-body; the reader gets the abort', async () => {
+  it.each(STOPS)('ends the upstream request when aborted mid-body; the reader gets the abort (%s)', async (_kind, makeStop) => {
     const up = await upstream((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: first\n\n'); // then holds the stream open
     });
-    const controller = new AbortController();
+    const controller = makeStop();
     const response = await call(up, controller.signal);
     const iterator = response.body[Symbol.asyncIterator]();
     expect(Buffer.from((await iterator.next()).value as Uint8Array).toString()).toBe('data: first\n\n');
