@@ -3,7 +3,7 @@
  * a line written through `request.log` still carries the request's id, a route's log level and a
  * further child's bindings, as with fastify's own factory.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { lazyRequestLogger } from '../../../gateway/server/lazy-request-logger.js';
@@ -31,7 +31,7 @@ describe('lazy request logger', () => {
   it('builds no child logger for requests that log nothing', async () => {
     const { logger } = logged();
     const child = vi.spyOn(logger, 'child');
-    app = Fastify({ loggerInstance: logger, disableRequestLogging: true, childLoggerFactory: lazyRequestLogger });
+    app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, childLoggerFactory: lazyRequestLogger });
     app.get('/quiet', async () => ({ ok: true }));
     await app.ready();
     child.mockClear(); // fastify's own, at start
@@ -42,7 +42,7 @@ describe('lazy request logger', () => {
   it('writes what request.log is given with the request id, the route level and a child bindings', async () => {
     const { logger, lines } = logged();
     const child = vi.spyOn(logger, 'child');
-    app = Fastify({ loggerInstance: logger, disableRequestLogging: true, childLoggerFactory: lazyRequestLogger });
+    app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, childLoggerFactory: lazyRequestLogger });
     const ids: string[] = [];
     app.get('/loud', async (request) => {
       ids.push(request.id);
