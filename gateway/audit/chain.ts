@@ -10,29 +10,13 @@ import { hash as digest } from 'node:crypto';
  */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * JSON with object keys sorted at every level, so equal details always hash the same. Built by
- * appending to one string, without the arrays of filter/map/join (issue 19: half the cost of the
- * two entries every model call writes); audit-chain.test.ts holds it to the original on vectors.
- */
+/** JSON with object keys sorted at every level, so equal details always hash the same. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
-    return `${out}]`;
-  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const field = record[key];
-    if (field === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(field);
-    first = false;
-  }
-  return `${out}}`;
+  const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(record[k])}`).join(',')}}`;
 }
 
 /** hash = hex SHA-256 of the JSON array [seq, time, type, actor, subject, details, prevHash]. */
