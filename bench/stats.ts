@@ -69,3 +69,20 @@ export function threadCpuByRoleMs(pid: number, rolesDir: string): Map<string, { 
   visit(pid);
   return byRole;
 }
+
+/**
+ * Median µs per call of `run(input)` over fresh inputs (made outside the clock): `rounds` rounds of
+ * `perRound` calls after one unmeasured round that warms V8's compiler.
+ */
+export function medianMicrosPerCall<T>(make: (i: number) => T, run: (input: T) => unknown, rounds = 7, perRound = 5_000): number {
+  const warm = Array.from({ length: perRound }, (_, i) => make(i));
+  for (const input of warm) run(input);
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const inputs = Array.from({ length: perRound }, (_, i) => make(i));
+    const started = performance.now();
+    for (const input of inputs) run(input);
+    times.push(((performance.now() - started) * 1000) / perRound);
+  }
+  return percentile(times, 50);
+}

@@ -225,16 +225,19 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       { name: 'direct', client: new Pool(upstream.url, { pipelining: 1, connections: CONNECTIONS }), pids: [], ...plain, wrkUrl: fixed.url },
       { name: 'nginx', client: new Pool(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [nginx.pid], ...plain, tls: { port: nginx.port, ca: nginx.ca, serverName: 'localhost' } },
     ];
-    const gateways: Array<{ name: string; args: string[]; env: Record<string, string> }> = [{ name: 'airlock', args: [], env: {} }];
+    const gateways: Array<{ name: string; args: string[]; env: Record<string, string>; nodeArgs?: string[] }> = [{ name: 'airlock', args: [], env: {} }];
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
     // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
     if (process.env.AIRLOCK_BENCH_TRACING_OFF !== '0') gateways.push({ name: 'airlock, tracing off', args: [], env: { AIRLOCK_LEAK_TRACING: 'off' } });
     // The bench's gateways log at warn (the test helper's level); the default, info, adds one line per request (opt in: AIRLOCK_BENCH_LOG_INFO=1).
     if (process.env.AIRLOCK_BENCH_LOG_INFO === '1') gateways.push({ name: 'airlock, log info', args: ['--log-level', 'info'], env: {} });
+    // The same gateway with node flags of one's choice beside the plain one, in one run (AIRLOCK_BENCH_NODE_FLAGS="--flag ..."): a flag's effect without the load moving between runs.
+    const flags = process.env.AIRLOCK_BENCH_NODE_FLAGS?.split(/\s+/).filter((f) => f !== '') ?? [];
+    if (flags.length > 0) gateways.push({ name: `airlock, node ${flags.join(' ')}`, args: [], env: {}, nodeArgs: flags });
     for (const g of gateways) {
       const rolesDir = join(root, `${g.name.replace(/\W+/g, '-')}-threads`);
       await mkdir(rolesDir);
-      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, { ...g.env, AIRLOCK_THREAD_ROLES: rolesDir }, profileArgs(g.name));
+      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, { ...g.env, AIRLOCK_THREAD_ROLES: rolesDir }, [...profileArgs(g.name), ...(g.nodeArgs ?? [])]);
       cleanup.unshift(() => gw.stop({ keepData: true }));
       const device = await createTestDevice(gw.client());
       await device.enroll(await gw.invite(`${g.name.replace(/\W+/g, '-')}@example.com`));

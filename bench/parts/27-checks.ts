@@ -9,7 +9,7 @@
  */
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { BenchRow } from '../run.js';
-import { percentile } from '../stats.js';
+import { medianMicrosPerCall } from '../stats.js';
 import { chatCompletionRequest } from '../../protocol/schemas/chat.js';
 import { dpopPayload } from '../../protocol/schemas/dpop.js';
 import { createDpopProof } from '../../protocol/dpop/create-proof.js';
@@ -24,18 +24,9 @@ const BODY = '{"model":"test-chat","stream":true,"messages":[{"role":"system","c
 const URL_ = 'https://127.0.0.1:8443/v1/chat/completions';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJkZXYifQ.c2ln';
 
-/** Median µs per call of `run(input)` over fresh inputs (made outside the clock). */
+/** Median µs per call (bench/stats.ts), with this part's rounds. */
 function measure<T>(make: (i: number) => T, run: (input: T) => unknown): number {
-  const warm = Array.from({ length: PER_ROUND }, (_, i) => make(i));
-  for (const input of warm) run(input);
-  const rounds: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const inputs = Array.from({ length: PER_ROUND }, (_, i) => make(i));
-    const started = performance.now();
-    for (const input of inputs) run(input);
-    rounds.push(((performance.now() - started) * 1000) / PER_ROUND);
-  }
-  return percentile(rounds, 50);
+  return medianMicrosPerCall(make, run, ROUNDS, PER_ROUND);
 }
 
 export default async function checksBench(log: (line: string) => void): Promise<BenchRow[]> {
