@@ -3,7 +3,9 @@
  * streaming 20 chunks (or answering JSON): direct, Debian's nginx (TLS reverse proxy, one worker)
  * and Airlock (DPoP on every call with a fresh proof signed before the clock starts, pinned TLS),
  * one gateway process and, when the gateway runs several (`serve --workers 2`), two; and one
- * process with leak tracing off (AIRLOCK_LEAK_TRACING=off), to show what fingerprinting costs.
+ * process with leak tracing off (AIRLOCK_LEAK_TRACING=off), to show what fingerprinting costs;
+ * and "node https" (bench/load/node-floor.mjs: node:https and undici relaying, nothing checked),
+ * what the platform alone costs a call.
  *  - sequential: calls one after another, the targets interleaved so machine noise falls on all
  *    alike; p50 and p99 of the whole call (and time to first byte when streamed);
  *  - throughput: 20 connections kept busy for CALLS_20 calls; calls a second, and the server's CPU
@@ -16,6 +18,8 @@
  *    do). The same client, hop and upstream serve every target.
  * The load average is printed at the start and the end: figures from a loaded machine are slow.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,6 +31,8 @@ import { startOpenAiServer } from '../../test/helpers/openai-server.js';
 import { startGateway, type TestGateway } from '../../test/helpers/gateway.js';
 import { createTestDevice, pinnedServerIdentity, type TestDevice } from '../../test/helpers/pinned-client.js';
 import { initDataDir } from '../../gateway/init/init.js';
+import { createGatewayCertificates } from '../../gateway/tls/certificates.js';
+import { freePort } from '../../test/helpers/free-port.js';
 import { startNginx } from './20-proxy.js';
 import { runWrk } from '../load/wrk.js';
 import { FIXED_PATHS, startFixedUpstream, startTlsClientHop, type TlsClientHop } from '../load/roles.js';
@@ -197,6 +203,34 @@ async function recordAnswers(upstreamUrl: string): Promise<{ streamed: string; j
   return { streamed: await answer(STREAM_BODY), json: await answer(JSON_BODY) };
 }
 
+/**
+ * The "node https" target (bench/load/node-floor.mjs): node:https and undici relaying each call
+ * with nothing else, routed as the nginx target is. Its CPU per call is what the platform costs
+ * before anything Airlock adds. AIRLOCK_BENCH_NODE_FLOOR=0 leaves it out.
+ */
+async function startNodeFloor(root: string, modelUrl: string, fixedUrl: string): Promise<{ port: number; pid: number; ca: string; stop: () => Promise<void> }> {
+  const certs = await createGatewayCertificates([]);
+  const cert = join(root, 'node-floor.pem');
+  const key = join(root, 'node-floor.key');
+  await writeFile(cert, `${certs.serverCertPem.trim()}\n${certs.caCertPem.trim()}\n`, { mode: 0o600 });
+  await writeFile(key, certs.serverKeyPem, { mode: 0o600 });
+  const port = await freePort();
+  const script = new URL('../load/node-floor.mjs', import.meta.url).pathname;
+  const child = spawn(process.execPath, [script, String(port), modelUrl, fixedUrl, cert, key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [Buffer.from('exited')])])) as [Buffer];
+  if (line.toString().trim() !== 'ready') throw new Error('the node https target did not start');
+  return {
+    port,
+    pid: child.pid!,
+    ca: certs.caCertPem,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
 /** AIRLOCK_BENCH_CPU_PROF=<dir>: the first gateway runs under `node --cpu-prof` (its profile, mostly of the 20-connection runs, lands there at its stop). */
 function profileArgs(name: string): string[] {
   const dir = process.env.AIRLOCK_BENCH_CPU_PROF;
@@ -225,6 +259,11 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       { name: 'direct', client: new Pool(upstream.url, { pipelining: 1, connections: CONNECTIONS }), pids: [], ...plain, wrkUrl: fixed.url },
       { name: 'nginx', client: new Pool(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [nginx.pid], ...plain, tls: { port: nginx.port, ca: nginx.ca, serverName: 'localhost' } },
     ];
+    if (process.env.AIRLOCK_BENCH_NODE_FLOOR !== '0') {
+      const floor = await startNodeFloor(root, upstream.url, fixed.url);
+      cleanup.unshift(() => floor.stop());
+      targets.push({ name: 'node https', client: new Pool(`https://127.0.0.1:${floor.port}`, { connect: { ca: floor.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [floor.pid], ...plain, tls: { port: floor.port, ca: floor.ca, serverName: 'localhost' } });
+    }
     const gateways: Array<{ name: string; args: string[]; env: Record<string, string>; nodeArgs?: string[] }> = [{ name: 'airlock', args: [], env: {} }];
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
     // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
