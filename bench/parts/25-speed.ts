@@ -4,8 +4,8 @@
  * and Airlock (DPoP on every call with a fresh proof signed before the clock starts, pinned TLS),
  * one gateway process and, when the gateway runs several (`serve --workers 2`), two; and one
  * process with leak tracing off (AIRLOCK_LEAK_TRACING=off), to show what fingerprinting costs;
- * and "node https" (bench/load/node-floor.mjs: node:https and undici relaying, nothing checked),
- * what the platform alone costs a call.
+ * and "node https" and "fastify https" (bench/load/node-floor.mjs: node:https, or fastify on it,
+ * and undici relaying, nothing checked), what the platform and the framework alone cost a call.
  *  - sequential: calls one after another, the targets interleaved so machine noise falls on all
  *    alike; p50 and p99 of the whole call (and time to first byte when streamed);
  *  - throughput: 20 connections kept busy for CALLS_20 calls; calls a second, and the server's CPU
@@ -204,21 +204,22 @@ async function recordAnswers(upstreamUrl: string): Promise<{ streamed: string; j
 }
 
 /**
- * The "node https" target (bench/load/node-floor.mjs): node:https and undici relaying each call
- * with nothing else, routed as the nginx target is. Its CPU per call is what the platform costs
- * before anything Airlock adds. AIRLOCK_BENCH_NODE_FLOOR=0 leaves it out.
+ * The floor targets (bench/load/node-floor.mjs): node:https, or fastify on it, and undici relaying
+ * each call with nothing else, routed as the nginx target is. Their CPU per call is what the
+ * platform and the framework cost before anything Airlock adds. AIRLOCK_BENCH_NODE_FLOOR=0 leaves
+ * them out.
  */
-async function startNodeFloor(root: string, modelUrl: string, fixedUrl: string): Promise<{ port: number; pid: number; ca: string; stop: () => Promise<void> }> {
+async function startNodeFloor(kind: 'node' | 'fastify', root: string, modelUrl: string, fixedUrl: string): Promise<{ port: number; pid: number; ca: string; stop: () => Promise<void> }> {
   const certs = await createGatewayCertificates([]);
-  const cert = join(root, 'node-floor.pem');
-  const key = join(root, 'node-floor.key');
+  const cert = join(root, `${kind}-floor.pem`);
+  const key = join(root, `${kind}-floor.key`);
   await writeFile(cert, `${certs.serverCertPem.trim()}\n${certs.caCertPem.trim()}\n`, { mode: 0o600 });
   await writeFile(key, certs.serverKeyPem, { mode: 0o600 });
   const port = await freePort();
   const script = new URL('../load/node-floor.mjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [script, String(port), modelUrl, fixedUrl, cert, key], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [script, kind, String(port), modelUrl, fixedUrl, cert, key], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => [Buffer.from('exited')])])) as [Buffer];
-  if (line.toString().trim() !== 'ready') throw new Error('the node https target did not start');
+  if (line.toString().trim() !== 'ready') throw new Error(`the ${kind} https target did not start`);
   return {
     port,
     pid: child.pid!,
@@ -259,10 +260,10 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       { name: 'direct', client: new Pool(upstream.url, { pipelining: 1, connections: CONNECTIONS }), pids: [], ...plain, wrkUrl: fixed.url },
       { name: 'nginx', client: new Pool(`https://127.0.0.1:${nginx.port}`, { connect: { ca: nginx.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [nginx.pid], ...plain, tls: { port: nginx.port, ca: nginx.ca, serverName: 'localhost' } },
     ];
-    if (process.env.AIRLOCK_BENCH_NODE_FLOOR !== '0') {
-      const floor = await startNodeFloor(root, upstream.url, fixed.url);
+    for (const kind of process.env.AIRLOCK_BENCH_NODE_FLOOR === '0' ? [] : (['node', 'fastify'] as const)) {
+      const floor = await startNodeFloor(kind, root, upstream.url, fixed.url);
       cleanup.unshift(() => floor.stop());
-      targets.push({ name: 'node https', client: new Pool(`https://127.0.0.1:${floor.port}`, { connect: { ca: floor.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [floor.pid], ...plain, tls: { port: floor.port, ca: floor.ca, serverName: 'localhost' } });
+      targets.push({ name: `${kind} https`, client: new Pool(`https://127.0.0.1:${floor.port}`, { connect: { ca: floor.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [floor.pid], ...plain, tls: { port: floor.port, ca: floor.ca, serverName: 'localhost' } });
     }
     const gateways: Array<{ name: string; args: string[]; env: Record<string, string>; nodeArgs?: string[] }> = [{ name: 'airlock', args: [], env: {} }];
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
