@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BenchRow } from './run.js';
 
 /** The nearest-rank percentile (p in 0..100) of unsorted values; NaN when there are none. */
 export function percentile(values: number[], p: number): number {
@@ -85,4 +86,9 @@ export function medianMicrosPerCall<T>(make: (i: number) => T, run: (input: T) =
     times.push(((performance.now() - started) * 1000) / perRound);
   }
   return percentile(times, 50);
+}
+
+/** A row of µs per call with the way it was done before, measured in the same run, as its baseline. */
+export function microsBesideBefore(group: string, name: string, value: number, before: string, beforeValue: number): BenchRow {
+  return { group, name, value, unit: 'µs', baseline: `${before} ${beforeValue.toFixed(2)} µs (same run)` };
 }

@@ -9,7 +9,7 @@
  */
 import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import type { BenchRow } from '../run.js';
-import { medianMicrosPerCall } from '../stats.js';
+import { medianMicrosPerCall, microsBesideBefore } from '../stats.js';
 import { chatCompletionRequest } from '../../protocol/schemas/chat.js';
 import { dpopPayload } from '../../protocol/schemas/dpop.js';
 import { createDpopProof } from '../../protocol/dpop/create-proof.js';
@@ -64,13 +64,7 @@ export default async function checksBench(log: (line: string) => void): Promise<
   const wholeProof = ((performance.now() - started) * 1000) / proofs.length;
   log(`checks: ${ROUNDS} rounds of ${PER_ROUND} after a warm-up; the whole proof check once over ${proofs.length} proofs`);
 
-  const row = (name: string, value: number, baselineName: string, baseline: number): BenchRow => ({
-    group: 'checks per call',
-    name,
-    value,
-    unit: 'µs',
-    baseline: `${baselineName} ${baseline.toFixed(2)} µs (same run)`,
-  });
+  const row = (name: string, value: number, before: string, beforeValue: number) => microsBesideBefore('checks per call', name, value, before, beforeValue);
   return [
     row('chat body: hand-checked fast path', chatFast, 'zod', chatZod),
     row('DPoP claims: hand-checked fast path', claimsFast, 'zod', claimsZod),

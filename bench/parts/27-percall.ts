@@ -8,7 +8,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { BenchRow } from '../run.js';
-import { medianMicrosPerCall } from '../stats.js';
+import { medianMicrosPerCall, microsBesideBefore } from '../stats.js';
 import { createGatewayLogger } from '../../gateway/logging/logger.js';
 import { lazyRequestLogger } from '../../gateway/server/lazy-request-logger.js';
 import { CallStop } from '../../gateway/model/call-stop.js';
@@ -37,13 +37,7 @@ export default async function perCallBench(log: (line: string) => void): Promise
 
   log('per call: 7 rounds of 5,000 after a warm-up, each beside the way it was done before');
 
-  const row = (name: string, value: number, baselineName: string, baseline: number): BenchRow => ({
-    group: 'per-call costs',
-    name,
-    value,
-    unit: 'µs',
-    baseline: `${baselineName} ${baseline.toFixed(2)} µs (same run)`,
-  });
+  const row = (name: string, value: number, before: string, beforeValue: number) => microsBesideBefore('per-call costs', name, value, before, beforeValue);
   return [
     row("request logger: pino child built on first use (nothing logged)", lazy, 'a pino child per request', childEach),
     row('call stop: CallStop, one abort listener added and removed', callStop, 'AbortController', abortController),
