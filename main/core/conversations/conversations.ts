@@ -86,6 +86,8 @@ export function createConversations(deps: ConversationsDeps): Conversations {
   const listeners = new Set<(change: ConversationChange) => void>();
   let status: HistoryStatus = { policy: 'none', kept: false, problem: null };
   let writes: Promise<unknown> = Promise.resolve();
+  /** Counts opens and wipes, so a history read that ends after another of them is dropped. */
+  let openings = 0;
 
   function emit(change: ConversationChange): void {
     for (const listener of [...listeners]) {
@@ -106,13 +108,20 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     return c;
   }
 
-  /** Writes the snapshot taken now, after any earlier write; the Device screen reads the outcome. */
+  /**
+   * Writes the conversations as they are when the write runs, after any earlier write and after
+   * the history file has been read (a write before that would replace the file with only the chats
+   * started since); the Device screen reads the outcome.
+   */
   function persist(): Promise<void> {
     const history = deps.history;
     const at = gateway;
     if (history === null || at === null || policy !== 'encrypted') return Promise.resolve();
-    const snapshot = structuredClone(conversations);
-    const run = writes.then(() => history.save(at, snapshot)).then(
+    const run = writes.then(async () => {
+      // Wiped or opened for another gateway meanwhile: these chats are not this file's any more.
+      if (gateway !== at || policy !== 'encrypted') return;
+      await history.save(at, structuredClone(conversations));
+    }).then(
       () => {
         status = { policy, kept: true, problem: null };
       },
@@ -170,7 +179,18 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     }
   }
 
+  /** Over the bound, the conversation touched longest ago goes (never one that is answering, nor `keep`). */
+  function keepWithinBound(keep: Conversation | null): void {
+    while (conversations.length > MAX_CONVERSATIONS) {
+      const oldest = sorted().reverse().find((x) => !streams.has(x.id) && x !== keep);
+      if (!oldest) break;
+      conversations = conversations.filter((x) => x !== oldest);
+    }
+  }
+
   function forgetAll(): void {
+    // A history read still on its way belongs to what is forgotten now.
+    openings++;
     for (const controller of streams.values()) controller.abort();
     streams.clear();
     conversations = [];
@@ -196,12 +216,7 @@ export function createConversations(deps: ConversationsDeps): Conversations {
       }
       const c: Conversation = { id: newId('c', deps.random), title: 'Untitled chat', createdAt: at, updatedAt: at, turns: [] };
       conversations.push(c);
-      // Over the bound, the conversation touched longest ago goes (never one that is answering).
-      while (conversations.length > MAX_CONVERSATIONS) {
-        const oldest = sorted().reverse().find((x) => !streams.has(x.id) && x !== c);
-        if (!oldest) break;
-        conversations = conversations.filter((x) => x !== oldest);
-      }
+      keepWithinBound(c);
       emitList();
       return structuredClone(c);
     },
@@ -248,8 +263,20 @@ export function createConversations(deps: ConversationsDeps): Conversations {
         policy = nextPolicy;
         status = { policy, kept: policy === 'encrypted' && deps.history !== null, problem: null };
         if (policy === 'encrypted' && deps.history !== null) {
+          const history = deps.history;
+          const opened = ++openings;
+          // The screen shows as soon as the device is enrolled, before this read ends, and the
+          // tester may start a chat and send in it meanwhile: those chats stay, after the file's.
+          // The read is queued with the writes, so no write replaces the file before it is read.
+          const reading = writes.then(() => history.load(next)).then((loaded) => {
+            if (opened !== openings) return;
+            conversations = [...loaded.map((c) => ({ ...c, turns: c.turns.map(settle) })), ...conversations];
+            keepWithinBound(null);
+          });
+          writes = reading.catch(() => undefined);
           try {
-            conversations = (await deps.history.load(next)).map((c) => ({ ...c, turns: c.turns.map(settle) }));
+            await reading;
+            if (opened !== openings) return;
           } catch (error) {
             logger.error('conversations: could not read the encrypted history', { error });
             status = { policy, kept: false, problem: 'The app could not read its encrypted history file, so earlier conversations are not shown.' };

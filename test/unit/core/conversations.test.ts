@@ -148,6 +148,37 @@ describe('conversations in main', () => {
     expect(second.conversations.historyStatus()).toEqual({ policy: 'encrypted', kept: true, problem: null });
   });
 
+  it('keeps a chat started and sent while the history file is still being read, beside the chats it held', async () => {
+    // The app shows the chat screen as soon as it is enrolled and reads the file after; on a slow
+    // keychain the tester starts a chat and sends before the read ends. That chat and its answer
+    // must not be dropped when the file's chats arrive, nor the file rewritten without them.
+    const { c: kept } = await oneAnsweredAndKept();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: EncryptedHistory = { ...history, load: async (gateway) => (await gate, history.load(gateway)) };
+    const chat = scriptedChat();
+    const conversations = createConversations({ chat: chat.chat, history: slow, now: () => now, random, logger: memoryLogger() });
+    const lists: string[][] = [];
+    conversations.onChange((change) => {
+      if (change.kind === 'list') lists.push(change.conversations.map((s) => s.id));
+    });
+    const opening = conversations.open(GW, 'encrypted');
+    const early = conversations.create();
+    conversations.send({ conversationId: early.id, model: 'alpha', text: 'sent before the file was read' });
+    await settled(conversations, early.id);
+    release();
+    await opening;
+    await conversations.saved();
+    expect(conversations.list().map((s) => s.id).sort()).toEqual([kept.id, early.id].sort());
+    expect(conversations.get(early.id)!.turns.map((t) => t.content)).toEqual(['sent before the file was read', 'Hi']);
+    // No list ever left out the chat the screen showed.
+    for (const ids of lists) expect(ids).toContain(early.id);
+    // And the file holds both, as a new app reads it.
+    const next = make();
+    await next.conversations.open(GW, 'encrypted');
+    expect(next.conversations.list().map((s) => s.id).sort()).toEqual([kept.id, early.id].sort());
+  });
+
   it('refuses an altered file, one for another gateway, or one that is not private, and starts empty', async () => {
     const { conversations, c } = await oneAnsweredAndKept();
     const file = history.fileFor(GW);
