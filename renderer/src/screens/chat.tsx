@@ -48,6 +48,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   const [copied, setCopied] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   const [heldInvite, setHeldInvite] = useState<string | null>(null);
+  const [sendWhenModels, setSendWhenModels] = useState(false);
   const [now, setNow] = useState(() => Date.now());
   const log = useRef<HTMLDivElement>(null);
   const composer = useRef<HTMLTextAreaElement>(null);
@@ -145,13 +146,31 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
     return () => document.removeEventListener('keydown', onKey);
   }, [stop, streaming]);
 
+  /** The chat a message goes to: the one shown, else a new one (the first is still being made, or it was wiped). */
+  const chatToSendIn = async (): Promise<Conversation | Failure> => {
+    if (conversation) return conversation;
+    screenRequests.current.begin();
+    const result = await api.newConversation();
+    if (!result.ok) return { code: result.code, message: result.message };
+    shown.current = result.value.id;
+    setConversation(result.value);
+    onActiveChange(result.value.id);
+    return result.value;
+  };
+
   const sendText = async (text: string) => {
-    if (!text || !model || streaming || !conversation || until !== null) return;
+    if (!text || !model || streaming || until !== null) return;
     setSendError(null);
     // Sending is asking to follow the answer: now, not when the reply comes (it can come after the
     // tester has already scrolled up to read).
     follow.jump();
-    const result = await api.sendMessage({ conversationId: conversation.id, model, text });
+    const target = await chatToSendIn();
+    if (!('id' in target)) {
+      setSendError(target);
+      setDraft((current) => current || text);
+      return;
+    }
+    const result = await api.sendMessage({ conversationId: target.id, model, text });
     if (result.ok) {
       // The reply can arrive after the answer's own events (it failed at once) or after the tester
       // moved to another chat: keep the later report, and never bring back a chat they left.
@@ -164,7 +183,13 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
 
   const send = () => {
     const text = draft.trim();
-    if (!text || !model || streaming || until !== null) return;
+    if (!text || streaming || until !== null) return;
+    if (!model) {
+      // The model list is still on its way (just enrolled, or the gateway is coming back): the
+      // message waits in the composer and goes when the list arrives, rather than Enter doing nothing.
+      setSendWhenModels(true);
+      return;
+    }
     const invite = findInviteLink(text);
     if (invite) {
       // Not a message: its one-time code stays on this computer.
@@ -175,6 +200,12 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
     setDraft('');
     void sendText(text);
   };
+
+  useEffect(() => {
+    if (!sendWhenModels || !model) return;
+    setSendWhenModels(false);
+    send();
+  }, [sendWhenModels, model]);
 
   const copy = (text: string) => {
     void api.copyText(text).then((result) => {
@@ -258,6 +289,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
           </div>
           {follow.behind ? <button type="button" className="button jump" onClick={follow.jump}>Jump to latest ↓</button> : null}
           {copied ? <p className="copied small" role="status">{copied}</p> : null}
+          {sendWhenModels ? <p className="copied small" role="status">Your message goes as soon as the model list has loaded.</p> : null}
           {sendError ? <FailureNotice title="The message was not sent" failure={sendError} /> : null}
           {heldInvite ? (
             <Notice tone="info" title="That is an invite link, not a message">
@@ -295,7 +327,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
             {streaming ? (
               <button type="button" className="button" onClick={stop}>Stop</button>
             ) : (
-              <button type="submit" className="button primary" disabled={!draft.trim() || !model || until !== null}>Send</button>
+              <button type="submit" className="button primary" disabled={!draft.trim() || sendWhenModels || until !== null}>Send</button>
             )}
           </form>
         </main>

@@ -14,7 +14,12 @@ export interface FakeClient extends AirlockClient {
   cancelled: number;
 }
 
-export function createFakeClient(options: { answer?: (prompt: string) => string; chunkDelayMs?: number } = {}): FakeClient {
+export function createFakeClient(options: {
+  answer?: (prompt: string) => string;
+  chunkDelayMs?: number;
+  /** The model list answers once this settles (a gateway slow to answer right after enrollment). */
+  modelsReady?: Promise<void>;
+} = {}): FakeClient {
   let state: ClientState = { kind: 'not-enrolled' };
   const listeners = new Set<(state: ClientState) => void>();
   const set = (next: ClientState) => {
@@ -63,6 +68,8 @@ export function createFakeClient(options: { answer?: (prompt: string) => string;
       return state;
     },
     async listModels() {
+      enrolled();
+      await options.modelsReady;
       enrolled();
       return [{ id: 'airlock-demo', demo: true }];
     },
