@@ -97,7 +97,9 @@ describe('model output is inert', () => {
   });
 
   it('stops a streaming answer with Esc', async () => {
-    client.answer = () => 'slow '.repeat(2000);
+    // Long enough that it is still streaming when Esc lands, however slow the machine: 2,000 words
+    // (1,250 chunks, about 2 s) could end first on a loaded one, and then there is nothing to stop.
+    client.answer = () => 'slow '.repeat(40_000);
     const composer = page.getByLabel('Message');
     await composer.fill('a long one');
     await composer.press('Enter');
