@@ -66,7 +66,8 @@ if [ ! -s "$base" ]; then
   # This machine's apt sources (deb822 or one-line), so the root uses the mirror that works here.
   sources="$(ls /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)"
   [ -n "$sources" ] || sources="/etc/apt/sources.list"
-  mmdebstrap --variant=minbase --include=ca-certificates,git,python3 \
+  # --format: the name ends in .partial, from which mmdebstrap would choose a directory, not a tarball.
+  mmdebstrap --variant=minbase --format=tar --include=ca-certificates,git,python3 \
     --aptopt='Acquire::Check-Valid-Until "false"' --aptopt='Acquire::Check-Date "false"' \
     bookworm "$base.partial" "$sources"
   mv "$base.partial" "$base"
