@@ -137,7 +137,7 @@ export function createApiService(deps: { client: AirlockClient; invites: Pending
       if (now.kind !== 'enrolled') return attempt(work);
       return decided(() => confirm.signOut({ gateway: now.gateway, localOnly: input?.localOnly === true }), 'Sign-out cancelled: nothing was deleted.', work);
     },
-    [InvokeChannel.ConversationsList]: () => attempt(() => conversations.list()),
+    [InvokeChannel.ConversationsList]: () => attempt(() => conversations.listAfterRead()),
     [InvokeChannel.ConversationGet]: (input) => attempt(() => {
       const conversation = conversations.get(input.id);
       if (conversation === null) throw new AirlockError('not_found', 'That conversation is gone. Start a new chat.');

@@ -36,6 +36,13 @@ export interface ConversationsDeps {
  */
 export interface Conversations {
   list(): ConversationSummary[];
+  /**
+   * The list once the open gateway's history file has been read, waiting at most `maxWaitMs` for
+   * it (a keychain that does not answer must not leave the chat screen without a chat): the screen
+   * asks right after enrollment or start, and an empty list then would show a new chat instead of
+   * the one the tester was in.
+   */
+  listAfterRead(maxWaitMs?: number): Promise<ConversationSummary[]>;
   get(id: string): Conversation | null;
   create(): Conversation;
   /** Adds the tester's message and streams the answer into the conversation. */
@@ -88,6 +95,8 @@ export function createConversations(deps: ConversationsDeps): Conversations {
   let writes: Promise<unknown> = Promise.resolve();
   /** Counts opens and wipes, so a history read that ends after another of them is dropped. */
   let openings = 0;
+  /** The read of the open gateway's history file; it never rejects. */
+  let read: Promise<void> = Promise.resolve();
 
   function emit(change: ConversationChange): void {
     for (const listener of [...listeners]) {
@@ -198,6 +207,12 @@ export function createConversations(deps: ConversationsDeps): Conversations {
 
   return {
     list: () => sorted().map(summaryOf),
+    async listAfterRead(maxWaitMs = 3000) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([read, new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)))]);
+      clearTimeout(timer);
+      return sorted().map(summaryOf);
+    },
     get: (id) => {
       const c = conversations.find((x) => x.id === id);
       return c ? structuredClone(c) : null;
@@ -274,6 +289,7 @@ export function createConversations(deps: ConversationsDeps): Conversations {
             keepWithinBound(null);
           });
           writes = reading.catch(() => undefined);
+          read = reading.then(() => undefined, () => undefined);
           try {
             await reading;
             if (opened !== openings) return;

@@ -179,6 +179,26 @@ describe('conversations in main', () => {
     expect(next.conversations.list().map((s) => s.id).sort()).toEqual([kept.id, early.id].sort());
   });
 
+  it('answers the screen\'s first list with the file\'s chats, and does not wait longer than its bound for a read that hangs', async () => {
+    const { c: kept } = await oneAnsweredAndKept();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: EncryptedHistory = { ...history, load: async (gateway) => (await gate, history.load(gateway)) };
+    const conversations = createConversations({ chat: scriptedChat().chat, history: slow, now: () => now, random, logger: memoryLogger() });
+    const opening = conversations.open(GW, 'encrypted');
+    const first = conversations.listAfterRead(10_000);
+    setTimeout(release, 50);
+    expect((await first).map((s) => s.id)).toEqual([kept.id]);
+    await opening;
+
+    const hung: EncryptedHistory = { ...history, load: () => new Promise<never>(() => {}) };
+    const stuck = createConversations({ chat: scriptedChat().chat, history: hung, now: () => now, random, logger: memoryLogger() });
+    void stuck.open(GW, 'encrypted');
+    const started = Date.now();
+    await expect(stuck.listAfterRead(100)).resolves.toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('refuses an altered file, one for another gateway, or one that is not private, and starts empty', async () => {
     const { conversations, c } = await oneAnsweredAndKept();
     const file = history.fileFor(GW);
