@@ -127,18 +127,17 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     const at = gateway;
     if (history === null || at === null || policy !== 'encrypted') return Promise.resolve();
     const run = writes.then(async () => {
-      // Wiped or opened for another gateway meanwhile: these chats are not this file's any more.
+      // Wiped or opened for another gateway meanwhile: these chats are not this file's any more,
+      // and the status is what the wipe or open set.
       if (gateway !== at || policy !== 'encrypted') return;
-      await history.save(at, structuredClone(conversations));
-    }).then(
-      () => {
+      try {
+        await history.save(at, structuredClone(conversations));
         status = { policy, kept: true, problem: null };
-      },
-      (error: unknown) => {
+      } catch (error) {
         logger.error('conversations: could not write the encrypted history', { error });
         status = { policy, kept: false, problem: 'The app could not write its encrypted history file, so these conversations will not survive a restart.' };
-      },
-    );
+      }
+    });
     writes = run;
     return run;
   }
@@ -288,8 +287,8 @@ export function createConversations(deps: ConversationsDeps): Conversations {
             conversations = [...loaded.map((c) => ({ ...c, turns: c.turns.map(settle) })), ...conversations];
             keepWithinBound(null);
           });
-          writes = reading.catch(() => undefined);
-          read = reading.then(() => undefined, () => undefined);
+          read = reading.catch(() => undefined);
+          writes = read;
           try {
             await reading;
             if (opened !== openings) return;

@@ -149,6 +149,7 @@ export function ChatScreen({ api, state, onShowDevice, activeId, onActiveChange,
   /** The chat a message goes to: the one shown, else a new one (the first is still being made, or it was wiped). */
   const chatToSendIn = async (): Promise<Conversation | Failure> => {
     if (conversation) return conversation;
+    // Taken only to make any earlier show/startNew still on its way stale: this chat is the one shown.
     screenRequests.current.begin();
     const result = await api.newConversation();
     if (!result.ok) return { code: result.code, message: result.message };

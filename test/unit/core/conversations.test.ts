@@ -68,6 +68,14 @@ describe('conversations in main', () => {
 
   const make = (chat = scriptedChat(), withHistory = true) => ({ chat, conversations: createConversations({ chat: chat.chat, history: withHistory ? history : null, now: () => now, random, logger: memoryLogger() }) });
 
+  /** The same history, whose reads end only when the test releases them (a slow keychain). */
+  function heldBackRead() {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: EncryptedHistory = { ...history, load: async (gateway) => (await gate, history.load(gateway)) };
+    return { slow, release };
+  }
+
   /** An encrypted-history store with one answered conversation, its file written. */
   async function oneAnsweredAndKept() {
     const { conversations } = make();
@@ -153,9 +161,7 @@ describe('conversations in main', () => {
     // keychain the tester starts a chat and sends before the read ends. That chat and its answer
     // must not be dropped when the file's chats arrive, nor the file rewritten without them.
     const { c: kept } = await oneAnsweredAndKept();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow: EncryptedHistory = { ...history, load: async (gateway) => (await gate, history.load(gateway)) };
+    const { slow, release } = heldBackRead();
     const chat = scriptedChat();
     const conversations = createConversations({ chat: chat.chat, history: slow, now: () => now, random, logger: memoryLogger() });
     const lists: string[][] = [];
@@ -181,9 +187,7 @@ describe('conversations in main', () => {
 
   it('answers the screen\'s first list with the file\'s chats, and does not wait longer than its bound for a read that hangs', async () => {
     const { c: kept } = await oneAnsweredAndKept();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow: EncryptedHistory = { ...history, load: async (gateway) => (await gate, history.load(gateway)) };
+    const { slow, release } = heldBackRead();
     const conversations = createConversations({ chat: scriptedChat().chat, history: slow, now: () => now, random, logger: memoryLogger() });
     const opening = conversations.open(GW, 'encrypted');
     const first = conversations.listAfterRead(10_000);
