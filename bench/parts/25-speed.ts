@@ -23,7 +23,7 @@ import { once } from 'node:events';
 import { loadavg } from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Pool } from 'undici';
 import type { BenchRow } from '../run.js';
 import { percentile, processTreeCpuMs, threadCpuByRoleMs } from '../stats.js';
@@ -40,7 +40,8 @@ import { FIXED_PATHS, startFixedUpstream, startTlsClientHop, type TlsClientHop }
 const SEQUENTIAL = 400;
 const WARMUP = 40;
 const CONNECTIONS = 20;
-const CALLS_20 = 3000;
+// AIRLOCK_BENCH_CALLS_20: more calls per 20-connection run (a steadier figure, or a profiler's window); the proofs must be used within their 60 s.
+const CALLS_20 = Number(process.env.AIRLOCK_BENCH_CALLS_20 ?? 3000);
 /**
  * Calls before each measured throughput run: the hop's TLS connections open, the JIT warms. After
  * 500 (and the sequential calls) V8 was still compiling 40 to 65 functions a second with TurboFan
@@ -151,7 +152,7 @@ const FIXED_DIRECT: Record<Mode, { path: string; body: string }> = {
   json: { path: `${FIXED_PATHS.json}/chat/completions`, body: JSON_BODY },
 };
 
-async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string, name: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<TestGateway> {
+async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string, name: string, args: string[], env: Record<string, string>, nodeArgs: string[] = [], bin?: string): Promise<TestGateway> {
   const dataDir = join(root, name);
   await initDataDir(dataDir);
   await writeFile(join(dataDir, 'upstreams.json'), JSON.stringify({
@@ -166,6 +167,7 @@ async function benchGateway(upstreamUrl: string, fixedUrl: string, root: string,
     args,
     env,
     nodeArgs,
+    ...(bin === undefined ? {} : { bin }),
     startTimeoutMs: 120_000,
     policy: { limits: { requestsPerMinute: 10_000_000, tokensPerDay: 2_000_000_000, streamsPerDevice: 1_000, eventChannelsPerDevice: 1_000 } },
   });
@@ -265,7 +267,11 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       cleanup.unshift(() => floor.stop());
       targets.push({ name: `${kind} https`, client: new Pool(`https://127.0.0.1:${floor.port}`, { connect: { ca: floor.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [floor.pid], ...plain, tls: { port: floor.port, ca: floor.ca, serverName: 'localhost' } });
     }
-    const gateways: Array<{ name: string; args: string[]; env: Record<string, string>; nodeArgs?: string[] }> = [{ name: 'airlock', args: [], env: {} }];
+    const gateways: Array<{ name: string; args: string[]; env: Record<string, string>; nodeArgs?: string[]; bin?: string }> = [{ name: 'airlock', args: [], env: {} }];
+    // Another checkout's gateway beside this one, in one run (AIRLOCK_BENCH_BASELINE=<checkout>, its
+    // dist built and its node_modules in place): what a change did, without the load moving between runs.
+    const baseline = process.env.AIRLOCK_BENCH_BASELINE;
+    if (baseline) gateways.push({ name: `airlock, baseline ${basename(resolve(baseline))}`, args: [], env: {}, bin: join(resolve(baseline), 'bin', 'airlock-gateway.mjs') });
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
     // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
     if (process.env.AIRLOCK_BENCH_TRACING_OFF !== '0') gateways.push({ name: 'airlock, tracing off', args: [], env: { AIRLOCK_LEAK_TRACING: 'off' } });
@@ -277,7 +283,7 @@ export default async function speedBench(log: (line: string) => void): Promise<B
     for (const g of gateways) {
       const rolesDir = join(root, `${g.name.replace(/\W+/g, '-')}-threads`);
       await mkdir(rolesDir);
-      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, { ...g.env, AIRLOCK_THREAD_ROLES: rolesDir }, [...profileArgs(g.name), ...(g.nodeArgs ?? [])]);
+      const gw = await benchGateway(upstream.baseUrl, fixed.url, root, g.name.replace(/\W+/g, '-'), g.args, { ...g.env, AIRLOCK_THREAD_ROLES: rolesDir }, [...profileArgs(g.name), ...(g.nodeArgs ?? [])], g.bin);
       cleanup.unshift(() => gw.stop({ keepData: true }));
       const device = await createTestDevice(gw.client());
       await device.enroll(await gw.invite(`${g.name.replace(/\W+/g, '-')}@example.com`));

@@ -29,6 +29,8 @@ export interface ConnectionHub {
   /** The devices holding connections now, with their tester and open connections by kind (`status`). */
   snapshot(): { deviceId: string; tester: string; events: number; streams: number; since: string }[];
   count(filter?: { deviceId?: string; kind?: LiveConnection['kind'] }): number;
+  /** Model calls in flight now (connections of kind `stream`), kept as a count: read on every call. */
+  openStreams(): number;
   /** How many testers and devices the hub is tracking (to prove it forgets closed connections). */
   tracked(): { testers: number; devices: number };
   /** Calls `listener` with the device whenever one of its connections opens, closes or is cut (the admin console's live feed). */
@@ -40,6 +42,7 @@ export function createConnectionHub(): ConnectionHub {
   const byTester = new Map<string, Set<string>>();
   const openedAt = new WeakMap<LiveConnection, number>();
   const watchers = new Set<(deviceId: string) => void>();
+  let streams = 0;
   function changed(deviceId: string): void {
     for (const watcher of watchers) {
       try {
@@ -84,8 +87,15 @@ export function createConnectionHub(): ConnectionHub {
       let devices = byTester.get(connection.tester);
       if (!devices) byTester.set(connection.tester, (devices = new Set()));
       devices.add(connection.deviceId);
+      if (connection.kind === 'stream') streams++;
+      let counted = connection.kind === 'stream';
+      const uncount = (): void => {
+        if (counted) streams--;
+        counted = false;
+      };
       changed(connection.deviceId);
       return () => {
+        uncount();
         const current = byDevice.get(connection.deviceId);
         if (!current?.delete(connection)) return;
         if (current.size === 0) {
@@ -133,6 +143,9 @@ export function createConnectionHub(): ConnectionHub {
     },
     tracked() {
       return { testers: byTester.size, devices: byDevice.size };
+    },
+    openStreams() {
+      return streams;
     },
     count(filter) {
       // One device's set when a device is named, not a walk over every device.

@@ -463,10 +463,28 @@ async function relayStream(
     out.writeHead(200, SSE_HEADERS);
     markCall(raw, 'headers');
     stall.arm(idleMs);
+    // What is written in one turn of the event loop leaves in one TLS write: the socket is corked
+    // at a turn's first write and uncorked after the turn's I/O (setImmediate). An upstream whose
+    // last events and end arrive together (the usual short answer) so costs one write(2) and one
+    // TLS record instead of two; a chunk waits at most for the rest of its turn.
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      // end() flushes whatever is corked; after it the response has let go of the socket.
+      if (!out.writableEnded) out.uncork();
+    };
+    const send = (text: string): boolean => {
+      if (!corked) {
+        corked = true;
+        out.cork();
+        setImmediate(uncork);
+      }
+      return out.write(text);
+    };
     let done = false;
     while (!done) {
       if (pending) {
-        if (!out.write(pending)) {
+        if (!send(pending)) {
           stall.disarm();
           // A client that stops reading would otherwise hold its slot and the upstream forever.
           const giveUp = setTimeout(() => end({ kind: 'client' }), CLIENT_DRAIN_TIMEOUT_MS);

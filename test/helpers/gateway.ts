@@ -59,6 +59,8 @@ export interface StartGatewayOptions {
   store?: string;
   /** Options for node itself, before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
+  /** The gateway's bin script (default: this checkout's); a bench runs another checkout's beside it. */
+  bin?: string;
 }
 
 export interface TestGateway {
@@ -125,7 +127,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<T
   if (options.store !== undefined) serveArgs.push('--store', options.store);
   // Suites refuse many requests on purpose from one address: the refusal limiter is tested on its own.
   const env = { AIRLOCK_REFUSALS_PER_MINUTE: '1000000', ...process.env, ...options.env };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? GATEWAY_BIN, ...serveArgs, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
 

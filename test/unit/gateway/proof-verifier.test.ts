@@ -66,8 +66,12 @@ const cases: [string, () => Promise<string | undefined>, Partial<VerifyProofOpti
   ['a key other than the token is bound to', () => proof(), { expectedJkt: 'x'.repeat(43) }],
 ];
 
-describe('gateway proof verifier = protocol verifyDpopProof', () => {
-  const fast = createProofVerifier();
+// Both ways the gateway checks a signature: on the event loop, and on the thread pool under load.
+describe.each([
+  ['on the event loop', false],
+  ['off the event loop (offloaded)', true],
+])('gateway proof verifier %s = protocol verifyDpopProof', (_way, offloaded) => {
+  const fast = createProofVerifier({ offload: () => offloaded });
 
   it.each(cases)('%s', async (_name, make, extra = {}) => {
     const jws = await make();

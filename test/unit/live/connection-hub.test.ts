@@ -56,4 +56,21 @@ describe('connection hub', () => {
     expect(hub.cutDevice('dev_a', 'r')).toBe(2);
     expect(ok.cuts).toHaveLength(1);
   });
+
+  it('counts model calls in flight, not event channels, until each is removed (cut or not), once', () => {
+    const hub = createConnectionHub();
+    hub.add(connection('dev_a', 't@x.test', 'events').c);
+    expect(hub.openStreams()).toBe(0);
+    const first = hub.add(connection('dev_a', 't@x.test', 'stream').c);
+    const second = hub.add(connection('dev_b', 'u@x.test', 'stream').c);
+    expect(hub.openStreams()).toBe(2);
+    // A cut stream is still in flight until its call ends and removes it.
+    hub.cutDevice('dev_a', 'r');
+    expect(hub.openStreams()).toBe(2);
+    first();
+    first();
+    expect(hub.openStreams()).toBe(1);
+    second();
+    expect(hub.openStreams()).toBe(0);
+  });
 });
