@@ -42,6 +42,9 @@ const WARMUP = 40;
 const CONNECTIONS = 20;
 // AIRLOCK_BENCH_CALLS_20: more calls per 20-connection run (a steadier figure, or a profiler's window); the proofs must be used within their 60 s.
 const CALLS_20 = Number(process.env.AIRLOCK_BENCH_CALLS_20 ?? 3000);
+// AIRLOCK_BENCH_ROUNDS: 20-connection runs per target, taken in turns (on a machine whose speed
+// drifts over a minute, one run each can favour whichever target ran in a fast stretch).
+const ROUNDS = Math.max(1, Number(process.env.AIRLOCK_BENCH_ROUNDS ?? 1));
 /**
  * Calls before each measured throughput run: the hop's TLS connections open, the JIT warms. After
  * 500 (and the sequential calls) V8 was still compiling 40 to 65 functions a second with TurboFan
@@ -268,10 +271,11 @@ export default async function speedBench(log: (line: string) => void): Promise<B
       targets.push({ name: `${kind} https`, client: new Pool(`https://127.0.0.1:${floor.port}`, { connect: { ca: floor.ca, servername: 'localhost' }, pipelining: 1, connections: CONNECTIONS }), pids: [floor.pid], ...plain, tls: { port: floor.port, ca: floor.ca, serverName: 'localhost' } });
     }
     const gateways: Array<{ name: string; args: string[]; env: Record<string, string>; nodeArgs?: string[]; bin?: string }> = [{ name: 'airlock', args: [], env: {} }];
-    // Another checkout's gateway beside this one, in one run (AIRLOCK_BENCH_BASELINE=<checkout>, its
-    // dist built and its node_modules in place): what a change did, without the load moving between runs.
-    const baseline = process.env.AIRLOCK_BENCH_BASELINE;
-    if (baseline) gateways.push({ name: `airlock, baseline ${basename(resolve(baseline))}`, args: [], env: {}, bin: join(resolve(baseline), 'bin', 'airlock-gateway.mjs') });
+    // Other checkouts' gateways beside this one, in one run (AIRLOCK_BENCH_BASELINE=<checkout>[,<checkout>...],
+    // each with its dist built and its node_modules in place): what a change did, without the load moving between runs.
+    for (const baseline of (process.env.AIRLOCK_BENCH_BASELINE ?? '').split(',').filter((b) => b !== '')) {
+      gateways.push({ name: `airlock, baseline ${basename(resolve(baseline))}`, args: [], env: {}, bin: join(resolve(baseline), 'bin', 'airlock-gateway.mjs') });
+    }
     if (process.env.AIRLOCK_BENCH_WORKERS !== '0') gateways.push({ name: 'airlock x2', args: ['--workers', '2'], env: {} });
     // The hop without leak tracing's fingerprinting of every answer (AIRLOCK_LEAK_TRACING=off): what tracing costs a call.
     if (process.env.AIRLOCK_BENCH_TRACING_OFF !== '0') gateways.push({ name: 'airlock, tracing off', args: [], env: { AIRLOCK_LEAK_TRACING: 'off' } });
@@ -299,13 +303,18 @@ export default async function speedBench(log: (line: string) => void): Promise<B
     const planFile = join(root, 'wrk-plan.txt');
 
     for (const mode of ['streamed', 'json'] as const) {
-      // Throughput with 20 connections, one target at a time.
+      // Throughput with 20 connections, one target at a time; with ROUNDS > 1, the targets take
+      // turns round after round and each is reported by its median round (the rounds beside it).
+      const rounds = new Map<string, Array<Awaited<ReturnType<typeof throughput>>>>(targets.map((t) => [t.name, []]));
+      for (let round = 0; round < ROUNDS; round++) for (const t of targets) rounds.get(t.name)!.push(await throughput(t, mode, CALLS_20, planFile));
       for (const t of targets) {
-        const r = await throughput(t, mode, CALLS_20, planFile);
+        const all = rounds.get(t.name)!;
+        const r = [...all].sort((a, b) => a.perSecond - b.perSecond)[Math.floor((all.length - 1) / 2)]!;
         const isAirlock = t.name.startsWith('airlock');
+        const each = all.length > 1 ? ` (median of ${all.length} rounds: ${all.map((x) => x.perSecond.toFixed(0)).join(', ')})` : '';
         rows.push({
           group: `speed ${mode}`,
-          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls (wrk${t.tls ? ' via a CA-checking TLS hop, no pin' : ''}; fixed nginx upstream)`,
+          name: `${t.name}: ${CONNECTIONS} connections, ${CALLS_20} calls (wrk${t.tls ? ' via a CA-checking TLS hop, no pin' : ''}; fixed nginx upstream)${each}`,
           value: r.perSecond,
           unit: t.pids.length ? `calls/s, server CPU ${(r.cpuMsPerCall * 1000).toFixed(0)} µs/call` : 'calls/s',
           ...(isAirlock && mode === 'streamed' ? { target: '≥ 3,500 calls/s', meets: r.perSecond >= 3500 } : {}),

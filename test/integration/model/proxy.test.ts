@@ -125,6 +125,18 @@ describe('model proxy through a real gateway (pinned TLS, DPoP)', () => {
     expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ error: { code: 'upstream_timeout' } });
   });
 
+  it('relays each event as it comes, not held for the rest of the answer', async () => {
+    // The upstream sends 4 events (the role's and 3 words) and then nothing: a gateway that held
+    // events back (for a later write, say) would hand them over only with the stall's error event.
+    const stream = await openStream(device, 'POST', '/v1/chat/completions', ask('test-stall-mid', { stream: true }));
+    for (let i = 0; i < 4; i++) expect((await stream.next())?.data).toContain('chat.completion.chunk');
+    const lastWordAt = performance.now();
+    const error = await stream.next();
+    expect(error?.event).toBe('error');
+    // The error comes when the upstream has been idle for FIRST_BYTE_MS (600 ms) after its last event.
+    expect(performance.now() - lastWordAt).toBeGreaterThan(FIRST_BYTE_MS / 2);
+  });
+
   it('a client that disconnects mid-stream makes the upstream request end', async () => {
     const next = upstream.nextRequest();
     const stream = await openStream(device, 'POST', '/v1/chat/completions', ask('test-long', { stream: true }));
