@@ -6,8 +6,9 @@
  *
  *   node scripts/compiled-gateway.mjs      (npm run build:gateway; `npm run bench` runs it first)
  *
- * dist/node/package.json and dist/node/console link back to the repository: the CLI reads its
- * version and the console its sources relative to their own files (`../../`).
+ * dist/node/package.json links back to the repository's: the CLI reads its version relative to
+ * its own file (`../../`), and the console finds the repository (its sources, and the one
+ * dist/console every gateway serves) through that link's real path (gateway/console/assets.ts).
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -17,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, 'dist', 'node');
 const STAMP = join(OUT, '.built');
 const SOURCES = ['gateway', 'protocol'];
-const LINKS = ['package.json', 'console'];
+const LINKS = ['package.json'];
 
 /** Every .ts source file and every folder of gateway/ and protocol/ (a folder's mtime moves when a file is added or removed). */
 function walk(dir, into) {

@@ -8,13 +8,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// The repository's root, the same for the TypeScript sources and the compiled copy in dist/node/
+// (whose package.json is a link back to the repository's): a build of the console, by
+// `npm run build:console` or by any gateway, is one dist/console that every gateway serves.
+const ROOT = dirname(realpathSync(fileURLToPath(new URL('../../package.json', import.meta.url))));
 export const CONSOLE_SOURCE = join(ROOT, 'console');
 export const CONSOLE_DIST = join(ROOT, 'dist', 'console');
 const STAMP = '.source-hash';
