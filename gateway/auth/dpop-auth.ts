@@ -6,6 +6,7 @@ import { refuseIfLocked } from '../locks/refuse.js';
 import { createProofVerifier } from './proof-verifier.js';
 import { authorizationFast } from './proof-fast-path.js';
 import { markCall } from '../server/call-timing.js';
+import { watchLoopBusy } from '../server/loop-busy.js';
 
 /** Who is calling, set on every request of the protected context. */
 export interface AuthenticatedDevice {
@@ -45,9 +46,12 @@ export function requestHtu(ctx: GatewayContext, request: FastifyRequest): string
  */
 const dpopAuth: FastifyPluginAsync<{ ctx: GatewayContext }> = async (app, { ctx }) => {
   const { security, config, clock } = ctx;
-  // With model calls in flight, a proof's signature is checked off the event loop they share
-  // (issue 19: about 50 µs of it a call); a lone call's stays on it, which is quicker for that call.
-  const verifyProof = createProofVerifier({ offload: () => ctx.hub.openStreams() > 0 });
+  // A proof's signature is checked off the event loop (issue 19: about 50 µs of it a call) only
+  // when the loop is the limit: busy more than half of the last 50 ms with model calls in flight.
+  // Otherwise it stays on the loop, where it is quickest for the call (no thread hop).
+  const loop = watchLoopBusy();
+  app.addHook('onClose', async () => loop.stop());
+  const verifyProof = createProofVerifier({ offload: () => loop.busy && ctx.hub.openStreams() > 0 });
   // Every device sends the same current nonce for minutes: remember a valid verdict for a second
   // instead of recomputing its HMAC on every call (a nonce may outlive its lifetime by that second).
   let lastValid = { nonce: '', until: 0 };
