@@ -203,9 +203,13 @@ ${stderr}`));
       if (ownDir && !opts.keepData) await rm(join(dataDir, '..'), { recursive: true, force: true });
     },
     async kill(signal = 'SIGKILL') {
-      await Promise.all(clients.splice(0).map((c) => c.destroy().catch(() => undefined)));
+      const closeClients = () => Promise.all(clients.splice(0).map((c) => c.destroy().catch(() => undefined)));
+      // SIGKILL cuts the gateway off under its clients' live calls, as a crash does: closing them
+      // first would let a call end (cancelled, its end entry written) before the kill on a loaded machine.
+      if (signal !== 'SIGKILL') await closeClients();
       child.kill(signal);
       await exited(child);
+      if (signal === 'SIGKILL') await closeClients();
     },
   };
   return gateway;
