@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
+import { watchSilence } from './silence-watch.js';
 
 export interface BenchRow {
   /** The area, e.g. "enrollment", "proxy", "revocation". */
@@ -38,7 +39,13 @@ async function main(): Promise<void> {
     .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
   const rows: BenchRow[] = [];
   for (const file of files) {
-    const log = (line: string): void => void process.stderr.write(`[${file}] ${line}\n`);
+    const say = (line: string): void => void process.stderr.write(`[${file}] ${line}\n`);
+    // A part quiet for a minute gets a line saying so (and what the process waits on).
+    const silence = watchSilence(say);
+    const log = (line: string): void => {
+      silence.heard();
+      say(line);
+    };
     log('running');
     const mod = (await import(pathToFileURL(join(here, 'parts', file)).href)) as { default: BenchPart };
     try {
@@ -46,6 +53,8 @@ async function main(): Promise<void> {
     } catch (error) {
       log(`FAILED: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       rows.push({ group: file, name: 'part failed (see stderr)', value: Number.NaN, unit: '' });
+    } finally {
+      silence.stop();
     }
   }
   const table = rows.map((r) => [r.group, r.name, `${format(r.value)} ${r.unit}`.trim(), r.baseline ?? '', r.target ?? '', r.meets === undefined ? '' : r.meets ? 'yes' : 'NO']);

@@ -319,6 +319,7 @@ export default async function consoleBench(log: (line: string) => void): Promise
         const device = await createTestDevice(client);
         await device.enroll(await big.invite(`tester${i % 300}@example.com`));
         enrolled.push(device);
+        if (enrolled.length % 250 === 0 && enrolled.length < DEVICES) log(`${enrolled.length} of ${DEVICES} devices enrolled`);
       },
     );
     log(`${DEVICES} devices enrolled in ${((performance.now() - started) / 1000).toFixed(1)} s`);
