@@ -84,6 +84,26 @@ interface Timing {
   cpuMs: number;
   /** A page load's time until React had taken over the page (the data visible and the page interactive). */
   interactiveMs?: number;
+  /** A page load's steps, ms from navigation start, as the page's own clock saw them. */
+  steps?: LoadSteps;
+}
+
+/**
+ * Where a load's time went, from the page's Navigation, Resource and Paint Timing and the
+ * console's own marks (console/src/main.tsx, render.tsx): the HTML and the scripts in from the
+ * network (not yet taken by the page's main thread), the entry script run, the first frame
+ * painted (first contentful paint: when its pixels were presented, which the "data visible" frame
+ * start precedes by that frame's style, layout, paint and raster), React's chunk asked to run
+ * (after the first frame) and running, React in charge. NaN when a step did not happen (a plain
+ * page has no React start mark).
+ */
+interface LoadSteps {
+  htmlIn: number;
+  scriptsIn: number;
+  entryRun: number;
+  firstPaint: number;
+  reactStart: number;
+  reactRun: number;
 }
 
 /** CPU time of the renderer main thread so far (Chromium's ThreadTime metric), in ms. */
@@ -131,10 +151,19 @@ const readyWatch = (readyByPath: Record<string, string>) => `(() => {
   requestAnimationFrame(tick);
 })()`;
 
-/** The in-page times the ready watch noted for this document (waits for them up to 30 s after navigation start). */
-function readyAt(page: Page): Promise<{ wallMs: number; interactiveMs: number }> {
-  return page.evaluate<{ wallMs: number; interactiveMs: number }>(`new Promise((resolve) => {
-    const tick = () => (window.__interactiveAt !== undefined || performance.now() > 30000 ? resolve({ wallMs: window.__readyAt ?? performance.now(), interactiveMs: window.__interactiveAt ?? performance.now() }) : requestAnimationFrame(tick));
+/** The in-page times the ready watch noted for this document (waits for them up to 30 s after navigation start), and its load's steps. */
+function readyAt(page: Page): Promise<{ wallMs: number; interactiveMs: number; steps: LoadSteps }> {
+  return page.evaluate<{ wallMs: number; interactiveMs: number; steps: LoadSteps }>(`new Promise((resolve) => {
+    const mark = (name) => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? NaN;
+    const steps = () => ({
+      htmlIn: performance.getEntriesByType('navigation')[0]?.responseEnd ?? NaN,
+      scriptsIn: ((ends) => (ends.length > 0 ? Math.max(...ends) : NaN))(performance.getEntriesByType('resource').filter((r) => /\\/assets\\/[^/]+\\.js$/.test(r.name)).map((r) => r.responseEnd)),
+      entryRun: mark('airlock-entry'),
+      firstPaint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      reactStart: mark('airlock-react-start'),
+      reactRun: mark('airlock-react-run'),
+    });
+    const tick = () => (window.__interactiveAt !== undefined || performance.now() > 30000 ? resolve({ wallMs: window.__readyAt ?? performance.now(), interactiveMs: window.__interactiveAt ?? performance.now(), steps: steps() }) : requestAnimationFrame(tick));
     tick();
   })`);
 }
@@ -242,6 +271,20 @@ const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices n
 type Kind = (typeof KINDS)[number];
 type PageTimes = Record<Kind, Timing[]> & { load: string };
 
+/** Each step's p50 over the loads that had it, in the order a load takes them. */
+function stepsText(loads: Timing[]): string {
+  const p50Of = (pick: (t: Timing) => number | undefined) => {
+    const v = loads.map(pick).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return v.length > 0 ? percentile(v, 50).toFixed(0) : '-';
+  };
+  return (
+    `steps p50, ms from navigation start: HTML in ${p50Of((t) => t.steps?.htmlIn)} and scripts in ${p50Of((t) => t.steps?.scriptsIn)} from the network, ` +
+    `the data in a frame ${p50Of((t) => t.wallMs)} (the bench's "data visible"), the entry script run ${p50Of((t) => t.steps?.entryRun)}, ` +
+    `that frame painted ${p50Of((t) => t.steps?.firstPaint)} (first contentful paint), React asked to start ${p50Of((t) => t.steps?.reactStart)}, ` +
+    `its chunk running ${p50Of((t) => t.steps?.reactRun)}, React in charge ${p50Of((t) => t.interactiveMs)}`
+  );
+}
+
 const loadAverage = () => loadavg().map((v) => v.toFixed(1)).join(' ');
 const list = (v: Timing[]) => v.map((x) => `${x.wallMs.toFixed(0)}${x.interactiveMs === undefined ? '' : `/${x.interactiveMs.toFixed(0)}`}`).join(', ');
 
@@ -273,6 +316,7 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
     }
     times.load = `load average ${loadBefore} before, ${loadAverage()} after`;
     log(`${devices} devices (${times.load}), wall ms: ${KINDS.map((k) => `${k} ${list(times[k])}`).join('; ')}`);
+    for (const kind of ['devices new tab', 'overview new tab', 'devices reload'] as const) log(`${devices} devices, ${kind}: ${stepsText(times[kind])}`);
     return times;
   } finally {
     await page.close();
@@ -379,13 +423,13 @@ export default async function consoleBench(log: (line: string) => void): Promise
       row('devices reload', 'devices page reloaded (cached scripts), data visible', apiDevicesText),
       row('devices reload', 'devices page reloaded, interactive (React has taken it over)', '', interactive),
       row('devices new tab', 'devices page in a new tab, empty cache, data visible', `${apiDevicesText}${floorText}${browserDrawn(visible)}`),
-      row('devices new tab', 'devices page in a new tab, interactive (React has taken it over)', browserDrawn(interactive), interactive),
+      row('devices new tab', 'devices page in a new tab, interactive (React has taken it over)', `${browserDrawn(interactive)}; ${stepsText(large['devices new tab'])}`, interactive),
       row('search', 'devices search'),
       row('overview in-app', `overview from the sidebar, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, apiOverviewText),
       row('overview reload', 'overview reloaded (cached scripts), data visible', apiOverviewText),
       row('overview reload', 'overview reloaded, interactive (React has taken it over)', '', interactive),
       row('overview new tab', 'overview in a new tab, empty cache, data visible', `${apiOverviewText}${floorText}`),
-      row('overview new tab', 'overview in a new tab, interactive (React has taken it over)', '', interactive),
+      row('overview new tab', 'overview in a new tab, interactive (React has taken it over)', `; ${stepsText(large['overview new tab'])}`, interactive),
       {
         group: 'console',
         name: `GET /api/testers alone, 300 testers' 7-day usage (p50 ${p50(apiTesters).toFixed(0)}, p95 of ${apiTesters.length})`,

@@ -20,6 +20,7 @@ const DATA_WAIT_MS = 3_000;
 
 /** Starts React on the page: takes over the page the gateway drew, or draws it. Called by the entry (main.tsx) when it is time. */
 export function start(): void {
+  performance.mark('airlock-react-run');
   const root = document.getElementById('root');
   const drawn = pageDrawnByGateway();
   if (root && drawn) {
