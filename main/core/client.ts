@@ -634,6 +634,8 @@ export async function createAirlockClient(input: AirlockClientDeps): Promise<Air
       const c = connection;
       if (c !== null) await stop(c);
       conversations.close();
+      // The history writes asked for before the close end before the app may exit.
+      await conversations.saved();
       listeners.clear();
     },
   };

@@ -57,6 +57,7 @@ export interface Conversations {
   wipe(): Promise<void>;
   /** Resolves when every history write asked for so far has ended (before the app exits, and for tests). */
   saved(): Promise<void>;
+  /** Ends the streams and the listeners; no history write is asked for after it (the ones asked before go on: see `saved`). */
   close(): void;
 }
 
@@ -93,6 +94,13 @@ export function createConversations(deps: ConversationsDeps): Conversations {
   const listeners = new Set<(change: ConversationChange) => void>();
   let status: HistoryStatus = { policy: 'none', kept: false, problem: null };
   let writes: Promise<unknown> = Promise.resolve();
+  /**
+   * Set by close(): the app is ending, so nothing more is written. An answer it cuts ends on
+   * screen as stopped, but the file keeps it as last saved (streaming), and the next start settles
+   * it as cut; a write begun now could be torn off by the exit halfway, or land after the next
+   * start has read the file.
+   */
+  let closed = false;
   /** Counts opens and wipes, so a history read that ends after another of them is dropped. */
   let openings = 0;
   /** The read of the open gateway's history file; it never rejects. */
@@ -125,7 +133,7 @@ export function createConversations(deps: ConversationsDeps): Conversations {
   function persist(): Promise<void> {
     const history = deps.history;
     const at = gateway;
-    if (history === null || at === null || policy !== 'encrypted') return Promise.resolve();
+    if (closed || history === null || at === null || policy !== 'encrypted') return Promise.resolve();
     const run = writes.then(async () => {
       // Wiped or opened for another gateway meanwhile: these chats are not this file's any more,
       // and the status is what the wipe or open set.
@@ -342,6 +350,7 @@ export function createConversations(deps: ConversationsDeps): Conversations {
     saved: () => writes.then(() => undefined, () => undefined),
 
     close() {
+      closed = true;
       for (const controller of streams.values()) controller.abort();
       listeners.clear();
     },

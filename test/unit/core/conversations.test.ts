@@ -239,6 +239,27 @@ describe('conversations in main', () => {
     expect(next.conversations.get(c.id)!.turns[1]).toMatchObject({ status: 'cut' });
   });
 
+  it('writes nothing once closed: the file keeps what was saved before, not the answer the close stopped', async () => {
+    const chat = scriptedChat();
+    chat.set(() => Array.from({ length: 1000 }, () => ({ type: 'delta', content: 'y', model: 'm' }) as ChatDelta));
+    const { conversations } = make(chat);
+    await conversations.open(GW, 'encrypted');
+    const c = conversations.create();
+    conversations.send({ conversationId: c.id, model: 'm', text: 'long' });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await conversations.saved();
+    const before = await readdir(dir);
+    const file = await readFile(path.join(dir, before[0]!));
+    conversations.close();
+    // The stream sees the abort on its next delta (1 ms apart); its end is where a write would be asked for.
+    await settled(conversations, c.id);
+    expect(conversations.get(c.id)!.turns[1]).toMatchObject({ status: 'stopped' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await conversations.saved();
+    expect(await readdir(dir)).toEqual(before);
+    expect(await readFile(path.join(dir, before[0]!))).toEqual(file);
+  });
+
   it('deletes the file and its key on wipe, and when the policy turns to none', async () => {
     const { conversations, c } = await oneAnsweredAndKept();
     expect(await readdir(dir)).toHaveLength(1);
