@@ -224,7 +224,8 @@ describe('conversations in main', () => {
     await expect(history.load(GW)).rejects.toThrow(/not a private file/);
   });
 
-  it('settles an answer that was streaming when the app ended as cut', async () => {
+  /** A long answer streaming, its conversation written to the history file while it streams. */
+  async function streamingAndSaved() {
     const chat = scriptedChat();
     chat.set(() => Array.from({ length: 1000 }, () => ({ type: 'delta', content: 'y', model: 'm' }) as ChatDelta));
     const { conversations } = make(chat);
@@ -233,6 +234,11 @@ describe('conversations in main', () => {
     conversations.send({ conversationId: c.id, model: 'm', text: 'long' });
     await new Promise((resolve) => setTimeout(resolve, 30));
     await conversations.saved();
+    return { conversations, c };
+  }
+
+  it('settles an answer that was streaming when the app ended as cut', async () => {
+    const { conversations, c } = await streamingAndSaved();
     conversations.close();
     const next = make();
     await next.conversations.open(GW, 'encrypted');
@@ -240,14 +246,7 @@ describe('conversations in main', () => {
   });
 
   it('writes nothing once closed: the file keeps what was saved before, not the answer the close stopped', async () => {
-    const chat = scriptedChat();
-    chat.set(() => Array.from({ length: 1000 }, () => ({ type: 'delta', content: 'y', model: 'm' }) as ChatDelta));
-    const { conversations } = make(chat);
-    await conversations.open(GW, 'encrypted');
-    const c = conversations.create();
-    conversations.send({ conversationId: c.id, model: 'm', text: 'long' });
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    await conversations.saved();
+    const { conversations, c } = await streamingAndSaved();
     const before = await readdir(dir);
     const file = await readFile(path.join(dir, before[0]!));
     conversations.close();
