@@ -268,16 +268,15 @@ async function floorNewTabTimes(browser: Browser, devices: number, reactAloneDir
   const noScript = `<!doctype html><html lang="en" data-interactive><head><meta charset="utf-8"><title>static</title></head><body><p data-testid="device-count">${count}</p></body></html>`;
   const reactAlone = (await readFile(join(reactAloneDir, 'index.html'), 'utf8')).replace('DEVICE_COUNT', count);
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const asset = /^\/assets\/[\w.-]+\.js$/.test(path) ? path : null;
-    if (asset) {
-      readFile(join(reactAloneDir, asset)).then(
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (/^\/assets\/[\w.-]+\.js$/.test(url.pathname)) {
+      readFile(join(reactAloneDir, url.pathname)).then(
         (body) => res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'public, max-age=31536000, immutable' }).end(body),
         () => res.writeHead(404).end(),
       );
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.has('react') ? reactAlone : noScript);
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(url.searchParams.has('react') ? reactAlone : noScript);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
