@@ -231,10 +231,10 @@ async function newTabTime(browser: Browser, session: ConsoleSession, url: string
   }
 }
 
-/** The floors' times: each new tab's data visible, painted and interactive (as the console's are timed). */
+/** The floors' times, ms: the page with no script's data visible and painted, React alone's interactive (timed as the console's are). */
 interface FloorTimes {
   noScript: { wallMs: number; paintedMs: number }[];
-  reactAlone: { wallMs: number; interactiveMs: number }[];
+  reactAlone: number[];
 }
 
 /**
@@ -298,7 +298,7 @@ async function floorNewTabTimes(browser: Browser, devices: number, reactAloneDir
       const plain = await open(`round=${round}`);
       times.noScript.push({ wallMs: plain.wallMs, paintedMs: plain.steps.firstPaint });
       const react = await open(`round=${round}&react`);
-      times.reactAlone.push({ wallMs: react.wallMs, interactiveMs: react.interactiveMs });
+      times.reactAlone.push(react.interactiveMs);
     }
     return times;
   } finally {
@@ -331,10 +331,13 @@ const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices n
 type Kind = (typeof KINDS)[number];
 type PageTimes = Record<Kind, Timing[]> & { load: string };
 
+/** The figures that are known (a step that did not happen, a paint before the data: NaN or undefined, left out). */
+const known = (v: readonly (number | undefined)[]): number[] => v.filter((x): x is number => x !== undefined && Number.isFinite(x));
+
 /** Each step's p50 over the loads that had it, in the order a load takes them. */
 function stepsText(loads: Timing[]): string {
   const p50Of = (pick: (t: Timing) => number | undefined) => {
-    const v = loads.map(pick).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    const v = known(loads.map(pick));
     return v.length > 0 ? percentile(v, 50).toFixed(0) : '-';
   };
   return (
@@ -469,7 +472,6 @@ export default async function consoleBench(log: (line: string) => void): Promise
     // the same step waits on a quiet machine, and the same step with 10 devices. A load's CPU is
     // the whole load's, up to interactive.
     // Loads whose figure is not known (a data frame painted after the first paint) are left out, and counted.
-    const known = (v: number[]) => v.filter((x) => Number.isFinite(x));
     const row = (kind: Kind, what: string, extra = '', wall = visible): BenchRow => {
       const all = wall(large[kind]);
       const v = known(all);
@@ -487,13 +489,11 @@ export default async function consoleBench(log: (line: string) => void): Promise
     const apiDevicesText = `; GET /api/devices alone p50 ${p50(apiDevices).toFixed(0)} ms`;
     const apiOverviewText = `; GET /api/overview alone p50 ${p50(apiOverview).toFixed(0)} ms`;
     const drawnInBrowser = large['devices new tab, drawn in the browser'];
-    const browserDrawn = (wall: (v: Timing[]) => number[]) => `; the same page drawn in the browser (the plain page, as before the gateway drew pages) p50 ${p50(wall(drawnInBrowser)).toFixed(0)}, p95 ${p95(wall(drawnInBrowser)).toFixed(0)} ms`;
-    const floorWall = floors.noScript.map((t) => t.wallMs);
-    const floorPainted = floors.noScript.map((t) => t.paintedMs);
-    const reactAloneInteractive = floors.reactAlone.map((t) => t.interactiveMs);
-    const reactAloneText = `; the smallest page React takes over (React's own cold start) interactive in a new tab p50 ${p50(reactAloneInteractive).toFixed(0)}, p95 ${p95(reactAloneInteractive).toFixed(0)} ms`;
-    const floorText = `; a page with no script in a new tab (Chromium's own floor here) p50 ${p50(floorWall).toFixed(0)}, p95 ${p95(floorWall).toFixed(0)} ms`;
-    const floorPaintedText = `; a page with no script in a new tab painted (first contentful paint) p50 ${p50(floorPainted).toFixed(0)}, p95 ${p95(floorPainted).toFixed(0)} ms`;
+    const spread = (v: number[]) => `p50 ${p50(v).toFixed(0)}, p95 ${p95(v).toFixed(0)} ms`;
+    const browserDrawn = (wall: (v: Timing[]) => number[]) => `; the same page drawn in the browser (the plain page, as before the gateway drew pages) ${spread(wall(drawnInBrowser))}`;
+    const reactAloneText = `; the smallest page React takes over (React's own cold start) interactive in a new tab ${spread(floors.reactAlone)}`;
+    const floorText = `; a page with no script in a new tab (Chromium's own floor here) ${spread(floors.noScript.map((t) => t.wallMs))}`;
+    const floorPaintedText = `; a page with no script in a new tab painted (first contentful paint) ${spread(floors.noScript.map((t) => t.paintedMs))}`;
     return [
       row('devices in-app', `devices page from the sidebar, ${DEVICES} devices, ${CONNECTED} connected`, apiDevicesText),
       row('devices reload', 'devices page reloaded (cached scripts), data visible', apiDevicesText),
