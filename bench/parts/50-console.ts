@@ -3,11 +3,13 @@
  * them connected (an open event channel each) and a day of model calls in the audit log (the
  * overview's 24 h figures read them). A real gateway process; the pages in Debian's Chromium.
  * - page load: until the page shows its data (the devices count reading "1,000 of 1,000"; the
- *   overview with its connected count and both charts drawn), three ways: from the sidebar (a
- *   click on its link, timed from the click), reloaded in the same tab and opened in a new tab of a
- *   fresh browser profile holding only the session cookie (both from navigation start to the first
- *   frame showing the data, performance.now() in the page, noted by a watcher installed before the
- *   page's scripts; the new tab has nothing cached and starts a renderer process). The gateway
+ *   overview with its connected count and both charts drawn), four ways: from the sidebar (a
+ *   click on its link, timed from the click), reloaded in the same tab, opened in a new tab of the
+ *   browser the console is already open in (every load after the first visit: scripts cached), and
+ *   the first visit: a new tab of a fresh browser profile holding only the session cookie, with
+ *   nothing cached and a renderer process started for it (the last three from navigation start to
+ *   the first frame showing the data, performance.now() in the page, noted by a watcher installed
+ *   before the page's scripts). The gateway
  *   draws a page with its data (server-side rendering), so for the reload and the new tab the
  *   bench also times "interactive": the first frame at which the data shows AND React has taken
  *   the page over (`<html data-interactive>`, set once the browser's React has hydrated it), and
@@ -33,7 +35,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { BenchRow } from '../run.js';
 import { percentile } from '../stats.js';
 import { buildConsole, CONSOLE_DIST } from '../../gateway/console/assets.js';
@@ -231,6 +233,25 @@ async function newTabTime(browser: Browser, session: ConsoleSession, url: string
   }
 }
 
+/**
+ * Opening the console in a new tab of the browser the admin already has it open in (the measuring
+ * tab's own profile): the scripts are in its cache (served as immutable), and Chromium may have a
+ * renderer process started ahead. What every page load after the first visit is, where the
+ * fresh-profile new tab above is the first visit ever.
+ */
+async function sameBrowserNewTabTime(context: BrowserContext, url: string, watch: string): Promise<Timing> {
+  const page = await context.newPage();
+  try {
+    await page.addInitScript(watch);
+    return await measured(page, async () => {
+      await page.goto(url);
+      return readyAt(page);
+    });
+  } finally {
+    await page.close();
+  }
+}
+
 /** The floors' times, ms: the page with no script's data visible and painted, React alone's interactive (timed as the console's are). */
 interface FloorTimes {
   noScript: { wallMs: number; paintedMs: number }[];
@@ -327,7 +348,7 @@ function searchTime(page: Page, query: string): Promise<Timing> {
 const devicesReady = (n: number) => `document.querySelector('[data-testid=device-count]')?.textContent === '${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}'`;
 const OVERVIEW_READY = "document.querySelector('[data-testid=connected-devices]') !== null && document.querySelectorAll('.chart rect').length === 48";
 
-const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices new tab, drawn in the browser', 'search', 'overview in-app', 'overview reload', 'overview new tab'] as const;
+const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices new tab, drawn in the browser', 'devices new tab, same browser', 'search', 'overview in-app', 'overview reload', 'overview new tab', 'overview new tab, same browser'] as const;
 type Kind = (typeof KINDS)[number];
 type PageTimes = Record<Kind, Timing[]> & { load: string };
 
@@ -353,7 +374,9 @@ const list = (v: Timing[]) => v.map((x) => `${x.wallMs.toFixed(0)}${x.interactiv
 
 async function measurePages(gw: TestGateway, browser: Browser, devices: number, log: (line: string) => void): Promise<PageTimes> {
   const watch = readyWatch({ '/devices': devicesReady(devices), '/': OVERVIEW_READY });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  // A context of its own (not browser.newPage's), so the same-browser new tabs can open in it.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const page = await context.newPage();
   try {
     await page.addInitScript(watch);
     const { link, base } = await consoleLink(gw);
@@ -365,6 +388,7 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
     for (let round = 0; round < ROUNDS; round++) {
       times['devices new tab'].push(await newTabTime(browser, session, `${base}/devices`, watch));
       times['devices new tab, drawn in the browser'].push(await newTabTime(browser, session, `${base}/devices`, watch, true));
+      times['devices new tab, same browser'].push(await sameBrowserNewTabTime(context, `${base}/devices`, watch));
       times['devices reload'].push(await reloadTime(page, `${base}/devices?load=${round}`));
       // Distinct queries, each narrowing from the full list: a tester, a device id prefix, a status.
       // Each narrows the full list (the timing waits for the count to change).
@@ -375,14 +399,15 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
       times['overview in-app'].push(await inAppTime(page, '/', OVERVIEW_READY));
       times['devices in-app'].push(await inAppTime(page, '/devices', devicesReady(devices)));
       times['overview new tab'].push(await newTabTime(browser, session, `${base}/`, watch));
+      times['overview new tab, same browser'].push(await sameBrowserNewTabTime(context, `${base}/`, watch));
       times['overview reload'].push(await reloadTime(page, `${base}/?load=${round}`));
     }
     times.load = `load average ${loadBefore} before, ${loadAverage()} after`;
     log(`${devices} devices (${times.load}), wall ms: ${KINDS.map((k) => `${k} ${list(times[k])}`).join('; ')}`);
-    for (const kind of ['devices new tab', 'overview new tab', 'devices reload'] as const) log(`${devices} devices, ${kind}: ${stepsText(times[kind])}`);
+    for (const kind of ['devices new tab', 'overview new tab', 'devices new tab, same browser', 'devices reload'] as const) log(`${devices} devices, ${kind}: ${stepsText(times[kind])}`);
     return times;
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
@@ -499,17 +524,21 @@ export default async function consoleBench(log: (line: string) => void): Promise
       row('devices reload', 'devices page reloaded (cached scripts), data visible', apiDevicesText),
       row('devices reload', 'devices page reloaded, data painted (first contentful paint: the data frame presented)', '', painted),
       row('devices reload', 'devices page reloaded, interactive (React has taken it over)', '', interactive),
-      row('devices new tab', 'devices page in a new tab, empty cache, data visible', `${apiDevicesText}${floorText}${browserDrawn(visible)}`),
-      row('devices new tab', 'devices page in a new tab, data painted (first contentful paint: the data frame presented)', floorPaintedText, painted),
-      row('devices new tab', 'devices page in a new tab, interactive (React has taken it over)', `${browserDrawn(interactive)}${reactAloneText}; ${stepsText(large['devices new tab'])}`, interactive),
+      row('devices new tab, same browser', 'devices page in a new tab of the browser the console is open in (scripts cached), data visible', apiDevicesText),
+      row('devices new tab, same browser', 'devices page in a new tab of the same browser, interactive (React has taken it over)', '', interactive),
+      row('devices new tab', 'devices page, first visit: a new tab of a fresh browser profile (nothing cached), data visible', `${apiDevicesText}${floorText}${browserDrawn(visible)}`),
+      row('devices new tab', 'devices page, first visit, data painted (first contentful paint: the data frame presented)', floorPaintedText, painted),
+      row('devices new tab', 'devices page, first visit, interactive (React has taken it over)', `${browserDrawn(interactive)}${reactAloneText}; ${stepsText(large['devices new tab'])}`, interactive),
       row('search', 'devices search'),
       row('overview in-app', `overview from the sidebar, ${CALLS_24H.toLocaleString('en-US')} calls in 24 h`, apiOverviewText),
       row('overview reload', 'overview reloaded (cached scripts), data visible', apiOverviewText),
       row('overview reload', 'overview reloaded, data painted (first contentful paint: the data frame presented)', '', painted),
       row('overview reload', 'overview reloaded, interactive (React has taken it over)', '', interactive),
-      row('overview new tab', 'overview in a new tab, empty cache, data visible', `${apiOverviewText}${floorText}`),
-      row('overview new tab', 'overview in a new tab, data painted (first contentful paint: the data frame presented)', floorPaintedText, painted),
-      row('overview new tab', 'overview in a new tab, interactive (React has taken it over)', `${reactAloneText}; ${stepsText(large['overview new tab'])}`, interactive),
+      row('overview new tab, same browser', 'overview in a new tab of the browser the console is open in (scripts cached), data visible', apiOverviewText),
+      row('overview new tab, same browser', 'overview in a new tab of the same browser, interactive (React has taken it over)', '', interactive),
+      row('overview new tab', 'overview, first visit: a new tab of a fresh browser profile (nothing cached), data visible', `${apiOverviewText}${floorText}`),
+      row('overview new tab', 'overview, first visit, data painted (first contentful paint: the data frame presented)', floorPaintedText, painted),
+      row('overview new tab', 'overview, first visit, interactive (React has taken it over)', `${reactAloneText}; ${stepsText(large['overview new tab'])}`, interactive),
       {
         group: 'console',
         name: `GET /api/testers alone, 300 testers' 7-day usage (p50 ${p50(apiTesters).toFixed(0)}, p95 of ${apiTesters.length})`,
