@@ -117,6 +117,30 @@ export async function login(secret: string): Promise<ConsoleSessionInfo> {
   return session;
 }
 
+/** A login link's redemption the entry started, not yet taken by the page. */
+let pendingLogin: Promise<ConsoleSessionInfo> | undefined;
+
+/**
+ * Redeems a login link's secret now (the entry, while React's chunk loads) and, once the session
+ * is open, asks for the page's data (`then`), so the first page after a login link waits for
+ * neither behind React: the trade and the read travel while the chunk is fetched and run.
+ */
+export function startLogin(secret: string, then: string | null): void {
+  pendingLogin = login(secret).then((session) => {
+    if (then) prefetch(then);
+    return session;
+  });
+  // Reported by the page that takes it (takeLogin), not as an unhandled rejection meanwhile.
+  pendingLogin.catch(() => undefined);
+}
+
+/** The login the entry started, once: the page opens its session with it. */
+export function takeLogin(): Promise<ConsoleSessionInfo> | undefined {
+  const started = pendingLogin;
+  pendingLogin = undefined;
+  return started;
+}
+
 /** The session a page drawn by the gateway came with: its CSRF token is used from now on. */
 export function adopt(session: ConsoleSessionInfo): void {
   csrf = session.csrf;

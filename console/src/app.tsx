@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ConsoleSessionInfo } from '../../protocol/schemas/console.js';
-import { ApiError, login, onSessionEnded, resume } from './api.js';
+import { ApiError, login, onSessionEnded, resume, takeLogin } from './api.js';
 import { LiveContext, useLiveFeed } from './live.js';
 import { AuditPage } from './pages/audit.js';
 import { DevicePage } from './pages/device.js';
@@ -19,10 +19,13 @@ export type Gate = { state: 'open'; session: ConsoleSessionInfo } | { state: 'cl
 
 const NEW_LINK = 'Run "airlock-gateway console" on the gateway host and open the link it prints (it works once, within 60 seconds).';
 
-/** The session this page load opens: the login link's (redeemed once), else the cookie's. Asked before React renders anything. */
+/**
+ * The session this page load opens: the login link's (redeemed once: by the entry, which took the
+ * secret from the address bar, or here), else the cookie's. Asked before React renders anything.
+ */
 export function openGate(): Promise<Gate> {
-  const secret = takeLoginSecret();
-  return (secret ? login(secret) : resume()).then(
+  const opening = takeLogin() ?? ((secret) => (secret ? login(secret) : resume()))(takeLoginSecret());
+  return opening.then(
     (session): Gate => ({ state: 'open', session }),
     (error: unknown): Gate => ({ state: 'closed', message: error instanceof ApiError && error.code === 'login_invalid' ? error.message : `Sign in to the Airlock console. ${NEW_LINK}` }),
   );

@@ -3,11 +3,11 @@
  * pages and lets the browser show the page before React starts (React then takes the drawn page
  * over: hydration). Otherwise it asks for the session and the page's data at once and loads React
  * and the pages (a separate chunk) while those answers travel, so a page load is not three round
- * trips in a row (script, session, data). A login link's page asks nothing first: its session does
- * not exist yet.
+ * trips in a row (script, session, data). A login link's page trades the link for its session at
+ * once, then asks for the page's data, both while React loads.
  */
-import { adopt, prefetch, seed } from './api.js';
-import { currentPath } from './address.js';
+import { adopt, prefetch, seed, startLogin } from './api.js';
+import { currentPath, takeLoginSecret } from './address.js';
 import { pageDrawnByGateway } from './boot.js';
 import { dataPathOf, parseRoute } from './route.js';
 import './styles.css';
@@ -38,9 +38,12 @@ if (drawn) {
     void import('./render.js').then((m) => m.start());
   });
 } else {
-  if (!window.location.hash.startsWith('#login=')) {
+  const path = dataPathOf(parseRoute(currentPath()));
+  const secret = takeLoginSecret();
+  if (secret) {
+    startLogin(secret, path);
+  } else {
     prefetch('/api/session');
-    const path = dataPathOf(parseRoute(currentPath()));
     if (path) prefetch(path);
   }
   void import('./render.js').then((m) => m.start());

@@ -31,7 +31,9 @@ export function start(): void {
       </StrictMode>,
     );
   } else if (root) {
-    void Promise.all([openGate(), earlyReadsSettled(DATA_WAIT_MS)]).then(([opened]) =>
+    // The early reads are counted once the session is open: after a login link, the page's data is
+    // asked for only then (api.ts, startLogin).
+    void openGate().then((opened) => earlyReadsSettled(DATA_WAIT_MS).then(() => opened)).then((opened) =>
       createRoot(root).render(
         <StrictMode>
           <App opened={opened} initialRoute={parseRoute(currentPath())} />

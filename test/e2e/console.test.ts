@@ -67,6 +67,17 @@ describe('the admin console in Chromium', { timeout: 90_000 }, () => {
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     // The secret left the address bar at once.
     expect(page.url()).not.toContain('login=');
+    // The entry traded the link before React's chunk ran (not React, once loaded: a round trip
+    // later), and the overview's data was asked for once, by the entry after the trade.
+    const requests = await page.evaluate(() => ({
+      loginAt: performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === '/api/login')?.startTime ?? null,
+      reactRunAt: performance.getEntriesByName('airlock-react-run', 'mark')[0]?.startTime ?? null,
+      overviewReads: performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname === '/api/overview').length,
+    }));
+    expect(requests.loginAt).not.toBeNull();
+    expect(requests.reactRunAt).not.toBeNull();
+    expect(requests.loginAt!).toBeLessThan(requests.reactRunAt!);
+    expect(requests.overviewReads).toBe(1);
     await expect.poll(() => page.getByTestId('connected-devices').textContent()).toBe('1');
     await expect.poll(() => page.getByTestId('open-streams').textContent()).toBe('1');
     expect(await page.locator('.who').textContent()).toContain(OS_USER);
