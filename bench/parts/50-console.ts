@@ -3,13 +3,14 @@
  * them connected (an open event channel each) and a day of model calls in the audit log (the
  * overview's 24 h figures read them). A real gateway process; the pages in Debian's Chromium.
  * - page load: until the page shows its data (the devices count reading "1,000 of 1,000"; the
- *   overview with its connected count and both charts drawn), four ways: from the sidebar (a
- *   click on its link, timed from the click), reloaded in the same tab, opened in a new tab of the
- *   browser the console is already open in (every load after the first visit: scripts cached), and
- *   the first visit: a new tab of a fresh browser profile holding only the session cookie, with
- *   nothing cached and a renderer process started for it (the last three from navigation start to
- *   the first frame showing the data, performance.now() in the page, noted by a watcher installed
- *   before the page's scripts). The gateway
+ *   overview with its connected count and both charts drawn): from the sidebar (a click on its
+ *   link, timed from the click), reloaded in the same tab, opened in a new tab of the browser the
+ *   console is already open in (every load after the first visit: scripts cached), the first
+ *   visit (a new tab of a fresh browser profile holding only the session cookie: nothing cached, a
+ *   renderer process started for it) and, for the overview, the one-time login link opened in a
+ *   fresh profile (how an admin's first visit starts: no session yet). All but the first from
+ *   navigation start to the first frame showing the data, performance.now() in the page, noted by
+ *   a watcher installed before the page's scripts. The gateway
  *   draws a page with its data (server-side rendering), so for the reload and the new tab the
  *   bench also times "interactive": the first frame at which the data shows AND React has taken
  *   the page over (`<html data-interactive>`, set once the browser's React has hydrated it), and
@@ -252,6 +253,27 @@ async function sameBrowserNewTabTime(context: BrowserContext, url: string, watch
   }
 }
 
+/**
+ * An admin's real first visit: the one-time link `airlock-gateway console` prints, opened in a new
+ * tab of a fresh browser profile (no session yet, nothing cached). The page is drawn in the
+ * browser: its entry trades the link for a session, then asks for the overview's data and React
+ * draws it. Timed like the other new tabs, to the overview with its data and React in charge.
+ */
+async function loginLinkTime(browser: Browser, gw: TestGateway, watch: string): Promise<Timing> {
+  const { link } = await consoleLink(gw);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  try {
+    await context.addInitScript(watch);
+    const page = await context.newPage();
+    return await measured(page, async () => {
+      await page.goto(link);
+      return readyAt(page);
+    });
+  } finally {
+    await context.close();
+  }
+}
+
 /** The floors' times, ms: the page with no script's data visible and painted, React alone's interactive (timed as the console's are). */
 interface FloorTimes {
   noScript: { wallMs: number; paintedMs: number }[];
@@ -348,7 +370,7 @@ function searchTime(page: Page, query: string): Promise<Timing> {
 const devicesReady = (n: number) => `document.querySelector('[data-testid=device-count]')?.textContent === '${n.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}'`;
 const OVERVIEW_READY = "document.querySelector('[data-testid=connected-devices]') !== null && document.querySelectorAll('.chart rect').length === 48";
 
-const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices new tab, drawn in the browser', 'devices new tab, same browser', 'search', 'overview in-app', 'overview reload', 'overview new tab', 'overview new tab, same browser'] as const;
+const KINDS = ['devices in-app', 'devices reload', 'devices new tab', 'devices new tab, drawn in the browser', 'devices new tab, same browser', 'search', 'overview in-app', 'overview reload', 'overview new tab', 'overview new tab, same browser', 'overview login link'] as const;
 type Kind = (typeof KINDS)[number];
 type PageTimes = Record<Kind, Timing[]> & { load: string };
 
@@ -401,10 +423,11 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
       times['overview new tab'].push(await newTabTime(browser, session, `${base}/`, watch));
       times['overview new tab, same browser'].push(await sameBrowserNewTabTime(context, `${base}/`, watch));
       times['overview reload'].push(await reloadTime(page, `${base}/?load=${round}`));
+      times['overview login link'].push(await loginLinkTime(browser, gw, watch));
     }
     times.load = `load average ${loadBefore} before, ${loadAverage()} after`;
     log(`${devices} devices (${times.load}), wall ms: ${KINDS.map((k) => `${k} ${list(times[k])}`).join('; ')}`);
-    for (const kind of ['devices new tab', 'overview new tab', 'devices new tab, same browser', 'devices reload'] as const) log(`${devices} devices, ${kind}: ${stepsText(times[kind])}`);
+    for (const kind of ['devices new tab', 'overview new tab', 'devices new tab, same browser', 'overview login link', 'devices reload'] as const) log(`${devices} devices, ${kind}: ${stepsText(times[kind])}`);
     return times;
   } finally {
     await context.close();
@@ -539,6 +562,7 @@ export default async function consoleBench(log: (line: string) => void): Promise
       row('overview new tab', 'overview, first visit: a new tab of a fresh browser profile (nothing cached), data visible', `${apiOverviewText}${floorText}`),
       row('overview new tab', 'overview, first visit, data painted (first contentful paint: the data frame presented)', floorPaintedText, painted),
       row('overview new tab', 'overview, first visit, interactive (React has taken it over)', `${reactAloneText}; ${stepsText(large['overview new tab'])}`, interactive),
+      row('overview login link', "overview from the one-time login link, an admin's real first visit (a fresh profile, no session yet: the page drawn in the browser), interactive", '', interactive),
       {
         group: 'console',
         name: `GET /api/testers alone, 300 testers' 7-day usage (p50 ${p50(apiTesters).toFixed(0)}, p95 of ${apiTesters.length})`,
