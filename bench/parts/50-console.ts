@@ -187,12 +187,26 @@ function readyAt(page: Page): Promise<{ wallMs: number; interactiveMs: number; s
   })`);
 }
 
-/** A full load in the same tab (a reload: scripts in the browser cache): navigation start to `ready`. */
-function reloadTime(page: Page, url: string): Promise<Timing> {
+/** Every measured tab's size and language, so the pages are laid out alike. */
+const TAB = { viewport: { width: 1280, height: 900 }, locale: 'en-US' } as const;
+
+/** Navigates `page` to `url`, timed from navigation start to the frames the ready watch notes. */
+function loadTime(page: Page, url: string): Promise<Timing> {
   return measured(page, async () => {
     await page.goto(url);
     return readyAt(page);
   });
+}
+
+/** A fresh browser profile (empty cache, nothing compiled) with the ready watch installed, closed after `work`. */
+async function inFreshProfile<T>(browser: Browser, watch: string, work: (context: BrowserContext) => Promise<T>): Promise<T> {
+  const context = await browser.newContext(TAB);
+  try {
+    await context.addInitScript(watch);
+    return await work(context);
+  } finally {
+    await context.close();
+  }
 }
 
 /** Following a sidebar link (the document stays): from the click to `ready`. */
@@ -214,24 +228,17 @@ function inAppTime(page: Page, path: string, ready: string): Promise<Timing> {
  * so if anything the baseline is favoured.
  */
 async function newTabTime(browser: Browser, session: ConsoleSession, url: string, watch: string, drawnInBrowser = false): Promise<Timing> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  try {
+  return inFreshProfile(browser, watch, async (context) => {
     const [name = '', value = ''] = session.cookie.split('=');
     await context.addCookies([{ name, value, url: session.base, httpOnly: true, sameSite: 'Strict' }]);
-    await context.addInitScript(watch);
     const page = await context.newPage();
     if (drawnInBrowser) {
       const plain = await readFile(join(CONSOLE_DIST, 'index.html'), 'utf8');
       const path = new URL(url).pathname;
       await page.route((u) => u.pathname === path, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', headers: { 'content-security-policy': CONTENT_SECURITY_POLICY }, body: plain }));
     }
-    return await measured(page, async () => {
-      await page.goto(url);
-      return readyAt(page);
-    });
-  } finally {
-    await context.close();
-  }
+    return loadTime(page, url);
+  });
 }
 
 /**
@@ -244,10 +251,7 @@ async function sameBrowserNewTabTime(context: BrowserContext, url: string, watch
   const page = await context.newPage();
   try {
     await page.addInitScript(watch);
-    return await measured(page, async () => {
-      await page.goto(url);
-      return readyAt(page);
-    });
+    return await loadTime(page, url);
   } finally {
     await page.close();
   }
@@ -261,17 +265,7 @@ async function sameBrowserNewTabTime(context: BrowserContext, url: string, watch
  */
 async function loginLinkTime(browser: Browser, gw: TestGateway, watch: string): Promise<Timing> {
   const { link } = await consoleLink(gw);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-  try {
-    await context.addInitScript(watch);
-    const page = await context.newPage();
-    return await measured(page, async () => {
-      await page.goto(link);
-      return readyAt(page);
-    });
-  } finally {
-    await context.close();
-  }
+  return inFreshProfile(browser, watch, async (context) => loadTime(await context.newPage(), link));
 }
 
 /** The floors' times, ms: the page with no script's data visible and painted, React alone's interactive (timed as the console's are). */
@@ -326,17 +320,12 @@ async function floorNewTabTimes(browser: Browser, devices: number, reactAloneDir
     const { port } = server.address() as AddressInfo;
     const watch = readyWatch({ '/devices': devicesReady(devices) });
     const times: FloorTimes = { noScript: [], reactAlone: [] };
-    const open = async (query: string) => {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
-      try {
-        await context.addInitScript(watch);
+    const open = (query: string) =>
+      inFreshProfile(browser, watch, async (context) => {
         const page = await context.newPage();
         await page.goto(`http://127.0.0.1:${port}/devices?${query}`);
-        return await readyAt(page);
-      } finally {
-        await context.close();
-      }
-    };
+        return readyAt(page);
+      });
     for (let round = 0; round < ROUNDS; round++) {
       const plain = await open(`round=${round}`);
       times.noScript.push({ wallMs: plain.wallMs, paintedMs: plain.steps.firstPaint });
@@ -397,7 +386,7 @@ const list = (v: Timing[]) => v.map((x) => `${x.wallMs.toFixed(0)}${x.interactiv
 async function measurePages(gw: TestGateway, browser: Browser, devices: number, log: (line: string) => void): Promise<PageTimes> {
   const watch = readyWatch({ '/devices': devicesReady(devices), '/': OVERVIEW_READY });
   // A context of its own (not browser.newPage's), so the same-browser new tabs can open in it.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US' });
+  const context = await browser.newContext(TAB);
   const page = await context.newPage();
   try {
     await page.addInitScript(watch);
@@ -411,7 +400,8 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
       times['devices new tab'].push(await newTabTime(browser, session, `${base}/devices`, watch));
       times['devices new tab, drawn in the browser'].push(await newTabTime(browser, session, `${base}/devices`, watch, true));
       times['devices new tab, same browser'].push(await sameBrowserNewTabTime(context, `${base}/devices`, watch));
-      times['devices reload'].push(await reloadTime(page, `${base}/devices?load=${round}`));
+      // A full load in the same tab: a reload, its scripts in the browser's cache.
+      times['devices reload'].push(await loadTime(page, `${base}/devices?load=${round}`));
       // Distinct queries, each narrowing from the full list: a tester, a device id prefix, a status.
       // Each narrows the full list (the timing waits for the count to change).
       for (const q of [`tester${(round * 37) % 300}@`, `dev_${'abcdefg'[round % 7]}`, 'revoked']) {
@@ -422,7 +412,7 @@ async function measurePages(gw: TestGateway, browser: Browser, devices: number, 
       times['devices in-app'].push(await inAppTime(page, '/devices', devicesReady(devices)));
       times['overview new tab'].push(await newTabTime(browser, session, `${base}/`, watch));
       times['overview new tab, same browser'].push(await sameBrowserNewTabTime(context, `${base}/`, watch));
-      times['overview reload'].push(await reloadTime(page, `${base}/?load=${round}`));
+      times['overview reload'].push(await loadTime(page, `${base}/?load=${round}`));
       times['overview login link'].push(await loginLinkTime(browser, gw, watch));
     }
     times.load = `load average ${loadBefore} before, ${loadAverage()} after`;
