@@ -24,8 +24,8 @@ const NEW_LINK = 'Run "airlock-gateway console" on the gateway host and open the
  * secret from the address bar, or here), else the cookie's. Asked before React renders anything.
  */
 export function openGate(): Promise<Gate> {
-  const opening = takeLogin() ?? ((secret) => (secret ? login(secret) : resume()))(takeLoginSecret());
-  return opening.then(
+  const secret = takeLoginSecret();
+  return (takeLogin() ?? (secret ? login(secret) : resume())).then(
     (session): Gate => ({ state: 'open', session }),
     (error: unknown): Gate => ({ state: 'closed', message: error instanceof ApiError && error.code === 'login_invalid' ? error.message : `Sign in to the Airlock console. ${NEW_LINK}` }),
   );

@@ -33,12 +33,14 @@ export function start(): void {
   } else if (root) {
     // The early reads are counted once the session is open: after a login link, the page's data is
     // asked for only then (api.ts, startLogin).
-    void openGate().then((opened) => earlyReadsSettled(DATA_WAIT_MS).then(() => opened)).then((opened) =>
+    void (async () => {
+      const opened = await openGate();
+      await earlyReadsSettled(DATA_WAIT_MS);
       createRoot(root).render(
         <StrictMode>
           <App opened={opened} initialRoute={parseRoute(currentPath())} />
         </StrictMode>,
-      ),
-    );
+      );
+    })();
   }
 }
